@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Idempotent set-up of a Virtual PBX platform on Debian 12/13, as root:
+# Debian packages, the Python venv, a running MariaDB, the database and its user, the
+# platform configuration (/etc/vpbx/vpbx.conf), the schema migrations and `vpbx` on PATH.
+# Run by `make run` and `make test`; safe to run again.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CONF="${VPBX_CONFIG:-/etc/vpbx/vpbx.conf}"
+DB_NAME="${VPBX_DB_NAME:-vpbx}"
+DB_USER="${VPBX_DB_USER:-vpbx}"
+PACKAGES=(kamailio kamailio-python3-modules kamailio-mysql-modules rtpengine-daemon sip-tester
+          mariadb-client python3-pymysql python3-venv ca-certificates procps iproute2)
+say() { printf '== %s\n' "$*"; }
+
+[ "$(id -u)" = 0 ] || { echo "setup.sh: run as root" >&2; exit 1; }
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# MariaDB: use the one that runs, else install and start one.
+if ! mariadb-admin ping >/dev/null 2>&1 && ! mariadb-admin -h127.0.0.1 -uroot ping >/dev/null 2>&1; then
+  if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
+    say "installing mariadb-server"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mariadb-server
+  fi
+  say "starting MariaDB"
+  /etc/init.d/mariadb start >/dev/null 2>&1 || \
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  for _ in $(seq 1 60); do mariadb-admin ping >/dev/null 2>&1 && break; sleep 0.5; done
+  mariadb-admin ping >/dev/null 2>&1 || { echo "setup.sh: MariaDB did not start" >&2; exit 1; }
+fi
+sql_root() {
+  mariadb -uroot "$@" 2>/dev/null || mariadb -h127.0.0.1 -uroot "$@"
+}
+
+# Python venv from Debian's interpreter: the one Kamailio's app_python3 embeds.
+if [ ! -x "$ROOT/.venv/bin/python" ] || ! "$ROOT/.venv/bin/python" -c 'import sys; sys.exit(sys.base_prefix != "/usr")'; then
+  say "creating the Python venv"
+  rm -rf "$ROOT/.venv"
+  /usr/bin/python3 -m venv "$ROOT/.venv"
+fi
+if ! cmp -s "$ROOT/requirements.txt" "$ROOT/.venv/.requirements.installed"; then
+  say "installing Python packages"
+  "$ROOT/.venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements.txt"
+  cp "$ROOT/requirements.txt" "$ROOT/.venv/.requirements.installed"
+fi
+
+# Platform configuration: made once, with a random database password.
+if [ ! -f "$CONF" ]; then
+  say "writing $CONF"
+  password="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+  "$ROOT/.venv/bin/python" -c "
+import sys; sys.path.insert(0, '$ROOT')
+from vpbx import config
+config.write('$CONF', db_name='$DB_NAME', db_user='$DB_USER', db_password='$password',
+             run_dir='/run/vpbx', log_dir='/var/log/vpbx', data_dir='/var/lib/vpbx')"
+fi
+eval "$("$ROOT/.venv/bin/python" -c "
+import sys, shlex; sys.path.insert(0, '$ROOT')
+from vpbx import config
+c = config.load('$CONF')
+print(f'DB_NAME={shlex.quote(c.db_name)} DB_USER={shlex.quote(c.db_user)} DB_PASSWORD={shlex.quote(c.db_password)}')")"
+
+say "database $DB_NAME and user $DB_USER"
+sql_root <<SQL
+CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4;
+CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
+CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASSWORD';
+ALTER USER '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
+ALTER USER '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASSWORD';
+GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO '$DB_USER'@'localhost', '$DB_USER'@'127.0.0.1';
+-- throwaway databases of the test suite and the benchmark
+GRANT ALL PRIVILEGES ON \`${DB_NAME}\_test\_%\`.* TO '$DB_USER'@'localhost', '$DB_USER'@'127.0.0.1';
+FLUSH PRIVILEGES;
+SQL
+
+say "schema migrations"
+VPBX_CONFIG="$CONF" "$ROOT/.venv/bin/python" -m vpbx.cli migrate
+
+cat > /usr/local/bin/vpbx <<WRAP
+#!/bin/sh
+# installed by $ROOT/scripts/setup.sh
+export PYTHONPATH="$ROOT\${PYTHONPATH:+:\$PYTHONPATH}"
+exec "$ROOT/.venv/bin/python" -m vpbx.cli "\$@"
+WRAP
+chmod 755 /usr/local/bin/vpbx
+say "set-up done (configuration: $CONF)"

@@ -1,0 +1,60 @@
+"""Throwaway platform instances for tests and benchmarks: own database, own ports, own folders.
+
+The platform configuration that `make test` sets up (/etc/vpbx/vpbx.conf, or $VPBX_CONFIG)
+gives the database credentials; its user may create databases named <db>_test_*.
+"""
+import os
+import socket
+import uuid
+
+from vpbx import config, db, migrate
+
+
+def free_port(kind=socket.SOCK_DGRAM, host="127.0.0.1") -> int:
+    """A port number nobody uses right now, for both UDP and TCP."""
+    while True:
+        with socket.socket(socket.AF_INET, kind) as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+        other = socket.SOCK_STREAM if kind == socket.SOCK_DGRAM else socket.SOCK_DGRAM
+        try:
+            with socket.socket(socket.AF_INET, other) as check:
+                check.bind((host, port))
+            return port
+        except OSError:
+            continue
+
+
+def create_database(base: config.Config) -> str:
+    """A new empty database with the schema migrated; returns its name."""
+    name = f"{base.db_name}_test_{uuid.uuid4().hex[:10]}"
+    conn = db.connect(base, database=None)
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    conn.close()
+    conn = db.connect(base, database=name)
+    migrate.migrate(conn)
+    conn.close()
+    return name
+
+
+def drop_database(base: config.Config, name: str) -> None:
+    assert "_test_" in name, name
+    conn = db.connect(base, database=None)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    conn.close()
+
+
+def write_instance_config(base: config.Config, folder: str, db_name: str,
+                          sip_children: int = 2) -> config.Config:
+    """A configuration file in `folder` for an instance on free ports, using `db_name`."""
+    rtp_low = 20000 + (os.getpid() % 200) * 100   # a port range of its own per test process
+    return config.write(
+        os.path.join(folder, "vpbx.conf"), db_name=db_name, db_user=base.db_user,
+        db_password=base.db_password, db_host=base.db_host, db_port=base.db_port,
+        run_dir=os.path.join(folder, "run"), log_dir=os.path.join(folder, "log"),
+        data_dir=os.path.join(folder, "data"), sip_port=free_port(),
+        sip_children=sip_children, rtp_ng_port=free_port(), rtp_port_min=rtp_low,
+        rtp_port_max=rtp_low + 99, media_port=free_port(),
+        webui_port=free_port(socket.SOCK_STREAM))

@@ -1,0 +1,89 @@
+"""The `vpbx` command: configuration as code (../shared/CONFIG-FORMAT.md is its contract).
+
+    vpbx apply FILE.yaml        create or update a platform or tenant file's content
+    vpbx export TENANT          print a tenant as a tenant file
+    vpbx delete TENANT --yes    remove a tenant and everything it owns
+    vpbx migrate                apply pending schema migrations
+"""
+import argparse
+import sys
+
+from . import config, db, migrate
+
+
+def cmd_migrate(args) -> int:
+    conn = db.connect(config.load())
+    for name in migrate.migrate(conn):
+        print(f"applied migration {name}")
+    return 0
+
+
+def cmd_apply(args) -> int:
+    from . import provision
+    conn = db.connect(config.load(), autocommit=False)
+    result = provision.apply_file(conn, args.file)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    if result.problems:
+        return 1
+    for change in result.changes or ["nothing changed"]:
+        print(change)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from . import provision
+    conn = db.connect(config.load())
+    text = provision.export_tenant(conn, args.tenant)
+    if text is None:
+        print(f"vpbx: no tenant named {args.tenant!r}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
+def cmd_delete(args) -> int:
+    from . import provision
+    if not args.yes:
+        print("vpbx delete: add --yes to remove the tenant and everything it owns",
+              file=sys.stderr)
+        return 2
+    conn = db.connect(config.load(), autocommit=False)
+    if not provision.delete_tenant(conn, args.tenant):
+        print(f"vpbx: no tenant named {args.tenant!r}", file=sys.stderr)
+        return 1
+    print(f"tenant {args.tenant}: deleted")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vpbx", description="Virtual PBX configuration as code")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply pending schema migrations").set_defaults(func=cmd_migrate)
+    p = sub.add_parser("apply", help="create or update what a platform or tenant file describes")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_apply)
+    p = sub.add_parser("export", help="print a tenant as a tenant file")
+    p.add_argument("tenant")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("delete", help="remove a tenant and everything it owns")
+    p.add_argument("tenant")
+    p.add_argument("--yes", action="store_true", help="confirm")
+    p.set_defaults(func=cmd_delete)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FileNotFoundError as exc:
+        print(f"vpbx: {exc}", file=sys.stderr)
+        return 1
+    except db.pymysql.err.OperationalError as exc:
+        print(f"vpbx: database unavailable: {exc.args[-1]}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The platform's one configuration source, read by KEMI, the web UI, the media app and `vpbx`.
+
+An INI file (stdlib only, so Kamailio's embedded interpreter can read it too). Its path is
+$VPBX_CONFIG, else /etc/vpbx/vpbx.conf. Each running instance of the platform (the one
+`make run` starts, each test run, each benchmark) has its own file, ports and run folder.
+"""
+import configparser
+import os
+from dataclasses import dataclass
+
+DEFAULT_PATH = "/etc/vpbx/vpbx.conf"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    db_host: str
+    db_port: int
+    db_name: str
+    db_user: str
+    db_password: str
+    sip_address: str
+    sip_port: int
+    sip_children: int
+    rtp_ng_port: int
+    rtp_port_min: int
+    rtp_port_max: int
+    media_port: int
+    webui_port: int
+    run_dir: str
+    log_dir: str
+    data_dir: str
+
+    @property
+    def kamailio_db_url(self) -> str:
+        return (f"mysql://{self.db_user}:{self.db_password}@{self.db_host}:{self.db_port}/"
+                f"{self.db_name}")
+
+    @property
+    def kamailio_log(self) -> str:
+        return os.path.join(self.log_dir, "kamailio.log")
+
+
+def config_path() -> str:
+    return os.environ.get("VPBX_CONFIG") or DEFAULT_PATH
+
+
+def load(path: str | None = None) -> Config:
+    """Read the configuration file; a missing file or key is a clear error."""
+    path = path or config_path()
+    parser = configparser.ConfigParser()
+    if not parser.read(path):
+        raise FileNotFoundError(f"vpbx configuration not found: {path} (set VPBX_CONFIG)")
+    db, sip, rtp, paths = parser["database"], parser["sip"], parser["rtpengine"], parser["paths"]
+    return Config(
+        path=os.path.abspath(path),
+        db_host=db.get("host", "127.0.0.1"),
+        db_port=db.getint("port", 3306),
+        db_name=db["name"],
+        db_user=db["user"],
+        db_password=db["password"],
+        sip_address=sip.get("address", "127.0.0.1"),
+        sip_port=sip.getint("port", 5060),
+        sip_children=sip.getint("children", 4),
+        rtp_ng_port=rtp.getint("ng_port", 2223),
+        rtp_port_min=rtp.getint("port_min", 30000),
+        rtp_port_max=rtp.getint("port_max", 40000),
+        media_port=parser.getint("media", "sip_port", fallback=5090),
+        webui_port=parser.getint("webui", "port", fallback=8080),
+        run_dir=paths["run_dir"],
+        log_dir=paths["log_dir"],
+        data_dir=paths["data_dir"],
+    )
+
+
+def write(path: str, *, db_name: str, db_user: str, db_password: str, run_dir: str,
+          log_dir: str, data_dir: str, sip_port: int = 5060, sip_address: str = "127.0.0.1",
+          sip_children: int = 4, rtp_ng_port: int = 2223, rtp_port_min: int = 30000,
+          rtp_port_max: int = 40000, media_port: int = 5090, webui_port: int = 8080,
+          db_host: str = "127.0.0.1", db_port: int = 3306) -> Config:
+    """Write a configuration file (mode 0600: it holds the database password) and load it."""
+    parser = configparser.ConfigParser()
+    parser["database"] = {"host": db_host, "port": str(db_port), "name": db_name,
+                          "user": db_user, "password": db_password}
+    parser["sip"] = {"address": sip_address, "port": str(sip_port),
+                     "children": str(sip_children)}
+    parser["rtpengine"] = {"ng_port": str(rtp_ng_port), "port_min": str(rtp_port_min),
+                           "port_max": str(rtp_port_max)}
+    parser["media"] = {"sip_port": str(media_port)}
+    parser["webui"] = {"port": str(webui_port)}
+    parser["paths"] = {"run_dir": run_dir, "log_dir": log_dir, "data_dir": data_dir}
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        parser.write(handle)
+    return load(path)

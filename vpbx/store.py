@@ -1,0 +1,107 @@
+"""What the SIP routing reads from the database: tenants, users, numbers, the carrier.
+
+Every read takes the tenant explicitly where a tenant owns the object: an object of another
+tenant is simply not found. A dropped connection is re-opened once; when the database
+cannot be reached the caller gets DatabaseUnavailable quickly (short timeouts) so a SIP
+worker is never held for long.
+"""
+from dataclasses import dataclass
+
+import pymysql
+
+from . import db
+from .config import Config
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The platform database could not be reached or answered with an error."""
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: int
+    slug: str
+    domain: str
+    timezone: str
+    access_code: bool
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    tenant_id: int
+    tenant_slug: str
+    domain: str
+    extension: str
+    username: str
+    name: str
+    direct_number: str | None
+
+    @property
+    def aor(self) -> str:
+        """The SIP address of record all of the user's phones register to."""
+        return f"sip:{self.username}@{self.domain}"
+
+
+_USER_COLUMNS = ("SELECT u.id, u.tenant_id, t.slug AS tenant_slug, t.domain, u.extension,"
+                 " u.username, u.name, u.direct_number"
+                 " FROM users u JOIN tenants t ON t.id = u.tenant_id ")
+
+
+class SipStore:
+    """Reads for the routing, over one lazily opened connection (one per Kamailio worker)."""
+
+    def __init__(self, cfg: Config):
+        self._cfg = cfg
+        self._conn = None
+
+    def _query(self, sql: str, args: tuple) -> list[dict]:
+        for attempt in (1, 2):
+            try:
+                if self._conn is None:
+                    self._conn = db.connect(self._cfg, connect_timeout=1, read_timeout=2)
+                with self._conn.cursor() as cur:
+                    cur.execute(sql, args)
+                    return cur.fetchall()
+            except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
+                self.close()
+                if attempt == 2:
+                    raise DatabaseUnavailable(f"database unavailable: {exc.args[0]}") from exc
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # the connection is being thrown away anyway
+                pass
+            self._conn = None
+
+    def tenant_by_domain(self, domain: str) -> Tenant | None:
+        rows = self._query("SELECT id, slug, domain, timezone, access_code FROM tenants"
+                           " WHERE domain = %s", (domain.lower(),))
+        return Tenant(**{**rows[0], "access_code": bool(rows[0]["access_code"])}) if rows else None
+
+    def user_by_extension(self, tenant_id: int, extension: str) -> User | None:
+        rows = self._query(_USER_COLUMNS + "WHERE u.tenant_id = %s AND u.extension = %s",
+                           (tenant_id, extension))
+        return User(**rows[0]) if rows else None
+
+    def user_by_username(self, tenant_id: int, username: str) -> User | None:
+        rows = self._query(_USER_COLUMNS + "WHERE u.tenant_id = %s AND u.username = %s",
+                           (tenant_id, username))
+        return User(**rows[0]) if rows else None
+
+    def user_by_direct_number(self, number: str) -> User | None:
+        """The platform subscriber (of any tenant) that owns this direct number (on-net)."""
+        rows = self._query(_USER_COLUMNS + "WHERE u.direct_number = %s", (number,))
+        return User(**rows[0]) if rows else None
+
+    def carrier(self) -> tuple[str, int] | None:
+        """The carrier trunk's (address, port), or None when no platform file set it."""
+        rows = self._query("SELECT name, value FROM platform_settings"
+                           " WHERE name IN ('carrier_address', 'carrier_port')", ())
+        settings = {row["name"]: row["value"] for row in rows}
+        if "carrier_address" not in settings:
+            return None
+        return settings["carrier_address"], int(settings.get("carrier_port", 5060))
