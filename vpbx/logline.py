@@ -41,8 +41,7 @@ def route_line(*, call_id, tenant, caller, dialled, decision, outcome, **extra) 
 def auth_line(*, call_id, tenant, user, method, outcome, **extra) -> str:
     """The line for an authentication result (registrations and calls)."""
     return format_line(AUTH_TAG, {"call_id": call_id, "tenant": tenant, "from": user,
-                                  "to": method, "decision": "auth", "outcome": outcome},
-                       extra)
+                                  "decision": f"auth:{method}", "outcome": outcome}, extra)
 
 
 _FIELD = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')

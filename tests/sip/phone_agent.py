@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import json
 import os
 import queue
@@ -103,7 +104,7 @@ class EventWriter:
         self._stream = stream
         self._seq = 0
 
-    def event(self, kind: str, **fields: Any) -> None:
+    def event(self, kind: str, /, **fields: Any) -> None:
         """Emit one event; fields without their own time stamps get the current ones."""
         self._seq += 1
         record = {"type": "event", "seq": self._seq, "event": kind}
@@ -316,7 +317,8 @@ class PhoneCall(pj.Call):
         """Return the index of the call's first audio media, or None."""
         if not self.isActive():
             return None
-        for media in self.getInfo().media:
+        info = self.getInfo()  # keep it alive while its media vector is read
+        for media in info.media:
             if media.type == pj.PJMEDIA_TYPE_AUDIO:
                 return media.index
         return None
@@ -336,7 +338,6 @@ class PhoneAccount(pj.Account):
             code=prm.code,
             reason=prm.reason,
             expiration=prm.expiration,
-            final=prm.code >= 200,
         )
 
     @never_raises
@@ -388,6 +389,8 @@ class PhoneAgent:
         ep_cfg.logConfig.consoleLevel = 0
         if self.options.log_file:
             ep_cfg.logConfig.filename = self.options.log_file
+            # Appending keeps the lines written before libInit and at libDestroy.
+            ep_cfg.logConfig.fileFlags = pj.PJ_O_APPEND
         ep_cfg.medConfig.clockRate = CLOCK_RATE
         ep_cfg.medConfig.sndClockRate = CLOCK_RATE
         ep_cfg.medConfig.noVad = True
@@ -463,13 +466,15 @@ class PhoneAgent:
         deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
         while time.monotonic() < deadline and any(c.isActive() for c in self.calls.values()):
             ep.libHandleEvents(EVENT_LOOP_SLICE_MS)
-        for call in self.calls.values():
-            call.close_recorder()
+        # Every PJSUA2 object must be gone before libDestroy: a Call destroyed
+        # afterwards trips an assertion in pjsua.  Dropping a call also drops
+        # its recorder, which finishes the WAV file.
         self.calls.clear()
         if self.account is not None:
             self.account.shutdown()
             self.account = None
         self.tone = None
+        gc.collect()
         ep.libDestroy()
 
     # --- bookkeeping -----------------------------------------------------
@@ -585,7 +590,7 @@ class PhoneAgent:
         name = command.get("cmd")
         handler = getattr(self, f"cmd_{name}", None) if isinstance(name, str) else None
         if handler is None:
-            self.events.reply(command_id, error=f"unknown command {name!r}")
+            self.events.reply(command_id, error=f"unknown command {name!r} in {command}")
             return
         try:
             result = handler(**command.get("args", {}))
@@ -616,17 +621,21 @@ class PhoneAgent:
                 next_poll = time.monotonic() + STATS_POLL_INTERVAL
 
 
-def read_commands(stdin, commands: "queue.Queue[Optional[dict]]", events: EventWriter) -> None:
-    """Read JSON commands from stdin into the queue; put None at end of input."""
+def read_commands(stdin, commands: "queue.Queue[Optional[dict]]") -> None:
+    """Read JSON commands from stdin into the queue; put None at end of input.
+
+    A line that is not a JSON object is queued as a command without a name,
+    which the agent answers with an error.
+    """
     for line in stdin:
         line = line.strip()
         if not line:
             continue
         try:
             command = json.loads(line)
-        except json.JSONDecodeError as exc:
-            command = {"id": None, "cmd": f"<unparsable: {exc}>"}
-        commands.put(command)
+        except json.JSONDecodeError:
+            command = None
+        commands.put(command if isinstance(command, dict) else {"id": None, "cmd": None, "line": line})
     commands.put(None)
 
 
@@ -676,7 +685,7 @@ def main(argv=None) -> int:
     except pj.Error as exc:
         events.event("agent_error", where="start", traceback=exc.info())
         return 1
-    threading.Thread(target=read_commands, args=(sys.stdin, commands, events), daemon=True).start()
+    threading.Thread(target=read_commands, args=(sys.stdin, commands), daemon=True).start()
     try:
         agent.run(commands)
     finally:

@@ -1,0 +1,35 @@
+# Virtual PBX — see README.md. Every target works as root on a fresh Debian 12/13 machine.
+SHELL := /bin/bash
+PYTHON := $(CURDIR)/.venv/bin/python
+export PYTHONPATH := $(CURDIR)
+export VPBX_CONFIG ?= /etc/vpbx/vpbx.conf
+
+.PHONY: setup run stop status test unit bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+## run: set up, start rtpengine, Kamailio, the media app and the web UI, load the demo tenant
+run: setup
+	@$(PYTHON) -m vpbx.stack start
+	@vpbx apply demo/platform.yaml
+	@vpbx apply demo/demo-tenant.yaml
+	@bash scripts/welcome.sh
+
+## stop: stop what `make run` started
+stop:
+	@$(PYTHON) -m vpbx.stack stop
+
+status:
+	@$(PYTHON) -m vpbx.stack status
+
+## test: set up, then the whole suite (unit and integration, real components)
+test: setup
+	@$(PYTHON) -m pytest -q
+
+unit:
+	@$(PYTHON) -m pytest -q tests/unit
+
+## bench: call and registration rates through the full stack, next to a native baseline
+bench: setup
+	@$(PYTHON) -m bench.run

@@ -1,0 +1,38 @@
+"""Kamailio's entry point for the Virtual PBX (app_python3 loads this file).
+
+`mod_init()` returns the `kamailio` object whose ksr_* methods Kamailio calls; they only
+dispatch to the route helpers in edge.py. The decision logic itself lives in the `vpbx`
+package (plain Python, no KSR), shared with `vpbx simulate`, the web UI and the tests.
+"""
+import os
+import sys
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if _ROOT not in sys.path:
+    sys.path.insert(1, _ROOT)
+
+import KSR  # noqa: E402  (exists only inside Kamailio)
+
+import edge  # noqa: E402
+
+
+def mod_init():
+    """Called once before Kamailio forks its workers."""
+    KSR.info("vpbx: KEMI routing loaded from %s\n" % __file__)
+    return kamailio()
+
+
+class kamailio:  # noqa: N801 (the name app_python3 expects)
+    def child_init(self, rank):
+        """Each worker opens its own database connection, lazily, on first use."""
+        edge.child_init(rank)
+        return 0
+
+    def ksr_request_route(self, msg):
+        return edge.request_route()
+
+    def ksr_onreply_media(self, msg):
+        return edge.onreply_media()
+
+    def ksr_failure_media(self, msg):
+        return edge.failure_media()

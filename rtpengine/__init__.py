@@ -1,0 +1,1 @@
+"""rtpengine: its configuration and our ng-protocol client."""

@@ -1,0 +1,120 @@
+"""A real platform for the integration tests: MariaDB (throwaway database), rtpengine and
+Kamailio with the KEMI routing, on ports of their own, provisioned with `vpbx apply`.
+
+One platform serves the whole session; each test gets fresh phones, and after each test
+rtpengine must hold no session any more (no media session is ever left behind).
+"""
+import os
+import subprocess
+import time
+
+import pytest
+
+from rtpengine.ngclient import NgClient
+from tests.sip.phone import Phone
+from tests.support import instance
+from vpbx import logline
+from vpbx.stack import ROOT, VENV_PYTHON, Stack
+
+TENANTS = os.path.join(os.path.dirname(__file__), "tenants")
+PASSWORDS = {"alice": "alice-s3cret", "bob": "bob-s3cret!", "carol": "carol-s3cret",
+             "dave": "dave-s3cret", "gina": "gina-s3cret", "ivan": "ivan-s3cret"}
+DOMAINS = {"alice": "acme.pbx.test", "bob": "acme.pbx.test", "carol": "acme.pbx.test",
+           "dave": "acme.pbx.test", "gina": "globex.pbx.test", "ivan": "globex.pbx.test"}
+
+
+class Platform:
+    """Handles on the running platform for tests: config, rtpengine, the NOC log."""
+
+    def __init__(self, cfg, stack, folder):
+        self.cfg = cfg
+        self.stack = stack
+        self.folder = folder
+        self.rtpengine = NgClient(port=cfg.rtp_ng_port)
+
+    def vpbx(self, *args) -> subprocess.CompletedProcess:
+        """Run the `vpbx` command against this platform."""
+        env = {**os.environ, "VPBX_CONFIG": self.cfg.path, "PYTHONPATH": ROOT}
+        return subprocess.run([VENV_PYTHON, "-m", "vpbx.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    def kamcmd(self, *args) -> str:
+        """Run a Kamailio RPC command on this instance; its output (errors included)."""
+        socket_path = os.path.join(self.cfg.run_dir, "kamailio", "kamailio_ctl")
+        result = subprocess.run(["kamcmd", "-s", f"unix:{socket_path}", *args],
+                                capture_output=True, text=True, timeout=10)
+        return result.stdout + result.stderr
+
+    def log_text(self) -> str:
+        with open(self.stack.log_file("kamailio"), errors="replace") as handle:
+            return handle.read()
+
+    def log_lines(self, tag: str, **match) -> list[dict]:
+        """Parsed NOC lines with this tag whose fields equal `match`."""
+        found = []
+        for line in self.log_text().splitlines():
+            if f" {tag} " not in line:
+                continue
+            fields = logline.parse(line[line.index(tag):])
+            if all(fields.get(k) == v for k, v in match.items()):
+                found.append(fields)
+        return found
+
+    def wait_log(self, tag: str, timeout: float = 3.0, **match) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            lines = self.log_lines(tag, **match)
+            if lines:
+                return lines[-1]
+            time.sleep(0.05)
+        raise AssertionError(f"no {tag} line with {match} in the Kamailio log")
+
+    def wait_no_media_sessions(self, timeout: float = 3.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.rtpengine.call_ids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = self.rtpengine.call_ids()
+        assert not left, f"rtpengine still holds sessions: {left}"
+
+
+@pytest.fixture(scope="session")
+def platform(platform_config, tmp_path_factory):
+    folder = str(tmp_path_factory.mktemp("platform"))
+    name = instance.create_database(platform_config)
+    cfg = instance.write_instance_config(platform_config, folder, name)
+    stack = Stack(cfg, components=("rtpengine", "kamailio"))
+    stack.start()
+    plat = Platform(cfg, stack, folder)
+    try:
+        for file in ("platform.yaml", "acme.yaml", "globex.yaml"):
+            result = plat.vpbx("apply", os.path.join(TENANTS, file))
+            assert result.returncode == 0, result.stdout + result.stderr
+        yield plat
+    finally:
+        stack.stop()
+        instance.drop_database(platform_config, name)
+
+
+@pytest.fixture
+def phones(platform, tmp_path):
+    """Factory of registered phones: phones("alice") → a Phone registered as alice."""
+    made = []
+
+    def make(username, *, register=True, password=None):
+        phone = Phone(username, password or PASSWORDS[username], DOMAINS[username],
+                      platform.cfg.sip_port, name=f"{username}{len(made)}",
+                      log_dir=str(tmp_path))
+        phone.start()
+        made.append(phone)
+        phone.registered = False
+        if register:
+            assert phone.register() == 200, f"{username} could not register"
+            phone.registered = True
+        return phone
+
+    yield make
+    for phone in made:
+        if phone.registered:
+            phone.unregister()   # leave no binding behind for the next test
+        phone.close()
+    platform.wait_no_media_sessions()

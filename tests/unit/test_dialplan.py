@@ -1,0 +1,63 @@
+"""Where a dialled string goes: extension in the caller's tenant, full number platform-wide."""
+from dataclasses import dataclass
+
+from vpbx import dialplan
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    tenant_id: int
+    extension: str
+    direct_number: str | None
+
+
+@dataclass(frozen=True)
+class FakeTenant:
+    id: int
+
+
+class Directory:
+    """An in-memory stand-in for the store's lookups (pure logic under test)."""
+
+    def __init__(self, users):
+        self.users = users
+
+    def user_by_extension(self, tenant_id, extension):
+        return next((u for u in self.users if u.tenant_id == tenant_id and u.extension == extension), None)
+
+    def user_by_direct_number(self, number):
+        return next((u for u in self.users if u.direct_number == number), None)
+
+
+ALICE = FakeUser(1, "7956", "+41215550001")
+BOB = FakeUser(1, "7961", None)
+GINA = FakeUser(2, "7956", "+41225550001")
+IVAN = FakeUser(2, "7990", None)
+DIRECTORY = Directory([ALICE, BOB, GINA, IVAN])
+
+
+def test_extension_is_looked_up_in_the_callers_tenant_only():
+    assert dialplan.resolve_user_call(DIRECTORY, FakeTenant(1), "7956").user is ALICE
+    assert dialplan.resolve_user_call(DIRECTORY, FakeTenant(2), "7956").user is GINA
+    refused = dialplan.resolve_user_call(DIRECTORY, FakeTenant(1), "7990")
+    assert refused.refused and refused.code == 404 and refused.decision == "unknown_extension"
+
+
+def test_full_number_reaches_its_owner_in_any_tenant():
+    own = dialplan.resolve_user_call(DIRECTORY, FakeTenant(1), "+41215550001")
+    assert own.user is ALICE and own.decision == "direct_number"
+    other = dialplan.resolve_user_call(DIRECTORY, FakeTenant(1), "0041225550001")
+    assert other.user is GINA and other.decision == "on_net"
+
+
+def test_unknown_and_invalid_numbers_are_404():
+    assert dialplan.resolve_user_call(DIRECTORY, FakeTenant(1), "+41219999999").decision == "unknown_number"
+    for junk in ("", "abc", "7", "+", "12345678"):
+        target = dialplan.resolve_user_call(DIRECTORY, FakeTenant(1), junk)
+        assert target.refused and target.code == 404, junk
+
+
+def test_carrier_calls_reach_direct_numbers_only():
+    assert dialplan.resolve_carrier_call(DIRECTORY, "+41225550001").user is GINA
+    assert dialplan.resolve_carrier_call(DIRECTORY, "7956").refused
+    assert dialplan.resolve_carrier_call(DIRECTORY, "+41215559999").code == 404

@@ -1,0 +1,44 @@
+"""Number forms, HA1 digests, configuration files and migration parsing."""
+import hashlib
+import os
+
+import pytest
+
+from vpbx import config, migrate, numbers, sipauth
+
+
+@pytest.mark.parametrize("dialled, expected", [
+    ("+41215667956", "+41215667956"), ("0041215667956", "+41215667956"),
+    ("+41 21 566 79 56", "+41215667956"), ("0215667956", None), ("+0123456789", None),
+    ("7956", None), ("+4121abc", None)])
+def test_international_form(dialled, expected):
+    assert numbers.international_form(dialled) == expected
+
+
+def test_extensions_are_two_to_six_digits():
+    assert numbers.is_extension("12") and numbers.is_extension("123456")
+    assert not numbers.is_extension("1") and not numbers.is_extension("1234567")
+    assert not numbers.is_extension("12a")
+
+
+def test_ha1_is_the_md5_of_user_realm_password():
+    assert sipauth.ha1("alice", "acme.pbx.test", "pw") == hashlib.md5(b"alice:acme.pbx.test:pw").hexdigest()
+
+
+def test_config_file_round_trip_is_private(tmp_path):
+    cfg = config.write(str(tmp_path / "vpbx.conf"), db_name="d", db_user="u", db_password="secret",
+                       run_dir="/r", log_dir="/l", data_dir="/d", sip_port=5070)
+    assert cfg.sip_port == 5070 and cfg.kamailio_db_url == "mysql://u:secret@127.0.0.1:3306/d"
+    assert os.stat(cfg.path).st_mode & 0o077 == 0
+
+
+def test_missing_config_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="vpbx configuration not found"):
+        config.load(str(tmp_path / "absent.conf"))
+
+
+def test_migration_files_are_numbered_uniquely_and_split_into_statements():
+    found = migrate.available()
+    assert [v for v, _, _ in found] == sorted({v for v, _, _ in found})
+    statements = migrate.split_statements("-- c\nCREATE TABLE a (x INT);\nINSERT INTO a VALUES (1);\n")
+    assert statements == ["CREATE TABLE a (x INT)", "INSERT INTO a VALUES (1)"]

@@ -1,0 +1,239 @@
+"""Start and stop one instance of the platform: rtpengine, Kamailio, the media app, the web UI.
+
+    python -m vpbx.stack start|stop|status     (uses $VPBX_CONFIG or /etc/vpbx/vpbx.conf)
+
+Every process runs in the foreground of its own session, its output in <log_dir>/<name>.log
+and its pid in <run_dir>/<name>.pid, so `stop` finds it again; `make run` and `make stop` use
+this, and so do the tests and the benchmark with instances of their own.
+"""
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+
+from rtpengine.ngclient import NgClient
+
+from . import config as config_mod
+from .config import Config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
+
+
+ALL_COMPONENTS = ("rtpengine", "kamailio", "webui")
+
+
+@dataclass
+class Component:
+    """One supervised process and how to tell it is ready."""
+    name: str
+    argv: list[str]
+    cwd: str
+    ready: object                      # callable() -> bool
+    env: dict = field(default_factory=dict)
+    start_timeout: float = 15.0
+
+
+class Stack:
+    """The processes of one platform instance described by `cfg`."""
+
+    def __init__(self, cfg: Config, *, kamailio_cfg: str | None = None, shm_mb: int = 256,
+                 components: tuple[str, ...] = ("rtpengine", "kamailio")):
+        self.cfg = cfg
+        self.kamailio_cfg = kamailio_cfg or os.path.join(ROOT, "kamailio.cfg")
+        self.shm_mb = shm_mb
+        self.names = components
+
+    # -- the components -------------------------------------------------------------
+    def rtpengine(self) -> Component:
+        cfg = self.cfg
+        argv = ["rtpengine", f"--config-file={ROOT}/rtpengine/rtpengine.conf",
+                f"--listen-ng=127.0.0.1:{cfg.rtp_ng_port}", f"--interface={cfg.sip_address}",
+                f"--port-min={cfg.rtp_port_min}", f"--port-max={cfg.rtp_port_max}",
+                f"--pidfile={self._run('rtpengine.pid.daemon')}"]
+        client = NgClient(port=cfg.rtp_ng_port, timeout=0.3)
+        return Component("rtpengine", argv, cfg.run_dir, client.ping)
+
+    def kamailio(self) -> Component:
+        cfg = self.cfg
+        run = self._run("kamailio")
+        os.makedirs(run, exist_ok=True)
+        self._write_kamailio_instance(run)
+        argv = ["kamailio", "-f", self.kamailio_cfg, "-DD", "-E", "-Y", run,
+                "-P", os.path.join(run, "kamailio.pid.daemon"), "-m", str(self.shm_mb), "-M", "32"]
+        return Component("kamailio", argv, run,
+                         lambda: sip_options_ping(cfg.sip_address, cfg.sip_port),
+                         env={"VPBX_CONFIG": cfg.path, "PYTHONDONTWRITEBYTECODE": "1"})
+
+    def _write_kamailio_instance(self, run: str) -> None:
+        """instance.cfg: the defines kamailio.cfg imports from its working directory."""
+        cfg = self.cfg
+        lines = [
+            f"#!define SIP_ADDRESS {cfg.sip_address}",
+            f"#!define SIP_PORT {cfg.sip_port}",
+            f"#!define SIP_CHILDREN {cfg.sip_children}",
+            f'#!define DBURL "{cfg.kamailio_db_url}"',
+            f'#!define RTPENGINE_SOCK "udp:127.0.0.1:{cfg.rtp_ng_port}"',
+            f'#!define KEMI_SCRIPT "{ROOT}/kemi/vpbx_kemi.py"',
+        ]
+        path = os.path.join(run, "instance.cfg")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("\n".join(lines) + "\n")
+
+    def webui(self) -> Component:
+        cfg = self.cfg
+        return Component("webui", [VENV_PYTHON, "-m", "webui"], ROOT,
+                         lambda: http_answers(f"http://127.0.0.1:{cfg.webui_port}/healthz"),
+                         env={"VPBX_CONFIG": cfg.path, "PYTHONPATH": ROOT})
+
+    def components(self) -> list[Component]:
+        return [getattr(self, name)() for name in self.names]
+
+    # -- lifecycle ------------------------------------------------------------------
+    def _run(self, name: str) -> str:
+        return os.path.join(self.cfg.run_dir, name)
+
+    def pid_file(self, name: str) -> str:
+        return self._run(f"{name}.pid")
+
+    def log_file(self, name: str) -> str:
+        return os.path.join(self.cfg.log_dir, f"{name}.log")
+
+    def start(self) -> None:
+        """Start every component not running yet, each after the previous one is ready."""
+        for folder in (self.cfg.run_dir, self.cfg.log_dir, self.cfg.data_dir):
+            os.makedirs(folder, exist_ok=True)
+        for comp in self.components():
+            if self.pid(comp.name):
+                continue
+            log = open(self.log_file(comp.name), "ab")
+            proc = subprocess.Popen(comp.argv, cwd=comp.cwd, stdout=log, stderr=log,
+                                    stdin=subprocess.DEVNULL, start_new_session=True,
+                                    env={**os.environ, **comp.env})
+            log.close()
+            with open(self.pid_file(comp.name), "w") as handle:
+                handle.write(str(proc.pid))
+            deadline = time.monotonic() + comp.start_timeout
+            while not comp.ready():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{comp.name} did not start; see {self.log_file(comp.name)}:\n"
+                                       + tail(self.log_file(comp.name)))
+                time.sleep(0.1)
+
+    def pid(self, name: str) -> int | None:
+        """The pid of a running component, or None."""
+        try:
+            with open(self.pid_file(name)) as handle:
+                pid = int(handle.read().strip())
+            os.kill(pid, 0)
+            return pid
+        except (OSError, ValueError):
+            return None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop every component (SIGTERM to its process group, SIGKILL if it lingers)."""
+        for name in reversed(self.names):
+            pid = self.pid(name)
+            if pid:
+                _signal_group(pid, signal.SIGTERM)
+                deadline = time.monotonic() + timeout
+                while _alive(pid) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                _signal_group(pid, signal.SIGKILL)
+            try:
+                os.unlink(self.pid_file(name))
+            except FileNotFoundError:
+                pass
+
+    def status(self) -> dict[str, int | None]:
+        return {name: self.pid(name) for name in self.names}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except OSError:
+        pass
+
+
+def tail(path: str, lines: int = 30) -> str:
+    try:
+        with open(path, errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def http_answers(url: str) -> bool:
+    """True when an HTTP server answers at `url` (whatever the status)."""
+    try:
+        urllib.request.urlopen(url, timeout=0.5).close()
+        return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def sip_options_ping(host: str, port: int, timeout: float = 0.5) -> bool:
+    """True when a SIP server answers an OPTIONS on UDP host:port."""
+    branch = "z9hG4bK" + uuid.uuid4().hex[:16]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        local_port = sock.getsockname()[1]
+        message = (f"OPTIONS sip:{host}:{port} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/UDP 127.0.0.1:{local_port};branch={branch};rport\r\n"
+                   "Max-Forwards: 70\r\n"
+                   f"From: <sip:ping@{host}>;tag={uuid.uuid4().hex[:8]}\r\n"
+                   f"To: <sip:{host}:{port}>\r\n"
+                   f"Call-ID: {uuid.uuid4().hex}\r\n"
+                   "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+        sock.settimeout(timeout)
+        try:
+            sock.sendto(message.encode(), (host, port))
+            data, _ = sock.recvfrom(65535)
+        except OSError:
+            return False
+        return data.startswith(b"SIP/2.0 ")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vpbx.stack")
+    parser.add_argument("action", choices=("start", "stop", "status"))
+    parser.add_argument("--shm-mb", type=int, default=1024)
+    args = parser.parse_args(argv)
+    stack = Stack(config_mod.load(), shm_mb=args.shm_mb, components=ALL_COMPONENTS)
+    if args.action == "start":
+        stack.start()
+    elif args.action == "stop":
+        stack.stop()
+    for name, pid in stack.status().items():
+        print(f"{name}: {'running, pid %d' % pid if pid else 'stopped'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
