@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
 
 
-ALL_COMPONENTS = ("rtpengine", "kamailio", "webui")
+ALL_COMPONENTS = ("rtpengine", "kamailio", "media", "webui")
 
 
 @dataclass
@@ -87,6 +87,12 @@ class Stack:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write("\n".join(lines) + "\n")
+
+    def media(self) -> Component:
+        cfg = self.cfg
+        return Component("media", [VENV_PYTHON, "-m", "media"], ROOT,
+                         lambda: sip_options_ping(cfg.sip_address, cfg.media_port),
+                         env={"VPBX_CONFIG": cfg.path, "PYTHONPATH": ROOT})
 
     def webui(self) -> Component:
         cfg = self.cfg
