@@ -104,16 +104,25 @@ def route_within_dialog():
 
 # -- registration -------------------------------------------------------------------------
 def route_register():
-    domain = pv("$td").lower()
-    tenant = _store.tenant_by_domain(domain)
-    if tenant is None:
-        log_auth(None, pv("$tU"), "unknown_domain", domain=domain)
-        return reply(403, "Unknown Domain")
-    if not authenticate(tenant, pv("$tU")):
+    if authenticated_tenant(pv("$td"), pv("$tU")) is None:   # the AOR is in the To header
         return STOP
     if KSR.registrar.save("location", 0) < 0:
         KSR.sl.sl_reply_error()
     return STOP
+
+
+def authenticated_tenant(domain, claimed_user):
+    """The tenant whose SIP domain the request claims, once its digest is verified.
+
+    Returns None when the request has been answered instead (unknown domain, challenge,
+    refusal).
+    """
+    tenant = _store.tenant_by_domain(domain.lower())
+    if tenant is None:
+        log_auth(None, claimed_user, "unknown_domain", domain=domain.lower())
+        reply(403, "Unknown Domain")
+        return None
+    return tenant if authenticate(tenant, claimed_user) else None
 
 
 def authenticate(tenant, claimed_user):
@@ -149,12 +158,8 @@ def route_initial_invite():
     carrier = _store.carrier()
     if carrier is not None and pv("$si") == carrier[0]:
         return route_carrier_call()
-    domain = pv("$fd").lower()
-    tenant = _store.tenant_by_domain(domain)
+    tenant = authenticated_tenant(pv("$fd"), pv("$fU"))
     if tenant is None:
-        log_auth(None, pv("$fU"), "unknown_domain", domain=domain)
-        return reply(403, "Unknown Domain")
-    if not authenticate(tenant, pv("$fU")):
         return STOP
     dialled = pv("$rU")
     target = dialplan.resolve_user_call(_store, tenant, dialled)

@@ -1,0 +1,106 @@
+"""A stored tenant printed as a tenant file, in CONFIG-FORMAT's layout and key order.
+
+Passwords are not printed (only HA1 digests are stored); applying the output keeps them.
+"""
+import re
+
+import yaml
+
+from .provision_doc import format_period
+from .provision_model import CYCLING_DISTRIBUTIONS, HANGUP, Destination, StoredTenant
+
+_NUMERIC = re.compile(r"\+?\d+")   # numbers and extensions: always quoted, as in the example
+_HEADER = ("# Exported by `vpbx export`. SIP passwords are not exported (only their digests are\n"
+           "# stored): a user without password keeps the one it has.\n")
+
+
+class _Flow(list):
+    """A list printed on one line: [mon, tue]."""
+
+
+class _FlowMap(dict):
+    """A mapping printed on one line, keys in their order: {name: Easter, date: 2027-08-01}."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper in CONFIG-FORMAT's style: list items indented under their key, double
+    quotes where quotes are needed and around numbers, _Flow and _FlowMap in flow style."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+    def choose_scalar_style(self):
+        style = super().choose_scalar_style()
+        return '"' if style == "'" else style
+
+
+_Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style='"' if _NUMERIC.fullmatch(value) else None))
+_Dumper.add_representer(_Flow, lambda dumper, value: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", value, flow_style=True))
+_Dumper.add_representer(_FlowMap, lambda dumper, value: dumper.represent_mapping(
+    "tag:yaml.org,2002:map", list(value.items()), flow_style=True))
+
+
+def _destination(destination: Destination):
+    """`hangup`, or {kind: target} on one line."""
+    return "hangup" if destination == HANGUP else _FlowMap({destination.kind: destination.target})
+
+
+def _user(user) -> dict:
+    """A `users` entry, without password."""
+    data = {"extension": user.extension, "name": user.name, "username": user.username}
+    if user.direct_number:
+        data["direct_number"] = user.direct_number
+    return data
+
+
+def _time_range(time_range) -> dict:
+    """A `time_ranges` entry."""
+    return {"name": time_range.name, "days": _Flow(time_range.days),
+            "periods": _Flow(format_period(period) for period in time_range.periods)}
+
+
+def _holiday(holiday) -> _FlowMap:
+    """A `holidays` entry: {name, date} for one day, {name, from, to} for a period."""
+    if holiday.first_day == holiday.last_day:
+        return _FlowMap(name=holiday.name, date=holiday.first_day)
+    return _FlowMap({"name": holiday.name, "from": holiday.first_day, "to": holiday.last_day})
+
+
+def _group(group) -> dict:
+    """A `groups` entry; cycles only for the distributions that have them."""
+    data = {"name": group.name, "short_number": group.short_number,
+            "distribution": group.distribution, "rings": group.rings}
+    if group.distribution in CYCLING_DISTRIBUTIONS:
+        data["cycles"] = group.cycles
+    data["members"] = _Flow(group.members)
+    data["no_answer"] = _destination(group.no_answer)
+    return data
+
+
+def _number(number) -> dict:
+    """A `numbers` entry."""
+    data = {"number": number.number}
+    if number.label:
+        data["label"] = number.label
+    data["routes"] = [_FlowMap(range=route.range, to=_destination(route.to))
+                      for route in number.routes]
+    data["outside_hours"] = _destination(number.outside_hours)
+    return data
+
+
+def tenant_text(stored: StoredTenant) -> str:
+    """The tenant file of a stored tenant: `vpbx apply` of it changes nothing."""
+    tenant = stored.config
+    document = {
+        "tenant": tenant.slug, "name": tenant.name, "domain": tenant.domain,
+        "timezone": tenant.timezone, "access_code": tenant.access_code,
+        "users": [_user(user) for user in tenant.users],
+        "time_ranges": [_time_range(time_range) for time_range in tenant.time_ranges],
+        "holidays": [_holiday(holiday) for holiday in tenant.holidays],
+        "groups": [_group(group) for group in tenant.groups],
+        "numbers": [_number(number) for number in tenant.numbers],
+    }
+    return _HEADER + yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                               default_flow_style=False, width=100)
