@@ -3,12 +3,15 @@
     vpbx apply FILE.yaml        create or update a platform or tenant file's content
     vpbx export TENANT          print a tenant as a tenant file
     vpbx delete TENANT --yes    remove a tenant and everything it owns
+    vpbx simulate TENANT NUMBER --at ISO-DATETIME [--json] [--live]
+                                what a call to NUMBER would do at that moment
     vpbx migrate                apply pending schema migrations
 """
 import argparse
+import json
 import sys
 
-from . import config, db, migrate
+from . import callflow, config, db, migrate
 
 
 def cmd_migrate(args) -> int:
@@ -56,6 +59,19 @@ def cmd_delete(args) -> int:
     return 0
 
 
+def cmd_simulate(args) -> int:
+    from . import simulate
+    conn = db.connect(config.load())
+    try:
+        plan = simulate.simulate(conn, args.tenant, args.number, args.at, live=args.live)
+    except simulate.SimulateError as exc:
+        print(f"vpbx simulate: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False) if args.json
+          else callflow.describe(plan))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vpbx", description="Virtual PBX configuration as code")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -70,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("tenant")
     p.add_argument("--yes", action="store_true", help="confirm")
     p.set_defaults(func=cmd_delete)
+    p = sub.add_parser("simulate", help="what a call to NUMBER would do at a given moment")
+    p.add_argument("tenant")
+    p.add_argument("number", help="a global number, or a group's short number")
+    p.add_argument("--at", required=True, help="ISO date-time; tenant's zone unless it has an offset")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--live", action="store_true",
+                   help="use the members' real registration and call state")
+    p.set_defaults(func=cmd_simulate)
     return parser
 
 

@@ -96,7 +96,13 @@ def _apply_tenant(cur, root: Node) -> list[str]:
     stored = read_tenant(cur, parsed.tenant.slug)
     others = OtherTenants(cur, stored.id if stored else 0)
     tenant = check.check_tenant(parsed, stored, others, root.problems)
-    return [] if root.problems else write_tenant(cur, tenant, stored)
+    if root.problems:
+        return []
+    changes = write_tenant(cur, tenant, stored)
+    if changes:   # the routing's cached copy of this tenant is now out of date
+        cur.execute("UPDATE tenants SET config_version = config_version + 1 WHERE slug = %s",
+                    (tenant.slug,))
+    return changes
 
 
 def apply_file(conn, path) -> ApplyResult:

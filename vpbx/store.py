@@ -105,3 +105,18 @@ class SipStore:
         if "carrier_address" not in settings:
             return None
         return settings["carrier_address"], int(settings.get("carrier_port", 5060))
+
+
+def member_state_rows(cur, tenant_id: int) -> tuple[dict, dict]:
+    """The dynamic state the decision engine needs for a tenant's groups: group name →
+    extension of the member who answered its last call (cyclic), and extension → end of
+    the user's last call in epoch seconds, None if never (least active)."""
+    cur.execute("SELECT g.name, u.extension FROM call_groups g"
+                " JOIN users u ON u.id = g.last_answered_user_id WHERE g.tenant_id = %s",
+                (tenant_id,))
+    last_answered = {row["name"]: row["extension"] for row in cur.fetchall()}
+    cur.execute("SELECT extension, UNIX_TIMESTAMP(last_call_end) AS ended FROM users"
+                " WHERE tenant_id = %s", (tenant_id,))
+    idle_since = {row["extension"]: (float(row["ended"]) if row["ended"] is not None else None)
+                  for row in cur.fetchall()}
+    return last_answered, idle_since

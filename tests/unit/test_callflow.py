@@ -1,0 +1,73 @@
+"""The decision engine end to end: range → group → no-answer chain, loops, simulate output."""
+import datetime as dt
+import json
+
+from vpbx import callflow
+from vpbx.provision_model import (DEFAULT_OFFICE_HOURS, Destination, Group, Holiday, Number,
+                                  Route, Tenant, User)
+
+TENANT = Tenant(
+    "acme", "ACME SA", "acme.pbx.test", "Europe/Zurich", True,
+    users=[User("7956", "Julien", "julien"), User("7961", "Mathias", "mathias")],
+    time_ranges=[DEFAULT_OFFICE_HOURS],
+    holidays=[Holiday("Easter", dt.date(2027, 3, 26), dt.date(2027, 3, 29))],
+    groups=[Group("Reception", 401, "cyclic", 3, 2, ("7956", "7961"),
+                  Destination("voicemail", "+41215667955")),
+            Group("Ping", 402, "hierarchical", 1, 1, ("7956",), Destination("group", "Pong")),
+            Group("Pong", 403, "simultaneous", 2, 1, ("7961",), Destination("group", "Ping"))],
+    numbers=[Number("+41215667955", "Reception",
+                    (Route("Office hours", Destination("group", "Reception")),),
+                    Destination("voicemail", "+41215667955")),
+             Number("+41215667999", "Loop", (Route("Office hours", Destination("group", "Ping")),),
+                    Destination("number", "0215550000"))])
+
+
+def test_simulate_output_matches_the_documented_example():
+    state = callflow.MemberState(last_answered={"Reception": "7956"})
+    plan = callflow.plan_number(TENANT, "+41215667955", dt.datetime(2027, 3, 24, 9, 15), state)
+    assert json.loads(json.dumps(plan.as_dict())) == {
+        "tenant": "acme", "number": "+41215667955", "at": "2027-03-24T09:15:00+01:00",
+        "range": "Office hours",
+        "steps": [
+            {"kind": "group", "name": "Reception", "distribution": "cyclic",
+             "ring": [{"members": ["7961"], "seconds": 15}, {"members": ["7956"], "seconds": 15},
+                      {"members": ["7961"], "seconds": 15}, {"members": ["7956"], "seconds": 15}]},
+            {"kind": "voicemail", "name": "+41215667955"}]}
+
+
+def test_outside_hours_and_holidays_use_the_outside_hours_destination():
+    night = callflow.plan_number(TENANT, "+41215667955", dt.datetime(2027, 3, 24, 22, 0))
+    assert night.range == "outside hours"
+    assert night.steps == [{"kind": "voicemail", "name": "+41215667955"}]
+    easter = callflow.plan_number(TENANT, "+41215667955", dt.datetime(2027, 3, 29, 10, 0))
+    assert easter.range == "holiday: Easter" and easter.steps[0]["kind"] == "voicemail"
+
+
+def test_an_offset_in_the_time_is_converted_to_the_tenants_zone():
+    plan = callflow.plan_number(TENANT, "+41215667955",
+                                dt.datetime(2027, 3, 24, 7, 30, tzinfo=dt.timezone.utc))
+    assert plan.at.isoformat() == "2027-03-24T08:30:00+01:00" and plan.range == "Office hours"
+
+
+def test_a_loop_between_groups_ends_the_call():
+    plan = callflow.plan_number(TENANT, "+41215667999", dt.datetime(2027, 3, 24, 9, 0))
+    assert [s["kind"] for s in plan.steps] == ["group", "group", "hangup"]
+    assert plan.steps[-1] == {"kind": "hangup", "reason": "loop"}
+
+
+def test_unavailable_members_are_left_out_and_an_empty_group_goes_straight_on():
+    state = callflow.MemberState(available=lambda m: False)
+    plan = callflow.plan_number(TENANT, "+41215667955", dt.datetime(2027, 3, 24, 9, 0), state)
+    assert plan.steps[0]["ring"] == [] and plan.steps[1]["kind"] == "voicemail"
+
+
+def test_group_short_number_and_unknown_numbers():
+    plan = callflow.plan_group(TENANT, "403")
+    assert plan.steps[0]["name"] == "Pong" and plan.steps[0]["ring"] == [{"members": ["7961"], "seconds": 10}]
+    assert callflow.plan_group(TENANT, "499") is None
+    assert callflow.plan_number(TENANT, "+41000000000", dt.datetime(2027, 3, 24, 9, 0)) is None
+
+
+def test_describe_reads_like_plain_language():
+    text = callflow.describe(callflow.plan_number(TENANT, "+41215667999", dt.datetime(2027, 3, 24, 9, 0)))
+    assert "range in force: Office hours" in text and "end the call (loop)" in text

@@ -1,0 +1,115 @@
+"""Where a call goes, step by step, until something ends it: the decision engine.
+
+Pure logic over a tenant's configuration (provision_model.Tenant) and the members' state.
+The live KEMI routing, `vpbx simulate` and the UI's preview all call `plan_number` or
+`plan_group`, so a preview can never disagree with what a real call does. The result is the
+`steps` list of CONFIG-FORMAT's simulate output.
+"""
+import datetime
+import random
+from dataclasses import dataclass, field
+
+from . import ringplan, schedule
+from .provision_model import Destination, Tenant
+
+
+@dataclass
+class MemberState:
+    """What the engine knows about members now.
+
+    available: predicate on an extension (None: everybody available, as `simulate` assumes);
+    last_answered: group name → extension of the member who answered its last call;
+    idle_since: extension → end of the member's last call (epoch seconds), None if never.
+    """
+    available: object = None
+    last_answered: dict = field(default_factory=dict)
+    idle_since: dict = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass
+class CallPlan:
+    tenant: str
+    number: str
+    at: datetime.datetime | None
+    range: str | None
+    steps: list[dict]
+
+    def as_dict(self) -> dict:
+        out = {"tenant": self.tenant, "number": self.number}
+        if self.at is not None:
+            out["at"] = self.at.isoformat()
+        if self.range is not None:
+            out["range"] = self.range
+        out["steps"] = self.steps
+        return out
+
+
+def follow(tenant: Tenant, destination: Destination, state: MemberState) -> list[dict]:
+    """The steps from `destination` on: each group with its ring plan, then its no-answer
+    rule, and so on until a destination that ends the call. A group reached twice ends the
+    call with {"kind": "hangup", "reason": "loop"}."""
+    groups = {g.name: g for g in tenant.groups or []}
+    steps, visited = [], set()
+    while destination.kind == "group":
+        group = groups.get(destination.target)
+        if group is None:
+            steps.append({"kind": "hangup", "reason": "unknown group"})
+            return steps
+        if group.name in visited:
+            steps.append({"kind": "hangup", "reason": "loop"})
+            return steps
+        visited.add(group.name)
+        plan = ringplan.ring_plan(group, available=state.available,
+                                  last_answered=state.last_answered.get(group.name),
+                                  idle_since=state.idle_since, rng=state.rng)
+        steps.append({"kind": "group", "name": group.name, "distribution": group.distribution,
+                      "ring": [step.as_dict() for step in plan]})
+        destination = group.no_answer
+    if destination.kind == "hangup":
+        steps.append({"kind": "hangup"})
+    else:
+        steps.append({"kind": destination.kind, "name": destination.target})
+    return steps
+
+
+def plan_number(tenant: Tenant, number: str, at: datetime.datetime,
+                state: MemberState | None = None) -> CallPlan | None:
+    """A call to one of the tenant's global numbers at `at`; None if it is not theirs."""
+    entry = next((n for n in tenant.numbers or [] if n.number == number), None)
+    if entry is None:
+        return None
+    local = schedule.local_time(at, tenant.timezone)
+    ranges = {r.name: r for r in tenant.time_ranges or []}
+    decision = schedule.decide_range(entry, ranges, tenant.holidays or [], local)
+    return CallPlan(tenant.slug, number, local, decision.range,
+                    follow(tenant, decision.destination, state or MemberState()))
+
+
+def plan_group(tenant: Tenant, short_number: str, state: MemberState | None = None) -> CallPlan | None:
+    """An internal call to a group's short number (no time range applies); None if no
+    group has it."""
+    group = next((g for g in tenant.groups or [] if str(g.short_number) == str(short_number)), None)
+    if group is None:
+        return None
+    return CallPlan(tenant.slug, str(short_number), None, None,
+                    follow(tenant, Destination("group", group.name), state or MemberState()))
+
+
+def describe(plan: CallPlan) -> str:
+    """The plan in plain words, one line per step (the text output of `vpbx simulate`)."""
+    lines = [f"{plan.number} ({plan.tenant})" + (f" at {plan.at.isoformat()}" if plan.at else "")]
+    if plan.range is not None:
+        lines.append(f"  range in force: {plan.range}")
+    for step in plan.steps:
+        if step["kind"] == "group":
+            lines.append(f"  group {step['name']} ({step['distribution']}):")
+            if not step["ring"]:
+                lines.append("    nobody available")
+            for ring in step["ring"]:
+                lines.append(f"    ring {', '.join(ring['members'])} for {ring['seconds']} s")
+        elif step["kind"] == "hangup":
+            lines.append("  end the call" + (f" ({step['reason']})" if step.get("reason") else ""))
+        else:
+            lines.append(f"  {step['kind']} {step['name']}")
+    return "\n".join(lines)
