@@ -1,7 +1,8 @@
 """Kamailio's entry point for the Virtual PBX (app_python3 loads this file).
 
 `mod_init()` returns the `kamailio` object whose ksr_* methods Kamailio calls; they only
-dispatch to the route helpers in edge.py. The decision logic itself lives in the `vpbx`
+dispatch to the route modules: edge.py (requests, registration), digest.py
+(authentication) and calls.py (calls, group flows, replies, failures). The decision logic itself lives in the `vpbx`
 package (plain Python, no KSR), shared with `vpbx simulate`, the web UI and the tests.
 """
 import os
@@ -13,7 +14,9 @@ if _ROOT not in sys.path:
 
 import KSR  # noqa: E402  (exists only inside Kamailio)
 
+import calls  # noqa: E402
 import edge  # noqa: E402
+import sip  # noqa: E402
 
 
 def mod_init():
@@ -25,14 +28,17 @@ def mod_init():
 class kamailio:  # noqa: N801 (the name app_python3 expects)
     def child_init(self, rank):
         """Each worker opens its own database connection, lazily, on first use."""
-        edge.child_init(rank)
+        sip.child_init(rank)
         return 0
 
     def ksr_request_route(self, msg):
         return edge.request_route()
 
     def ksr_onreply_media(self, msg):
-        return edge.onreply_media()
+        return calls.onreply_media()
 
     def ksr_failure_media(self, msg):
-        return edge.failure_media()
+        return calls.failure_media()
+
+    def ksr_dialog_event(self, msg, event):
+        return calls.dialog_event(event)

@@ -11,6 +11,7 @@ import pymysql
 
 from . import db
 from .config import Config
+from .provision_read import read_tenant
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -24,6 +25,7 @@ class Tenant:
     domain: str
     timezone: str
     access_code: bool
+    config_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,20 +56,27 @@ class SipStore:
     def __init__(self, cfg: Config):
         self._cfg = cfg
         self._conn = None
+        self._configs = {}      # tenant id → (config_version, provision_model.Tenant)
 
-    def _query(self, sql: str, args: tuple) -> list[dict]:
+    def _run(self, work):
+        """work(cursor) on the worker's connection, re-opened once if it was lost."""
         for attempt in (1, 2):
             try:
                 if self._conn is None:
                     self._conn = db.connect(self._cfg, connect_timeout=1, read_timeout=2)
                 with self._conn.cursor() as cur:
-                    cur.execute(sql, args)
-                    return cur.fetchall()
+                    return work(cur)
             except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
                 self.close()
                 if attempt == 2:
                     raise DatabaseUnavailable(f"database unavailable: {exc.args[0]}") from exc
         raise AssertionError("unreachable")
+
+    def _query(self, sql: str, args: tuple) -> list[dict]:
+        def fetch(cur):
+            cur.execute(sql, args)
+            return cur.fetchall()
+        return self._run(fetch)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -78,9 +87,46 @@ class SipStore:
             self._conn = None
 
     def tenant_by_domain(self, domain: str) -> Tenant | None:
-        rows = self._query("SELECT id, slug, domain, timezone, access_code FROM tenants"
-                           " WHERE domain = %s", (domain.lower(),))
+        return self._tenant("WHERE domain = %s", (domain.lower(),))
+
+    def tenant_by_global_number(self, number: str) -> Tenant | None:
+        """The tenant that owns this global number."""
+        return self._tenant("WHERE id = (SELECT tenant_id FROM global_numbers WHERE number = %s)",
+                            (number,))
+
+    def _tenant(self, where: str, args: tuple) -> Tenant | None:
+        rows = self._query("SELECT id, slug, domain, timezone, access_code, config_version"
+                           " FROM tenants " + where, args)
         return Tenant(**{**rows[0], "access_code": bool(rows[0]["access_code"])}) if rows else None
+
+    def tenant_config(self, tenant: Tenant):
+        """The tenant's whole configuration (provision_model.Tenant), cached per worker and
+        re-read when its config_version changed: a change is used by the very next call."""
+        cached = self._configs.get(tenant.id)
+        if cached is None or cached[0] != tenant.config_version:
+            stored = self._run(lambda cur: read_tenant(cur, tenant.slug))
+            if stored is None:
+                return None
+            cached = (tenant.config_version, stored.config)
+            self._configs[tenant.id] = cached
+        return cached[1]
+
+    def member_state(self, tenant_id: int) -> tuple[dict, dict]:
+        """(group → last answering extension, extension → end of last call), now."""
+        return self._run(lambda cur: member_state_rows(cur, tenant_id))
+
+    def record_answer(self, tenant_id: int, group: str, extension: str) -> None:
+        """Remember who answered the group's call (the cyclic distribution starts after them)."""
+        self._query("UPDATE call_groups g JOIN users u ON u.tenant_id = g.tenant_id"
+                    " SET g.last_answered_user_id = u.id"
+                    " WHERE g.tenant_id = %s AND g.name = %s AND u.extension = %s",
+                    (tenant_id, group, extension))
+
+    def record_call_end(self, parties: list[tuple[int, str]]) -> None:
+        """The users (tenant id, extension) of a call that just ended are idle from now."""
+        for tenant_id, extension in parties:
+            self._query("UPDATE users SET last_call_end = NOW()"
+                        " WHERE tenant_id = %s AND extension = %s", (tenant_id, extension))
 
     def user_by_extension(self, tenant_id: int, extension: str) -> User | None:
         rows = self._query(_USER_COLUMNS + "WHERE u.tenant_id = %s AND u.extension = %s",

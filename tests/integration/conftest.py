@@ -18,9 +18,13 @@ from vpbx.stack import ROOT, VENV_PYTHON, Stack
 
 TENANTS = os.path.join(os.path.dirname(__file__), "tenants")
 PASSWORDS = {"alice": "alice-s3cret", "bob": "bob-s3cret!", "carol": "carol-s3cret",
-             "dave": "dave-s3cret", "gina": "gina-s3cret", "ivan": "ivan-s3cret"}
+             "dave": "dave-s3cret", "gina": "gina-s3cret", "ivan": "ivan-s3cret",
+             "cal": "cal-s3cret", "m1": "m1-s3cret", "m2": "m2-s3cret", "m3": "m3-s3cret",
+             "m4": "m4-s3cret"}
 DOMAINS = {"alice": "acme.pbx.test", "bob": "acme.pbx.test", "carol": "acme.pbx.test",
-           "dave": "acme.pbx.test", "gina": "globex.pbx.test", "ivan": "globex.pbx.test"}
+           "dave": "acme.pbx.test", "gina": "globex.pbx.test", "ivan": "globex.pbx.test",
+           "cal": "initech.pbx.test", "m1": "initech.pbx.test", "m2": "initech.pbx.test",
+           "m3": "initech.pbx.test", "m4": "initech.pbx.test"}
 
 
 class Platform:
@@ -86,7 +90,7 @@ def platform(platform_config, tmp_path_factory):
     stack.start()
     plat = Platform(cfg, stack, folder)
     try:
-        for file in ("platform.yaml", "acme.yaml", "globex.yaml"):
+        for file in ("platform.yaml", "acme.yaml", "globex.yaml", "initech.yaml"):
             result = plat.vpbx("apply", os.path.join(TENANTS, file))
             assert result.returncode == 0, result.stdout + result.stderr
         yield plat

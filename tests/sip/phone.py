@@ -83,9 +83,12 @@ class Phone:
 
     ``tone_hz`` is the frequency this phone sends once a call has media
     (by default a different one for each phone of the test process).
+    ``sip_port`` is the local UDP port (0: chosen by the OS); after
+    :meth:`start` the attribute holds the port in use.
     Logs go to ``log_dir`` (default ``tests/artifacts/phones``) as
     ``NAME.pjsip.log`` and ``NAME.agent.log``; ``NAME`` defaults to
-    ``USERNAME-N``.  ``accept_transfers=False`` makes the phone refuse
+    ``USERNAME-N``.  ``bind_address`` is the loopback address the phone uses for SIP and
+    RTP (127.0.0.2 plays the carrier).  ``accept_transfers=False`` makes the phone refuse
     REFER with 603.
     """
 
@@ -100,6 +103,7 @@ class Phone:
         log_dir: Optional[os.PathLike] = None,
         tone_hz: Optional[int] = None,
         sip_port: int = 0,
+        bind_address: str = "127.0.0.1",
         accept_transfers: bool = True,
         log_level: int = 3,
     ):
@@ -113,6 +117,7 @@ class Phone:
         self.name = name or f"{username}-{number}"
         self.tone_hz = tone_hz or TONE_FREQUENCIES_HZ[number % len(TONE_FREQUENCIES_HZ)]
         self.sip_port = sip_port
+        self.bind_address = bind_address
         self.accept_transfers = accept_transfers
         self.log_level = log_level
         log_dir = Path(log_dir) if log_dir is not None else DEFAULT_LOG_DIR
@@ -131,7 +136,8 @@ class Phone:
         self._stray_output: list[str] = []
         self._agent_gone = False
         self._next_command_id = itertools.count(1)
-        self._incoming_taken: set[int] = set()
+        self._returned_events: set[int] = set()  # seq of events that wait_incoming/... handed out
+        self._placed_calls: set[int] = set()
 
     # --- life cycle -------------------------------------------------------
 
@@ -147,14 +153,17 @@ class Phone:
             "--name", self.name,
             "--username", self.username,
             "--sip-port", str(self.sip_port),
+            "--bind-address", self.bind_address,
             "--tone-hz", str(self.tone_hz),
             "--log-file", str(self.pjsip_log_path),
             "--log-level", str(self.log_level),
         ]
         if self.password is not None:
             command += ["--password", self.password]
+        if self.domain:
+            command += ["--domain", self.domain]
         if self.proxy:
-            command += ["--domain", self.domain, "--proxy", self.proxy]
+            command += ["--proxy", self.proxy]
         if not self.accept_transfers:
             command.append("--refuse-transfers")
         self._process = subprocess.Popen(
@@ -168,7 +177,11 @@ class Phone:
         )
         self._reader = threading.Thread(target=self._read_agent_output, name=f"{self.name}-reader", daemon=True)
         self._reader.start()
-        ready = self._wait_for("the agent to start (ready event)", lambda: self._find_event("ready"), START_TIMEOUT)
+        try:
+            ready = self._wait_for("the agent to start (ready event)", lambda: self._find_event("ready"), START_TIMEOUT)
+        except PhoneError:
+            self.close()
+            raise
         self.sip_port = ready["sip_port"]
         self.contact_uri = ready["contact_uri"]
         self.account_uri = ready["account_uri"]
@@ -243,6 +256,8 @@ class Phone:
         receives in the call.
         """
         result = self._request("call", uri=self._target_uri(dest), record_to=_path_or_none(record_to))
+        with self._changed:
+            self._placed_calls.add(result["call"])
         return result["call"]
 
     def wait_call_state(self, state: str, call_id: Optional[int] = None, timeout: float = 5.0) -> dict:
@@ -263,17 +278,17 @@ class Phone:
                 )
             return event
 
-        return self._wait_for(f"call {call_id} to reach state {state}", reached, timeout)
+        return dict(self._wait_for(f"call {call_id} to reach state {state}", reached, timeout))
 
     def call_state(self, call_id: Optional[int] = None) -> str:
         """Return the call's latest state ("NULL" before any state event)."""
-        event = self._find_last_event("call_state", call=self._resolve_call(call_id))
+        event = self._latest_call_state_event(call_id)
         return event["state"] if event else "NULL"
 
     def last_status(self, call_id: Optional[int] = None) -> Optional[int]:
         """Return the final status code of the call's INVITE (200, 404, 480, 486,
         487...), or None while it has none."""
-        event = self._find_last_event("call_state", call=self._resolve_call(call_id))
+        event = self._latest_call_state_event(call_id)
         return event["invite_status"] if event else None
 
     def wait_incoming(self, timeout: float = 5.0) -> dict:
@@ -284,15 +299,7 @@ class Phone:
         ringing), ``remote_uri`` (From), ``remote_contact``, ``sip_call_id``,
         ``source`` (address the INVITE came from) and ``invite_text`` (raw INVITE).
         """
-
-        def next_incoming():
-            for event in self._events:
-                if event["event"] == "incoming_call" and event["call"] not in self._incoming_taken:
-                    return event
-            return None
-
-        event = self._wait_for("an incoming call", next_incoming, timeout)
-        self._incoming_taken.add(event["call"])
+        event = self._wait_for_next("incoming_call", "an incoming call", timeout)
         return dict(event, ring_mono=event["mono"], ring_wall=event["wall"])
 
     def answer(self, code: int = 200, call_id: Optional[int] = None, record_to: Optional[os.PathLike] = None) -> None:
@@ -322,11 +329,12 @@ class Phone:
         """Wait for a SIP request with ``method`` received inside the call; return
         the sip_rx event (``text`` is the raw message)."""
         call_id = self._resolve_call(call_id)
-        return self._wait_for(
+        event = self._wait_for(
             f"a {method} request in call {call_id}",
             lambda: self._find_event("sip_rx", call=call_id, kind="request", method=method),
             timeout,
         )
+        return dict(event)
 
     def received_messages(self, call_id: Optional[int] = None, method: Optional[str] = None) -> list[dict]:
         """Return the SIP requests and responses received in the call so far,
@@ -365,7 +373,7 @@ class Phone:
             event = self._find_last_event("media_state", call=call_id)
             return event if event and event["status"] == status else None
 
-        return self._wait_for(f"media of call {call_id} to be {status}", latest_has_status, timeout)
+        return dict(self._wait_for(f"media of call {call_id} to be {status}", latest_has_status, timeout))
 
     def transfer(self, dest: str, call_id: Optional[int] = None) -> None:
         """Blind-transfer the call to ``dest`` (user part or URI) by sending REFER.
@@ -387,10 +395,11 @@ class Phone:
         return event["status"]
 
     def wait_transfer_request(self, timeout: float = 5.0) -> dict:
-        """Wait until this phone receives a REFER; return the event: ``call``
-        (the referred call), ``target`` (Refer-To URI), ``accepted`` and
-        ``new_call`` (handle of the call to the target, if accepted)."""
-        return self._wait_for("a transfer request (REFER)", lambda: self._find_event("transfer_request"), timeout)
+        """Wait for the next REFER this phone receives (not returned before);
+        return the event: ``call`` (the referred call), ``target`` (Refer-To
+        URI), ``accepted`` and ``new_call`` (handle of the call to the target,
+        if accepted)."""
+        return self._wait_for_next("transfer_request", "a transfer request (REFER)", timeout)
 
     # --- media ----------------------------------------------------------------
 
@@ -415,6 +424,17 @@ class Phone:
                     f"within {timeout}s: {stats}" + self._diagnostics()
                 )
             time.sleep(RTP_POLL_INTERVAL)
+
+    def wait_recording(self, call_id: Optional[int] = None, timeout: float = 5.0) -> Path:
+        """Wait until the WAV file recorded in the call (see ``record_to``) is
+        complete, which happens shortly after the call ends; return its path."""
+        call_id = self._resolve_call(call_id)
+        event = self._wait_for(
+            f"the recording of call {call_id} to be finished (it needs record_to and the call's end)",
+            lambda: self._find_event("recording_finished", call=call_id),
+            timeout,
+        )
+        return Path(event["path"])
 
     # --- events -----------------------------------------------------------------
 
@@ -445,11 +465,16 @@ class Phone:
         return (live or handles or [None])[-1]
 
     def _call_handles(self) -> list[int]:
-        handles = set()
+        handles = set(self._placed_calls)
         for event in self._events:
             if event["event"] in ("call_state", "incoming_call"):
                 handles.add(event["call"])
         return sorted(handles)
+
+    def _latest_call_state_event(self, call_id: Optional[int]) -> Optional[dict]:
+        call_id = self._resolve_call(call_id)
+        with self._changed:
+            return self._find_last_event("call_state", call=call_id)
 
     def _latest_state(self, call_id: int) -> str:
         event = self._find_last_event("call_state", call=call_id)
@@ -512,6 +537,18 @@ class Phone:
                     )
                 self._changed.wait(remaining)
 
+    def _wait_for_next(self, kind: str, description: str, timeout: float) -> dict:
+        """Wait for the first event of ``kind`` not returned by this method before; return a copy."""
+
+        def next_unreturned():
+            for event in self._events:
+                if event["event"] == kind and event["seq"] not in self._returned_events:
+                    self._returned_events.add(event["seq"])
+                    return dict(event)
+            return None
+
+        return self._wait_for(description, next_unreturned, timeout)
+
     def _request(self, command: str, timeout: float = COMMAND_TIMEOUT, **args: Any) -> Any:
         """Send a command to the agent and return its result, or raise PhoneCommandError."""
         if self._process is None:
@@ -547,6 +584,10 @@ class Phone:
                 else:
                     self._stray_output.append(line.rstrip("\n"))
                 self._changed.notify_all()
+        try:
+            self._process.wait(STOP_TIMEOUT)  # so that errors can show the exit status
+        except subprocess.TimeoutExpired:
+            pass
         with self._changed:
             self._agent_gone = True
             self._changed.notify_all()

@@ -27,8 +27,9 @@ or an event, numbered in the order it happened::
 Event kinds: ``ready`` (first line: SIP port and contact URI), ``reg_state``,
 ``incoming_call``, ``call_state``, ``media_state``, ``sip_rx`` (every SIP
 message received inside a call, with its raw text), ``transfer_request``,
-``transfer_status``, ``agent_error`` (a callback or command failed; the agent
-carries on) and ``stopped`` (last line).  ``mono`` is ``time.monotonic()``,
+``transfer_status``, ``recording_finished`` (a call's WAV file is complete),
+``agent_error`` (a callback or command failed; the agent carries on) and
+``stopped`` (last line).  ``mono`` is ``time.monotonic()``,
 which is system-wide on Linux and so comparable with the test process's.
 
 Calls are named by an integer handle that this agent gives out (1, 2, ...)
@@ -50,9 +51,11 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
+import itertools
 import json
 import os
 import queue
+import struct
 import sys
 import threading
 import time
@@ -103,6 +106,7 @@ class EventWriter:
     def __init__(self, stream):
         self._stream = stream
         self._seq = 0
+        self.closed = False  # the reader has gone: nothing can be written any more
 
     def event(self, kind: str, /, **fields: Any) -> None:
         """Emit one event; fields without their own time stamps get the current ones."""
@@ -122,8 +126,13 @@ class EventWriter:
         self._write(record)
 
     def _write(self, record: dict) -> None:
-        self._stream.write(json.dumps(record) + "\n")
-        self._stream.flush()
+        if self.closed:
+            return
+        try:
+            self._stream.write(json.dumps(record) + "\n")
+            self._stream.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            self.closed = True
 
 
 def never_raises(method: Callable) -> Callable:
@@ -146,9 +155,8 @@ def never_raises(method: Callable) -> Callable:
 class CallRecord:
     """What the agent remembers about one call, kept after the call ends."""
 
-    def __init__(self, handle: int, direction: str, record_to: Optional[str]):
+    def __init__(self, handle: int, record_to: Optional[str]):
         self.handle = handle
-        self.direction = direction
         self.record_to = record_to
         self.state = "NULL"
         self.invite_status: Optional[int] = None
@@ -258,9 +266,9 @@ class PhoneCall(pj.Call):
         accepted = self.agent.accept_transfers
         new_handle = None
         if accepted:
-            record = self.agent.new_call_record("outgoing", None)
-            prm.newCall = self.agent.adopt_call(PhoneCall(self.agent, record))
-            new_handle = record.handle
+            new_call = self.agent.new_call()
+            prm.newCall = new_call
+            new_handle = new_call.record.handle
         else:
             prm.statusCode = 603
         self.agent.events.event(
@@ -294,8 +302,14 @@ class PhoneCall(pj.Call):
             audio.startTransmit(self.recorder)
 
     def close_recorder(self) -> None:
-        """Finish the call's WAV file (pjmedia writes its header on close)."""
-        self.recorder = None
+        """Start finishing the call's WAV file; the agent reports when it is complete.
+
+        The conference bridge removes the recorder asynchronously, and pjmedia
+        writes the WAV header only when the recorder is finally destroyed.
+        """
+        if self.recorder is not None:
+            self.recorder = None
+            self.agent.recordings_closing[self.record.handle] = self.record.record_to
 
     def poll_rtp_stats(self, media_index: Optional[int] = None) -> None:
         """Copy the live audio stream's RTP counters and remote address, if any."""
@@ -333,6 +347,7 @@ class PhoneAccount(pj.Account):
 
     @never_raises
     def onRegState(self, prm):
+        self.agent.reg_state_count += 1
         self.agent.events.event(
             "reg_state",
             code=prm.code,
@@ -342,15 +357,14 @@ class PhoneAccount(pj.Account):
 
     @never_raises
     def onIncomingCall(self, prm):
-        record = self.agent.new_call_record("incoming", None)
-        call = self.agent.adopt_call(PhoneCall(self.agent, record, prm.callId))
+        call = self.agent.new_call(prm.callId)
         ringing = pj.CallOpParam()
         ringing.statusCode = 180
         call.answer(ringing)
         info = call.getInfo()
         self.agent.events.event(
             "incoming_call",
-            call=record.handle,
+            call=call.record.handle,
             remote_uri=info.remoteUri,
             remote_contact=info.remoteContact,
             sip_call_id=info.callIdString,
@@ -371,14 +385,16 @@ class PhoneAgent:
         self.account_config: Optional[pj.AccountConfig] = None
         self.tone: Optional[pj.ToneGenerator] = None
         self.calls: dict[int, PhoneCall] = {}
-        self.records: dict[int, CallRecord] = {}
+        self.call_handles = itertools.count(1)
+        self.recordings_closing: dict[int, str] = {}
+        self.reg_state_count = 0
         self.sip_port = 0
         self.running = True
 
     # --- set-up and tear-down -------------------------------------------
 
     def start(self) -> None:
-        """Create the Endpoint, the UDP transport on 127.0.0.1, the tone and the account."""
+        """Create the Endpoint, the UDP transport on the bind address, the tone and the account."""
         ep = self.endpoint
         ep.libCreate()
         ep_cfg = pj.EpConfig()
@@ -399,8 +415,8 @@ class PhoneAgent:
 
         transport_cfg = pj.TransportConfig()
         transport_cfg.port = self.options.sip_port
-        transport_cfg.boundAddress = "127.0.0.1"
-        transport_cfg.publicAddress = "127.0.0.1"
+        transport_cfg.boundAddress = self.options.bind_address
+        transport_cfg.publicAddress = self.options.bind_address
         transport_id = ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport_cfg)
         ep.libStart()
         ep.audDevManager().setNullDev()
@@ -427,7 +443,7 @@ class PhoneAgent:
         self.events.event(
             "ready",
             sip_port=self.sip_port,
-            contact_uri=f"sip:{self.options.username}@127.0.0.1:{self.sip_port}",
+            contact_uri=f"sip:{self.options.username}@{self.options.bind_address}:{self.sip_port}",
             account_uri=self.account_config.idUri,
             pid=os.getpid(),
         )
@@ -455,16 +471,28 @@ class PhoneAgent:
         nat.sipStunUse = pj.PJSUA_STUN_USE_DISABLED
         nat.mediaStunUse = pj.PJSUA_STUN_USE_DISABLED
         nat.iceEnabled = False
-        cfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
-        cfg.mediaConfig.transportConfig.publicAddress = "127.0.0.1"
+        cfg.mediaConfig.transportConfig.boundAddress = self.options.bind_address
+        cfg.mediaConfig.transportConfig.publicAddress = self.options.bind_address
         return cfg
 
     def shutdown(self) -> None:
-        """Hang up every call, let the BYEs go out, then destroy the library."""
+        """Hang up every call and unregister, wait briefly for the answers, then
+        destroy the library.
+
+        Unregistering keeps a stopped phone's contact out of the registrar,
+        where it would still be called by the following tests.
+        """
         ep = self.endpoint
         ep.hangupAllCalls()
+        reg_states_before = self.reg_state_count
+        unregistering = self.account is not None and self.account.getInfo().regIsActive
+        if unregistering:
+            self.account.setRegistration(False)
         deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
-        while time.monotonic() < deadline and any(c.isActive() for c in self.calls.values()):
+        while time.monotonic() < deadline and (
+            any(call.isActive() for call in self.calls.values())
+            or (unregistering and self.reg_state_count == reg_states_before)
+        ):
             ep.libHandleEvents(EVENT_LOOP_SLICE_MS)
         # Every PJSUA2 object must be gone before libDestroy: a Call destroyed
         # afterwards trips an assertion in pjsua.  Dropping a call also drops
@@ -475,23 +503,20 @@ class PhoneAgent:
             self.account = None
         self.tone = None
         gc.collect()
-        ep.libDestroy()
+        # The answers were awaited above; without this flag pjsua sleeps 1 s more.
+        ep.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
 
     # --- bookkeeping -----------------------------------------------------
 
-    def new_call_record(self, direction: str, record_to: Optional[str]) -> CallRecord:
-        """Start the record of a new call, with the next handle."""
-        handle = len(self.records) + 1
-        record = CallRecord(handle, direction, record_to)
-        self.records[handle] = record
-        return record
+    def new_call(self, call_id: int = pj.PJSUA_INVALID_ID, record_to: Optional[str] = None) -> PhoneCall:
+        """Create a call object with the next handle and keep it for the life of the agent.
 
-    def adopt_call(self, call: PhoneCall) -> PhoneCall:
-        """Keep a Python reference to the call for the life of the agent.
-
-        Call objects are never dropped while the library runs: PJSUA2 may still
-        refer to them (e.g. the parent of a transfer) after they disconnect.
+        ``call_id`` is pjsua's id of an incoming call; outgoing calls get theirs
+        from makeCall.  Call objects are never dropped while the library runs:
+        PJSUA2 may still refer to them (e.g. the parent of a transfer) after
+        they disconnect.
         """
+        call = PhoneCall(self, CallRecord(next(self.call_handles), record_to), call_id)
         self.calls[call.record.handle] = call
         return call
 
@@ -507,6 +532,13 @@ class PhoneAgent:
         if handle not in self.calls:
             raise ValueError(f"no call with handle {handle} (known: {sorted(self.calls)})")
         return self.calls[handle]
+
+    def report_finished_recordings(self) -> None:
+        """Emit recording_finished for each closing WAV file whose header is now final."""
+        for handle, path in list(self.recordings_closing.items()):
+            if wav_is_complete(path):
+                del self.recordings_closing[handle]
+                self.events.event("recording_finished", call=handle, path=path)
 
     def poll_all_rtp_stats(self) -> None:
         """Refresh the RTP counters of every call that still has media."""
@@ -531,13 +563,12 @@ class PhoneAgent:
 
     def cmd_call(self, uri: str, record_to: Optional[str] = None) -> dict:
         """Send INVITE to the URI; return the new call's handle."""
-        record = self.new_call_record("outgoing", record_to)
-        call = self.adopt_call(PhoneCall(self, record))
+        call = self.new_call(record_to=record_to)
         prm = pj.CallOpParam(True)
         prm.opt.audioCount = 1
         prm.opt.videoCount = 0
         call.makeCall(uri, prm)
-        return {"call": record.handle}
+        return {"call": call.record.handle}
 
     def cmd_answer(self, call: int, code: int = 200, record_to: Optional[str] = None) -> None:
         """Answer an incoming call with the code (200 connects it)."""
@@ -576,10 +607,6 @@ class PhoneAgent:
             phone_call.poll_rtp_stats()
         return phone_call.record.rtp_stats()
 
-    def cmd_set_accept_transfers(self, accept: bool) -> None:
-        """Choose whether a received REFER is accepted (202) or refused (603)."""
-        self.accept_transfers = bool(accept)
-
     def cmd_quit(self) -> None:
         """Stop the agent after this reply."""
         self.running = False
@@ -603,9 +630,9 @@ class PhoneAgent:
     # --- main loop -------------------------------------------------------
 
     def run(self, commands: "queue.Queue[Optional[dict]]") -> None:
-        """Handle SIP events and commands until 'quit' or the end of stdin."""
+        """Handle SIP events and commands until 'quit', the end of stdin or of stdout."""
         next_poll = time.monotonic() + STATS_POLL_INTERVAL
-        while self.running:
+        while self.running and not self.events.closed:
             self.endpoint.libHandleEvents(EVENT_LOOP_SLICE_MS)
             while self.running:
                 try:
@@ -616,9 +643,21 @@ class PhoneAgent:
                     self.running = False
                 else:
                     self.execute(command)
+            self.report_finished_recordings()
             if time.monotonic() >= next_poll:
                 self.poll_all_rtp_stats()
                 next_poll = time.monotonic() + STATS_POLL_INTERVAL
+
+
+def wav_is_complete(path: str) -> bool:
+    """Tell whether pjmedia has closed the WAV file: its RIFF size covers the whole file."""
+    try:
+        with open(path, "rb") as wav:
+            header = wav.read(8)
+            size = os.fstat(wav.fileno()).st_size
+    except FileNotFoundError:
+        return False
+    return len(header) == 8 and header[:4] == b"RIFF" and struct.unpack("<I", header[4:])[0] == size - 8
 
 
 def read_commands(stdin, commands: "queue.Queue[Optional[dict]]") -> None:
@@ -656,9 +695,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--name", default="phone", help="label used in logs")
     parser.add_argument("--username", required=True)
     parser.add_argument("--password", default=None)
-    parser.add_argument("--domain", default=None, help="SIP domain of the account (needs --proxy)")
+    parser.add_argument("--domain", default=None, help="SIP domain of the account (default 127.0.0.1)")
     parser.add_argument("--proxy", default=None, help="HOST:PORT of the outbound proxy and registrar")
     parser.add_argument("--sip-port", type=int, default=0, help="UDP port; 0 lets the OS choose")
+    parser.add_argument("--bind-address", default="127.0.0.1",
+                        help="loopback address for SIP and RTP (e.g. 127.0.0.2 to play the carrier)")
     parser.add_argument("--tone-hz", type=int, default=440, help="frequency of the tone this phone sends")
     parser.add_argument("--log-file", default=None, help="file for pjsip's log")
     parser.add_argument("--log-level", type=int, default=3)

@@ -83,7 +83,7 @@ def test_direct_call_has_two_way_media_survives_hold_and_hangs_up(make_phone, tm
     assert final["state"] == "DISCONNECTED"
     assert final["rx_packets"] >= received_before + 10
 
-    levels = tone_fractions(recording, [alice.tone_hz, bob.tone_hz])
+    levels = tone_fractions(bob.wait_recording(), [alice.tone_hz, bob.tone_hz])
     assert levels[alice.tone_hz] > 0.5, levels
     assert levels[bob.tone_hz] < 0.05, levels
 
@@ -135,6 +135,17 @@ def test_blind_transfer_moves_the_caller_to_the_target(make_phone):
     assert alice.current_call == refer["new_call"]
     assert alice.wait_rtp(min_packets=10, timeout=3)["call"] == refer["new_call"]
     assert carol.wait_rtp(min_packets=10, timeout=3)["rx_packets"] >= 10
+
+
+def test_refused_transfer_keeps_the_call(make_phone):
+    alice, bob = make_phone("alice", accept_transfers=False), make_phone("bob")
+    start_answered_call(alice, bob)
+
+    bob.transfer("sip:carol@127.0.0.1:9")
+
+    assert alice.wait_transfer_request()["accepted"] is False
+    assert bob.wait_transfer_result() == 603
+    assert alice.call_state() == bob.call_state() == "CONFIRMED"
 
 
 class RegistrarStub:
@@ -215,6 +226,11 @@ def test_register_goes_through_the_outbound_proxy_and_answers_the_challenge(make
     assert "Authorization: Digest" in registrar.requests[-1]
     assert phone.events("reg_state")[-1]["expiration"] == 120
     assert phone.unregister() == 200
+    assert "Expires: 0" in registrar.requests[-1]
+
+    assert phone.register() == 200
+    phone.close()
+    assert "Expires: 0" in registrar.requests[-1], "a phone closed while registered must unregister"
 
     intruder = make_phone("1001", password="wrong", domain="acme.pbx.test", proxy_port=registrar.port)
     assert intruder.register() == 403

@@ -1,0 +1,281 @@
+"""Calls: which phones ring for a new INVITE, step by step, and what follows when nobody answers.
+
+The decisions come from the `vpbx` package (dialplan, callflow, flowrun); this module only
+turns them into SIP: branches to the registered phones of the members of a step, each step's
+ring time as the branches' timeout, the next step from the failure route, rtpengine for the
+media throughout. The call's FlowRun travels with the transaction in an AVP.
+"""
+import datetime
+
+import KSR
+
+import digest
+from sip import RTPENGINE_FLAGS, STOP, Worker, log_call, log_error, log_route, pv, reply
+from vpbx import callflow, dialplan
+from vpbx.flowrun import FlowRun, contact_key
+from vpbx.numbers import international_form
+
+FLOW_AVP = "$avp(vpbx_flow)"
+BUSY_PROFILE = "vpbx_busy"          # dialog profile: value "tenant_id:extension" per user in a call
+PARTIES_VAR = "vpbx_parties"        # dialog variable: the users of an answered call
+DIRECT_RING_SECONDS = 120           # a call to one user rings until the caller gives up
+
+
+def party(tenant_id, extension):
+    return f"{tenant_id}:{extension}"
+
+
+# -- new calls ---------------------------------------------------------------------------------
+def route_initial_invite():
+    store = Worker.store
+    carrier = store.carrier()
+    if carrier is not None and pv("$si") == carrier[0]:
+        return route_carrier_call()
+    tenant = digest.authenticated_tenant(pv("$fd"), pv("$fU"))
+    if tenant is None:
+        return STOP
+    dialled = pv("$rU")
+    config = store.tenant_config(tenant)
+    caller = next((u for u in config.users or [] if u.username == pv("$fU")), None)
+    caller_party = party(tenant.id, caller.extension) if caller else None
+    if any(str(g.short_number) == dialled for g in config.groups or []):
+        plan = callflow.plan_group(config, dialled, member_state(tenant.id))
+        return start_flow(plan, tenant, config, pv("$fU"), dialled, caller_party)
+    target = dialplan.resolve_user_call(store, tenant, dialled)
+    return ring_user(target, tenant.slug, pv("$fU"), dialled, caller_party)
+
+
+def route_carrier_call():
+    """A call from the carrier's trunk, trusted by its source address (no digest): to a
+    global number (routed by time range) or to a user's direct number."""
+    store = Worker.store
+    dialled = pv("$rU")
+    number = international_form(dialled)
+    tenant = store.tenant_by_global_number(number) if number else None
+    if tenant is not None:
+        config = store.tenant_config(tenant)
+        plan = callflow.plan_number(config, number, datetime.datetime.now(datetime.timezone.utc),
+                                    member_state(tenant.id))
+        return start_flow(plan, tenant, config, pv("$fU"), dialled, None, source="carrier")
+    target = dialplan.resolve_carrier_call(store, dialled)
+    tenant_slug = target.user.tenant_slug if target.user else None
+    return ring_user(target, tenant_slug, pv("$fU"), dialled, None, source="carrier")
+
+
+def member_state(tenant_id):
+    last_answered, idle_since = Worker.store.member_state(tenant_id)
+    return callflow.MemberState(last_answered=last_answered, idle_since=idle_since)
+
+
+def anchor_call(caller_party):
+    """Record-route, track the dialog (the caller counts as busy) and anchor the media."""
+    KSR.rr.record_route()
+    KSR.dialog.dlg_manage()
+    if caller_party:
+        KSR.dialog.set_dlg_profile(BUSY_PROFILE, caller_party)
+    return KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS) > 0
+
+
+def ring_user(target, tenant_slug, caller, dialled, caller_party, **extra):
+    """Refuse the call, or ring every registered phone of one user through rtpengine."""
+    if target.refused:
+        log_route(tenant=tenant_slug, caller=caller, dialled=dialled, decision=target.decision,
+                  outcome=target.code, **extra)
+        return reply(target.code, target.reason)
+    user = target.user
+    decision = f"{target.decision}:{user.extension}"
+    KSR.pv.sets("$ru", user.aor)
+    found = KSR.registrar.lookup("location")
+    if found < 0:
+        code, reason = (405, "Method Not Allowed") if found == -2 else (480, "Temporarily Unavailable")
+        log_route(tenant=tenant_slug, caller=caller, dialled=dialled, decision=decision,
+                  outcome=code, callee_tenant=user.tenant_slug, **extra)
+        return reply(code, reason)
+    if not anchor_call(caller_party):
+        log_route(tenant=tenant_slug, caller=caller, dialled=dialled, decision=decision,
+                  outcome="503:no_media_relay", **extra)
+        return reply(503, "Media Relay Unavailable")
+    run = FlowRun(user.tenant_slug, user.tenant_id, caller, dialled, None, [],
+                  aors={user.extension: user.aor}, caller_party=caller_party)
+    run.contacts = {contact_key(uri): user.extension for uri in dset_uris()}
+    KSR.pv.sets(FLOW_AVP, run.dumps())
+    log_route(tenant=tenant_slug, caller=caller, dialled=dialled, decision=decision,
+              outcome="ring", callee_tenant=user.tenant_slug, branches=len(run.contacts), **extra)
+    return relay(DIRECT_RING_SECONDS)
+
+
+def start_flow(plan, tenant, config, caller, dialled, caller_party, **extra):
+    """A call to a global number or a group: log the plan's decision, anchor the media and
+    take its first action."""
+    aors = {u.extension: f"sip:{u.username}@{tenant.domain}" for u in config.users or []}
+    run = FlowRun(tenant.slug, tenant.id, caller, dialled, plan.range, plan.steps, aors=aors,
+                  caller_party=caller_party)
+    first = plan.steps[0]
+    log_route(tenant=tenant.slug, caller=caller, dialled=dialled,
+              decision=f"{first['kind']}:{first.get('name') or first.get('reason') or ''}".rstrip(":"),
+              outcome="plan", range=plan.range,
+              plan=">".join(f"{s['kind']}:{s.get('name') or ''}" for s in plan.steps), **extra)
+    if not anchor_call(caller_party):
+        log_route(tenant=tenant.slug, caller=caller, dialled=dialled, decision="media",
+                  outcome="503:no_media_relay", **extra)
+        return reply(503, "Media Relay Unavailable")
+    return next_action(run)
+
+
+# -- one step at a time ------------------------------------------------------------------------
+def member_available(run, extension):
+    """Can this member ring now: a phone registered, and not already in a call?"""
+    aor = run.aors.get(extension)
+    if aor is None or KSR.registrar.registered_uri("location", aor) < 0:
+        return False
+    KSR.dialog.get_profile_size(BUSY_PROFILE, party(run.tenant_id, extension), "$var(vpbx_busy)")
+    return int(KSR.pv.get("$var(vpbx_busy)") or 0) == 0
+
+
+def next_action(run):
+    """Take the plan's next action: ring the available members of the next step, or end at
+    a final destination. Called from the request route and from the failure route."""
+    while True:
+        action = run.next_action(lambda extension: member_available(run, extension))
+        if action.kind != "ring":
+            return final_destination(run, action)
+        if ring_members(run, action.members):
+            break
+    log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled,
+              decision=f"group:{action.group}", outcome="ring", range=run.range,
+              strategy=action.distribution, ringing=",".join(action.members),
+              seconds=action.seconds, skipped=",".join(run.skipped))
+    KSR.pv.sets(FLOW_AVP, run.dumps())
+    return relay(action.seconds)
+
+
+def ring_members(run, members):
+    """Branches to every registered phone of these members; False if none is left.
+
+    The first member found becomes the Request-URI (lookup) and its other phones branches;
+    the next members' phones are added as branches (lookup_to_dset).
+    """
+    contacts = {}
+    for extension in members:
+        aor = run.aors[extension]
+        if not contacts:
+            KSR.pv.sets("$ru", aor)
+            if KSR.registrar.lookup("location") > 0:
+                contacts.update({contact_key(uri): extension for uri in dset_uris()})
+        else:
+            count = branch_count()
+            if KSR.registrar.lookup_to_dset("location", aor) > 0:
+                contacts.update({contact_key(uri): extension for uri in dset_uris()[count + 1:]})
+    run.contacts = contacts
+    return bool(contacts)
+
+
+def branch_count():
+    return int(KSR.pv.get("$branch(count)") or 0)
+
+
+def dset_uris():
+    """The Request-URI and every branch of the destination set."""
+    return [pv("$ru")] + [pv("$(branch(uri)[%d])" % index) for index in range(branch_count())]
+
+
+def relay(seconds):
+    """Send the branches, each ringing for `seconds` at most."""
+    KSR.tm.t_set_fr(seconds * 1000, seconds * 1000)
+    KSR.tm.t_on_reply("ksr_onreply_media")
+    KSR.tm.t_on_failure("ksr_failure_media")
+    if KSR.tm.t_relay() < 0:
+        KSR.rtpengine.rtpengine_delete0()
+        KSR.sl.sl_reply_error()
+    return STOP
+
+
+def final_destination(run, action):
+    """The plan's end: an external number through the carrier, or (for now) a refusal."""
+    outcome = {"number": "carrier", "voicemail": "480:voicemail_not_available",
+               "announcement": "480:announcement_not_available"}.get(action.kind, "480:hangup")
+    log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled,
+              decision=f"{action.kind}:{action.target or action.reason or ''}".rstrip(":"),
+              outcome=outcome, range=run.range)
+    carrier = Worker.store.carrier() if action.kind == "number" else None
+    if carrier is not None:
+        run.contacts = {}
+        KSR.pv.sets(FLOW_AVP, run.dumps())
+        KSR.pv.sets("$ru", "sip:%s@%s:%d" % (action.target, carrier[0], carrier[1]))
+        return relay(DIRECT_RING_SECONDS)
+    KSR.rtpengine.rtpengine_delete0()
+    reason = {"voicemail": "Voicemail Not Available Yet",
+              "announcement": "Announcements Not Available Yet"}.get(action.kind, "Nobody Answered")
+    return reply(480, reason)
+
+
+# -- replies, failures and the end of calls ---------------------------------------------------
+def onreply_media():
+    """Replies of INVITEs: their SDP to rtpengine; on an answer, who answered."""
+    try:
+        status = int(KSR.pv.get("$rs") or 0)
+        if status < 300:
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
+        flow = pv(FLOW_AVP)
+        if 200 <= status < 300 and flow:
+            record_answer(FlowRun.loads(flow))
+        return 1
+    except Exception:
+        log_error("reply route")
+        return 1
+
+
+def record_answer(run):
+    """The member who answered: busy from now, idle again when the call ends, and the
+    cyclic distribution's next call starts after them."""
+    member = run.answered_by(pv("$(ct{nameaddr.uri})") or pv("$ct"))
+    group = run.current_group if run.steps else None
+    if member is not None:
+        KSR.dialog.set_dlg_profile(BUSY_PROFILE, party(run.tenant_id, member))
+        if group is not None:
+            Worker.store.record_answer(run.tenant_id, group, member)
+    parties = [p for p in (run.caller_party, member and party(run.tenant_id, member)) if p]
+    KSR.dialog.var_sets(PARTIES_VAR, ",".join(parties))
+    log_call("answered", tenant=run.tenant, member=member, group=group)
+
+
+def failure_media():
+    """The branches of a step all failed: the next step of the plan, else the end."""
+    try:
+        flow = pv(FLOW_AVP)
+        if KSR.tm.t_is_canceled() > 0 or not flow:
+            KSR.rtpengine.rtpengine_delete0()
+            log_call("cancelled" if KSR.tm.t_is_canceled() > 0 else pv("$T_reply_code"))
+            return 1
+        run = FlowRun.loads(flow)
+        if not run.steps or not run.contacts:
+            # a call to one user, or to the carrier: the callee's own answer goes back
+            KSR.rtpengine.rtpengine_delete0()
+            log_call(pv("$T_reply_code"), tenant=run.tenant)
+            return 1
+        log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled,
+                  decision=f"group:{run.current_group}", outcome=f"no_answer:{pv('$T_reply_code')}",
+                  range=run.range, rang=",".join(sorted(set(run.contacts.values()))))
+        return next_action(run)
+    except Exception:
+        log_error("failure route")
+        KSR.rtpengine.rtpengine_delete0()
+        return 1
+
+
+def dialog_event(event):
+    """A dialog ended: its users are idle from now (the least-active distribution)."""
+    try:
+        if event != "dialog:end":
+            return 1
+        parties = pv("$dlg_var(%s)" % PARTIES_VAR)
+        ended = []
+        for item in filter(None, parties.split(",")):
+            tenant_id, extension = item.split(":", 1)
+            ended.append((int(tenant_id), extension))
+        if ended:
+            Worker.store.record_call_end(ended)
+        return 1
+    except Exception:
+        log_error("dialog event")
+        return 1

@@ -1,0 +1,53 @@
+"""Digest authentication of phones: realm = the tenant's SIP domain, HA1 from `subscriber`."""
+import KSR
+
+from sip import Worker, pv, reply
+from vpbx import logline
+
+# auth_check() results that call for a (new) challenge rather than a refusal
+_CHALLENGE_AGAIN = {-4, -5, -6}   # nonce expired, no credentials, invalid nonce
+_AUTH_RESULTS = {-1: "error", -2: "wrong_password", -3: "unknown_user", -4: "nonce_expired",
+                 -5: "no_credentials", -6: "invalid_nonce", -7: "user_mismatch",
+                 -8: "unknown_user"}
+
+
+def authenticated_tenant(domain, claimed_user):
+    """The tenant whose SIP domain the request claims, once its digest is verified.
+
+    Returns None when the request has been answered instead (unknown domain, challenge,
+    refusal).
+    """
+    tenant = Worker.store.tenant_by_domain(domain.lower())
+    if tenant is None:
+        log_auth(None, claimed_user, "unknown_domain", domain=domain.lower())
+        reply(403, "Unknown Domain")
+        return None
+    return tenant if authenticate(tenant, claimed_user) else None
+
+
+def authenticate(tenant, claimed_user):
+    """Digest authentication against `subscriber`, realm = the tenant's domain.
+
+    Challenges when credentials are missing or stale; refuses with 403 when they are wrong
+    (wrong password or unknown user: the phone is told the same, the log says which).
+    Returns True when the request is authenticated.
+    """
+    result = KSR.auth_db.auth_check(tenant.domain, "subscriber", 1)
+    if result > 0:
+        KSR.auth.consume_credentials()
+        return True
+    if result in _CHALLENGE_AGAIN:
+        KSR.auth.auth_challenge(tenant.domain, 1)
+        return False
+    outcome = _AUTH_RESULTS.get(result, "refused_%d" % result)
+    if outcome in ("error", "user_mismatch") and Worker.store.user_by_username(tenant.id, pv("$au")) is None:
+        outcome = "unknown_user"
+    log_auth(tenant.slug, claimed_user, outcome, auth_user=pv("$au"))
+    reply(403, "Forbidden")
+    return False
+
+
+def log_auth(tenant_slug, user, outcome, **extra):
+    KSR.notice(logline.auth_line(call_id=pv("$ci"), tenant=tenant_slug, user=user,
+                                 method=pv("$rm"), outcome=outcome, source=pv("$si"),
+                                 **extra) + "\n")

@@ -1,0 +1,47 @@
+"""Small KSR helpers shared by the route modules: reading pseudo-variables, replying, logging."""
+import traceback
+
+import KSR
+
+from vpbx import config, logline
+from vpbx.store import SipStore
+
+STOP = -255
+# rtpengine: anchor every call's media on the platform's address
+RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove"
+
+
+class Worker:
+    """Per-process state: the database store (opened lazily, one connection per worker)."""
+    store = None
+
+
+def child_init(rank):
+    Worker.store = SipStore(config.load())
+
+
+def pv(name):
+    value = KSR.pv.get(name)
+    return "" if value is None else str(value)
+
+
+def reply(code, reason):
+    """Reply to the current request (statefully when a transaction exists)."""
+    KSR.sl.send_reply(code, reason)
+    return STOP
+
+
+def log_route(**fields):
+    KSR.info(logline.route_line(call_id=pv("$ci"), **fields) + "\n")
+
+
+def log_call(outcome, tenant=None, **extra):
+    """The end of a call's routing: answered (by whom), cancelled, or the final failure code."""
+    KSR.info(logline.format_line("VPBX-CALL", {"call_id": pv("$ci"), "tenant": tenant,
+                                               "decision": "final", "outcome": outcome},
+                                 extra) + "\n")
+
+
+def log_error(where):
+    KSR.err("vpbx: %s error for %s %s: %s\n" % (where, pv("$rm"), pv("$ci"),
+                                                traceback.format_exc().replace("\n", " | ")))

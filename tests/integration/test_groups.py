@@ -1,0 +1,153 @@
+"""Groups with real phones (SPEC F3): who rings, in which order, for how long, who answers,
+what happens after the last step; busy and unregistered members are skipped at once.
+
+Tenant `initech` (tenants/initech.yaml): every group rings each step for 1 ring = 5 s.
+"""
+import os
+import time
+
+import pytest
+
+from tests.support.ringing import ringing_order
+from vpbx import db
+
+pytestmark = pytest.mark.integration
+RING = 5.0          # seconds of one ring
+SLACK = 1.0         # "within a second"
+
+
+@pytest.fixture
+def members(phones):
+    """cal (the caller) and registered phones of members 7001–7003 (7004 never registers)."""
+    return phones("cal"), {"7001": phones("m1"), "7002": phones("m2"), "7003": phones("m3")}
+
+
+def test_cyclic_rings_members_in_turn_and_next_call_starts_after_the_answerer(platform, members):
+    caller, phones = members
+    caller.call("401")
+    (first, first_event), (second, second_event) = ringing_order(phones, 2, timeout=RING + 3)
+    assert abs((second_event["mono"] - first_event["mono"]) - RING) <= SLACK
+    cancel = phones[first].wait_cancelled()
+    assert abs(cancel["mono"] - first_event["mono"] - RING) <= SLACK
+    assert "Call completed elsewhere" not in cancel["text"]      # a real missed call
+    phones[second].answer()
+    caller.wait_call_state("CONFIRMED")
+    caller.hangup()
+    mark = time.monotonic()
+    caller.call("401")
+    (third, _), = ringing_order(phones, 1, timeout=3, since=mark)
+    order = ["7001", "7002", "7003"]
+    assert third == order[(order.index(second) + 1) % 3]        # after the last answerer
+    caller.hangup()
+    line = platform.wait_log("VPBX-CALL", tenant="initech", outcome="answered", group="Cyclic")
+    assert line["member"] == second
+
+
+def test_hierarchical_skips_the_unregistered_then_the_no_answer_rule_rings_a_group(platform, members):
+    caller, phones = members
+    started = time.monotonic()
+    caller.call("402")                       # Priority: 7004 (never registered), then 7001
+    (first, first_event), = ringing_order(phones, 1, timeout=3)
+    assert first == "7001" and first_event["mono"] - started < SLACK   # 7004 cost no time
+    missed = phones["7001"].wait_cancelled(timeout=RING + 2)
+    assert abs(missed["mono"] - first_event["mono"] - RING) <= SLACK
+    assert "Call completed elsewhere" not in missed["text"]            # a real missed call
+    # the no-answer rule: group Together rings 7002 and 7003 at once
+    ringing = ringing_order(phones, 3, timeout=3)[1:]
+    assert sorted(ext for ext, _ in ringing) == ["7002", "7003"]
+    assert abs(ringing[0][1]["mono"] - ringing[1][1]["mono"]) < SLACK
+    assert abs(ringing[0][1]["mono"] - first_event["mono"] - RING) <= SLACK
+    phones["7003"].answer()
+    caller.wait_call_state("CONFIRMED")
+    elsewhere = phones["7002"].wait_cancelled()
+    assert "cause=200" in elsewhere["text"] and "Call completed elsewhere" in elsewhere["text"]
+    caller.wait_rtp(20)
+    caller.hangup()
+    log = platform.log_lines("VPBX-ROUTE", tenant="initech", to="402")
+    assert any(line.get("skipped") == "7004" and line.get("strategy") == "hierarchical"
+               for line in log)
+    assert any(line.get("decision") == "group:Together" and line.get("ringing") == "7002,7003"
+               for line in log)
+
+
+def test_a_member_already_in_a_call_is_skipped(platform, members):
+    caller, group_phones = members
+    group_phones["7002"].call("7003")               # 7002 calls 7003: both in a call
+    group_phones["7003"].wait_incoming()
+    group_phones["7003"].answer()
+    group_phones["7002"].wait_call_state("CONFIRMED")
+    caller.call("403")                              # Together: 7002 and 7003, both busy
+    caller.wait_call_state("DISCONNECTED", timeout=3)     # skipped at once: no ring time
+    assert caller.last_status() == 480
+    assert len(group_phones["7002"].events("incoming_call")) == 0
+    assert len(group_phones["7003"].events("incoming_call")) == 1   # only the call it took
+    group_phones["7002"].hangup()
+    time.sleep(0.3)
+    caller.call("403")                              # free again: both ring
+    ringing_order({"7002": group_phones["7002"], "7003": group_phones["7003"]}, 3, 3)
+    caller.hangup()
+
+
+def test_least_active_rings_the_longest_idle_member_first(platform, members):
+    caller, phones = members
+    conn = db.connect(platform.cfg)
+    with conn.cursor() as cur:
+        cur.execute("UPDATE users u JOIN tenants t ON t.id = u.tenant_id SET u.last_call_end ="
+                    " CASE u.extension WHEN '7001' THEN NOW() - INTERVAL 100 SECOND"
+                    " WHEN '7002' THEN NULL ELSE NOW() - INTERVAL 10 SECOND END"
+                    " WHERE t.slug = 'initech'")
+    conn.close()
+    caller.call("404")
+    (first, _), = ringing_order(phones, 1, timeout=3)
+    assert first == "7002"                      # never called: idle the longest
+    phones["7002"].answer()
+    caller.wait_call_state("CONFIRMED")
+    caller.hangup()
+    time.sleep(0.5)
+    mark = time.monotonic()
+    caller.call("404")
+    (first_again, _), = ringing_order(phones, 1, timeout=3, since=mark)
+    assert first_again == "7001"                # 7002 has just been in a call
+    caller.hangup()
+
+
+def test_random_rings_each_member_once_per_cycle_then_the_rule_ends_the_call(platform, members):
+    caller, phones = members
+    caller.call("405")                          # Shuffle: 7001, 7002 in random order, 1 cycle
+    ringing = ringing_order({"7001": phones["7001"], "7002": phones["7002"]}, 2, RING + 3)
+    assert sorted(ext for ext, _ in ringing) == ["7001", "7002"]
+    caller.wait_call_state("DISCONNECTED", timeout=2 * RING + 3)
+    assert caller.last_status() == 480          # no-answer rule: end the call
+    assert not phones["7003"].events("incoming_call")
+
+
+def test_a_loop_between_groups_ends_the_call(platform, members):
+    caller, phones = members
+    caller.call("406")                           # Ping → Pong → Ping: a loop
+    caller.wait_call_state("DISCONNECTED", timeout=2 * RING + 4)
+    assert caller.last_status() == 480
+    assert len(phones["7001"].events("incoming_call")) == 1
+    assert len(phones["7002"].events("incoming_call")) == 1
+    platform.wait_log("VPBX-ROUTE", tenant="initech", to="406", decision="hangup:loop")
+
+
+def test_a_change_applied_with_vpbx_is_used_by_the_very_next_call(platform, members, tmp_path):
+    caller, phones = members
+    source = os.path.join(os.path.dirname(__file__), "tenants", "initech.yaml")
+    with open(source) as handle:
+        changed = handle.read().replace(
+            'distribution: simultaneous, rings: 1, members: ["7002", "7003"]',
+            'distribution: simultaneous, rings: 1, members: ["7001"]')
+    (tmp_path / "initech.yaml").write_text(changed)
+    try:
+        result = platform.vpbx("apply", str(tmp_path / "initech.yaml"))
+        assert result.returncode == 0 and "group Together" in result.stdout, result.stdout
+        caller.call("403")
+        (first, _), = ringing_order(phones, 1, timeout=3)
+        assert first == "7001"
+        time.sleep(0.5)
+        assert not phones["7002"].events("incoming_call")
+        assert not phones["7003"].events("incoming_call")
+        caller.hangup()
+    finally:
+        assert platform.vpbx("apply", source).returncode == 0

@@ -1,0 +1,94 @@
+"""Running a call plan live, one action at a time (pure logic, JSON-serialisable state).
+
+The KEMI routing computes the plan with `callflow` when the call arrives, keeps this state
+in the transaction (an AVP, so every Kamailio process that handles a reply or a timeout of
+the call sees it), and asks `next_action` each time the phones of a step did not answer.
+Members unavailable at that moment are skipped without spending ring time.
+"""
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+_CONTACT = re.compile(r"^<?sips?:(?:([^@;>]*)@)?([^;>?]+)")
+
+
+def contact_key(uri: str) -> str:
+    """user@host:port of a contact URI, without parameters: the same phone's Contact in its
+    REGISTER and in its 200 OK give the same key."""
+    match = _CONTACT.match((uri or "").strip())
+    if not match:
+        return uri or ""
+    user, hostport = match.groups()
+    return f"{user or ''}@{hostport.lower()}"
+
+
+@dataclass(frozen=True)
+class Action:
+    """What to do now: ring members, or one of the plan's final destinations."""
+    kind: str                          # ring | voicemail | announcement | number | hangup
+    group: str | None = None
+    distribution: str | None = None
+    members: tuple[str, ...] = ()
+    seconds: int = 0
+    target: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class FlowRun:
+    """Where a live call is in its plan."""
+    tenant: str
+    tenant_id: int
+    caller: str
+    dialled: str
+    range: str | None
+    steps: list
+    step: int = 0
+    ring: int = 0
+    skipped: list = field(default_factory=list)   # members skipped at the last action
+    aors: dict = field(default_factory=dict)       # extension → SIP address of record
+    contacts: dict = field(default_factory=dict)   # contact key → extension, last action
+    caller_party: str | None = None                # "tenant_id:extension" of a calling user
+
+    def answered_by(self, contact_uri: str) -> str | None:
+        """The member whose phone answered, from the Contact of its 200 OK."""
+        key = contact_key(contact_uri)
+        if key in self.contacts:
+            return self.contacts[key]
+        members = set(self.contacts.values())
+        return members.pop() if len(members) == 1 else None
+
+    def next_action(self, available) -> Action:
+        """The next action; `available` says whether a member can ring right now."""
+        self.skipped = []
+        while self.step < len(self.steps):
+            current = self.steps[self.step]
+            if current["kind"] != "group":
+                self.step += 1
+                return Action(current["kind"], target=current.get("name"),
+                              reason=current.get("reason"))
+            while self.ring < len(current["ring"]):
+                entry = current["ring"][self.ring]
+                self.ring += 1
+                ringing = tuple(m for m in entry["members"] if available(m))
+                self.skipped += [m for m in entry["members"] if m not in ringing]
+                if ringing:
+                    return Action("ring", group=current["name"],
+                                  distribution=current["distribution"], members=ringing,
+                                  seconds=entry["seconds"])
+            self.step += 1
+            self.ring = 0
+        return Action("hangup", reason="end of plan")
+
+    @property
+    def current_group(self) -> str | None:
+        if self.step < len(self.steps) and self.steps[self.step]["kind"] == "group":
+            return self.steps[self.step]["name"]
+        return None
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str) -> "FlowRun":
+        return cls(**json.loads(text))
