@@ -14,6 +14,7 @@ from sip import RTPENGINE_FLAGS, STOP, Worker, log_call, log_error, log_route, p
 from vpbx import callflow, dialplan
 from vpbx.flowrun import FlowRun, contact_key
 from vpbx.numbers import international_form
+from vpbx.store import DatabaseUnavailable
 
 FLOW_AVP = "$avp(vpbx_flow)"
 BUSY_PROFILE = "vpbx_busy"          # dialog profile: value "tenant_id:extension" per user in a call
@@ -220,6 +221,9 @@ def onreply_media():
         if 200 <= status < 300 and flow:
             record_answer(FlowRun.loads(flow))
         return 1
+    except DatabaseUnavailable as exc:
+        KSR.warn("vpbx: answer of %s not recorded (cyclic pointer): %s\n" % (pv("$ci"), exc))
+        return 1
     except Exception:
         log_error("reply route")
         return 1
@@ -275,6 +279,9 @@ def dialog_event(event):
             ended.append((int(tenant_id), extension))
         if ended:
             Worker.store.record_call_end(ended)
+        return 1
+    except DatabaseUnavailable as exc:
+        KSR.warn("vpbx: end of call %s not recorded (idle times): %s\n" % (pv("$ci"), exc))
         return 1
     except Exception:
         log_error("dialog event")

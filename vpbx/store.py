@@ -59,18 +59,19 @@ class SipStore:
         self._configs = {}      # tenant id → (config_version, provision_model.Tenant)
 
     def _run(self, work):
-        """work(cursor) on the worker's connection, re-opened once if it was lost."""
-        for attempt in (1, 2):
-            try:
-                if self._conn is None:
-                    self._conn = db.connect(self._cfg, connect_timeout=1, read_timeout=2)
-                with self._conn.cursor() as cur:
-                    return work(cur)
-            except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
-                self.close()
-                if attempt == 2:
-                    raise DatabaseUnavailable(f"database unavailable: {exc.args[0]}") from exc
-        raise AssertionError("unreachable")
+        """work(cursor) on the worker's connection. A connection that was lost since its
+        last use is re-opened once; a database that cannot be reached fails at once."""
+        reused = self._conn is not None
+        try:
+            if self._conn is None:
+                self._conn = db.connect(self._cfg, connect_timeout=1, read_timeout=2)
+            with self._conn.cursor() as cur:
+                return work(cur)
+        except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
+            self.close()
+            if reused:
+                return self._run(work)
+            raise DatabaseUnavailable(f"database unavailable: {exc.args[0]}") from exc
 
     def _query(self, sql: str, args: tuple) -> list[dict]:
         def fetch(cur):

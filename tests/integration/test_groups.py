@@ -43,6 +43,23 @@ def test_cyclic_rings_members_in_turn_and_next_call_starts_after_the_answerer(pl
     assert line["member"] == second
 
 
+def test_cyclic_runs_every_cycle_then_applies_the_no_answer_rule(platform, members):
+    caller, phones = members
+    mark = time.monotonic()
+    caller.call("408")                    # Twice: 7001, 7002, 2 rings (10 s) each, 2 cycles
+    ringing = ringing_order(phones, 4, timeout=4 * 2 * RING + 3, since=mark)
+    extensions = [ext for ext, _ in ringing]
+    assert extensions in (["7001", "7002"] * 2, ["7002", "7001"] * 2)
+    starts = [event["mono"] for _, event in ringing]
+    for earlier, later in zip(starts, starts[1:]):
+        assert abs(later - earlier - 2 * RING) <= SLACK
+    caller.wait_call_state("DISCONNECTED", timeout=2 * RING + 3)
+    assert caller.last_status() == 480                        # then: end the call
+    assert abs(time.monotonic() - starts[-1] - 2 * RING) <= 2 * SLACK
+    platform.wait_log("VPBX-ROUTE", tenant="initech", to="408", decision="hangup",
+                      outcome="480:hangup")
+
+
 def test_hierarchical_skips_the_unregistered_then_the_no_answer_rule_rings_a_group(platform, members):
     caller, phones = members
     started = time.monotonic()

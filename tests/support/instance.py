@@ -47,12 +47,13 @@ def drop_database(base: config.Config, name: str) -> None:
 
 
 def write_instance_config(base: config.Config, folder: str, db_name: str,
-                          sip_children: int = 2) -> config.Config:
-    """A configuration file in `folder` for an instance on free ports, using `db_name`."""
+                          sip_children: int = 2, db_port: int | None = None) -> config.Config:
+    """A configuration file in `folder` for an instance on free ports, using `db_name`
+    (through `db_port` instead of the platform's, e.g. a forwarder a test can cut)."""
     rtp_low = 20000 + (os.getpid() % 200) * 100   # a port range of its own per test process
     return config.write(
         os.path.join(folder, "vpbx.conf"), db_name=db_name, db_user=base.db_user,
-        db_password=base.db_password, db_host=base.db_host, db_port=base.db_port,
+        db_password=base.db_password, db_host=base.db_host, db_port=db_port or base.db_port,
         run_dir=os.path.join(folder, "run"), log_dir=os.path.join(folder, "log"),
         data_dir=os.path.join(folder, "data"), sip_port=free_port(),
         sip_children=sip_children, rtp_ng_port=free_port(), rtp_port_min=rtp_low,

@@ -1,0 +1,84 @@
+"""The database goes away and comes back (F12.3): the edge answers 503 at once instead of
+hanging, calls already up carry on and end cleanly, and everything works again after."""
+import os
+import time
+
+import pytest
+
+from rtpengine.ngclient import NgClient
+from tests.integration.conftest import DOMAINS, PASSWORDS, TENANTS, Platform
+from tests.sip.phone import Phone
+from tests.support import instance
+from tests.support.tcpproxy import TcpProxy
+from vpbx.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def fragile_platform(platform_config, tmp_path_factory):
+    """A platform whose every database connection goes through a forwarder we can cut."""
+    folder = str(tmp_path_factory.mktemp("fragile"))
+    proxy = TcpProxy(platform_config.db_host, platform_config.db_port).start()
+    name = instance.create_database(platform_config)
+    cfg = instance.write_instance_config(platform_config, folder, name, db_port=proxy.port)
+    stack = Stack(cfg, components=("rtpengine", "kamailio"))
+    stack.start()
+    plat = Platform(cfg, stack, folder)
+    plat.proxy = proxy
+    try:
+        for file in ("platform.yaml", "acme.yaml"):
+            result = plat.vpbx("apply", os.path.join(TENANTS, file))
+            assert result.returncode == 0, result.stdout + result.stderr
+        yield plat
+    finally:
+        stack.stop()
+        proxy.cut()
+        instance.drop_database(platform_config, name)
+
+
+def phone(plat, username, tmp_path):
+    made = Phone(username, PASSWORDS[username], DOMAINS[username], plat.cfg.sip_port,
+                 name=f"{username}-fragile", log_dir=str(tmp_path)).start()
+    assert made.register() == 200
+    return made
+
+
+def test_database_outage_gives_503_quickly_and_loses_nothing(fragile_platform, tmp_path):
+    plat = fragile_platform
+    alice, bob = phone(plat, "alice", tmp_path), phone(plat, "bob", tmp_path)
+    try:
+        alice.call("7961")                          # a call that is up before the outage
+        bob.wait_incoming()
+        bob.answer()
+        alice.wait_call_state("CONFIRMED")
+
+        plat.proxy.cut()                            # the database goes away
+        started = time.monotonic()
+        assert alice.register() == 503              # refused at once, with a reason
+        assert time.monotonic() - started < 3.0
+        carol = Phone("carol", PASSWORDS["carol"], DOMAINS["carol"], plat.cfg.sip_port,
+                      name="carol-fragile", log_dir=str(tmp_path)).start()
+        started = time.monotonic()
+        carol.call("7961")
+        carol.wait_call_state("DISCONNECTED", timeout=5)
+        assert carol.last_status() == 503 and time.monotonic() - started < 3.0
+        carol.close()
+        assert "database unavailable" in plat.log_text()
+
+        alice.wait_rtp(20)                          # the call in progress carries on…
+        alice.hangup()                              # …and ends cleanly
+        bob.wait_call_state("DISCONNECTED")
+        plat.wait_no_media_sessions()
+
+        plat.proxy.start()                          # the database is back
+        assert alice.register() == 200
+        alice.call("7961")
+        bob.wait_incoming()
+        bob.answer()
+        alice.wait_call_state("CONFIRMED")
+        alice.hangup()
+    finally:
+        for member in (alice, bob):
+            member.unregister()
+            member.close()
