@@ -61,9 +61,11 @@ def cmd_delete(args) -> int:
 
 def cmd_simulate(args) -> int:
     from . import simulate
-    conn = db.connect(config.load())
+    cfg = config.load()
+    conn = db.connect(cfg)
     try:
-        plan = simulate.simulate(conn, args.tenant, args.number, args.at, live=args.live)
+        plan = simulate.simulate(conn, args.tenant, args.number, args.at,
+                                 live_cfg=cfg if args.live else None)
     except simulate.SimulateError as exc:
         print(f"vpbx simulate: {exc}", file=sys.stderr)
         return 1

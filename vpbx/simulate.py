@@ -1,7 +1,7 @@
 """`vpbx simulate`: the decision engine run on a stored tenant, without placing a call."""
 import datetime
 
-from . import callflow
+from . import callflow, live
 from .provision_read import read_tenant
 from .store import member_state_rows
 
@@ -17,13 +17,12 @@ def parse_at(text: str) -> datetime.datetime:
         raise SimulateError(f"--at {text!r} is not an ISO date-time (e.g. 2027-03-24T09:15)") from exc
 
 
-def simulate(conn, slug: str, number: str, at_text: str, *, live: bool = False,
-             availability=None) -> callflow.CallPlan:
+def simulate(conn, slug: str, number: str, at_text: str, *, live_cfg=None) -> callflow.CallPlan:
     """The plan of a call to `number` (a global number or a group short number) at `at`.
 
-    Every member is assumed available unless `live` is set, in which case `availability`
-    (a predicate on an extension) says who is; the cyclic pointer and idle times are the
-    real ones from the database in both cases.
+    Every member is assumed available, unless `live_cfg` (the platform's Config) is given:
+    then the members' real registration and call state are asked of its Kamailio. The
+    cyclic pointer and idle times are the real ones from the database in both cases.
     """
     at = parse_at(at_text)
     with conn.cursor() as cur:
@@ -31,10 +30,15 @@ def simulate(conn, slug: str, number: str, at_text: str, *, live: bool = False,
         if stored is None:
             raise SimulateError(f"no tenant named {slug!r}")
         last_answered, idle_since = member_state_rows(cur, stored.id)
-    if live and availability is None:
-        raise SimulateError("--live needs the platform's live registration state")
-    state = callflow.MemberState(available=availability if live else None,
-                                 last_answered=last_answered, idle_since=idle_since)
+    available = None
+    if live_cfg is not None:
+        try:
+            can_ring = live.availability(live_cfg, stored.id, stored.config)
+        except live.LiveStateUnavailable as exc:
+            raise SimulateError(f"--live: {exc}") from exc
+        available = can_ring.get
+    state = callflow.MemberState(available=available, last_answered=last_answered,
+                                 idle_since=idle_since)
     plan = callflow.plan_number(stored.config, number, at, state)
     if plan is None:
         plan = callflow.plan_group(stored.config, number, state)

@@ -64,3 +64,21 @@ def test_live_routing_agrees_with_vpbx_simulate(platform, phones, carrier):
         assert carrier.last_status() == 480
     else:
         carrier.hangup()
+
+
+def test_simulate_live_leaves_out_unregistered_and_busy_members(platform, phones):
+    m1, m2, m3 = phones("m1"), phones("m2"), phones("m3")
+    m2.call("7003")                                   # 7002 and 7003 in a call
+    m3.wait_incoming()
+    m3.answer()
+    m2.wait_call_state("CONFIRMED")
+    result = platform.vpbx("simulate", "initech", "402", "--at", "2027-03-24T09:00", "--live",
+                           "--json")
+    assert result.returncode == 0, result.stderr
+    steps = json.loads(result.stdout)["steps"]
+    assert steps[0]["ring"] == [{"members": ["7001"], "seconds": 5}]      # 7004: no phone
+    assert steps[1]["name"] == "Together" and steps[1]["ring"] == []       # both busy
+    everyone = json.loads(platform.vpbx("simulate", "initech", "402", "--at",
+                                        "2027-03-24T09:00", "--json").stdout)["steps"]
+    assert everyone[0]["ring"][0]["members"] == ["7004"]                   # assumed available
+    m2.hangup()

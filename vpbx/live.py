@@ -1,0 +1,45 @@
+"""The live state of a platform instance, asked of its Kamailio over the RPC control socket:
+which users have a phone registered, and which are in a call. Used by `vpbx simulate --live`
+and the activity monitor."""
+import os
+import subprocess
+
+from .config import Config
+
+
+class LiveStateUnavailable(RuntimeError):
+    """Kamailio's control socket does not answer (the platform is not running)."""
+
+
+def control_socket(cfg: Config) -> str:
+    return os.path.join(cfg.run_dir, "kamailio", "kamailio_ctl")
+
+
+def kamcmd(cfg: Config, *args: str) -> str:
+    """One RPC command; its output. Raises LiveStateUnavailable when Kamailio is not there."""
+    try:
+        result = subprocess.run(["kamcmd", "-s", "unix:" + control_socket(cfg), *args],
+                                capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise LiveStateUnavailable(f"kamcmd failed: {exc}") from exc
+    if result.returncode != 0 or "connect" in result.stderr.lower():
+        raise LiveStateUnavailable(f"Kamailio's control socket does not answer: "
+                                   f"{(result.stderr or result.stdout).strip()}")
+    return result.stdout
+
+
+def is_registered(cfg: Config, username: str, domain: str) -> bool:
+    return "Contact:" in kamcmd(cfg, "ul.lookup", "location", f"{username}@{domain}")
+
+
+def is_busy(cfg: Config, tenant_id: int, extension: str) -> bool:
+    """In a call now (the routing's dialog profile vpbx_busy, value "tenant_id:extension")."""
+    output = kamcmd(cfg, "dlg.profile_get_size", "vpbx_busy", f"{tenant_id}:{extension}")
+    return output.strip().isdigit() and int(output.strip()) > 0
+
+
+def availability(cfg: Config, tenant_id: int, tenant) -> dict[str, bool]:
+    """Extension → can ring now (a phone registered and not in a call), for every user."""
+    return {user.extension: is_registered(cfg, user.username, tenant.domain)
+            and not is_busy(cfg, tenant_id, user.extension)
+            for user in tenant.users or []}
