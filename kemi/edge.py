@@ -7,7 +7,7 @@ import KSR
 
 import calls
 import digest
-from sip import RTPENGINE_FLAGS, STOP, log_error, pv, reply
+from sip import RTPENGINE_FLAGS, STOP, log_error, pv, refresh_configuration, reply
 from vpbx.store import DatabaseUnavailable
 
 
@@ -43,8 +43,10 @@ def route_request():
     if KSR.is_OPTIONS() and not pv("$rU"):
         return reply(200, "OK")          # keepalive / health check addressed to the edge
     if KSR.is_REGISTER():
+        refresh_configuration()
         return route_register()
     if KSR.is_INVITE():
+        refresh_configuration()
         return calls.route_initial_invite()
     return reply(405, "Method Not Allowed")
 

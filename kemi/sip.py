@@ -20,6 +20,18 @@ def child_init(rank):
     Worker.store = SipStore(config.load())
 
 
+def refresh_configuration():
+    """Before routing a new request: drop this worker's cached configuration if it changed.
+
+    $shv(vpbx_gen) is the configuration generation all workers share; `vpbx` and the web UI
+    set it after each change, and a worker that finds the database ahead sets it for the others.
+    """
+    announced = int(KSR.pv.get("$shv(vpbx_gen)") or 0)
+    stored = Worker.store.begin_request(announced)
+    if stored is not None:
+        KSR.pv.seti("$shv(vpbx_gen)", stored)
+
+
 def pv(name):
     value = KSR.pv.get(name)
     return "" if value is None else str(value)

@@ -43,3 +43,14 @@ def availability(cfg: Config, tenant_id: int, tenant) -> dict[str, bool]:
     return {user.extension: is_registered(cfg, user.username, tenant.domain)
             and not is_busy(cfg, tenant_id, user.extension)
             for user in tenant.users or []}
+
+
+def announce_generation(cfg: Config, generation: int) -> bool:
+    """Set the routing's shared configuration generation ($shv(vpbx_gen)) so every Kamailio
+    worker drops its cached configuration before the next call. False when no Kamailio
+    of this platform answers (nothing to tell)."""
+    try:
+        kamcmd(cfg, "pv.shvSet", "vpbx_gen", "int", str(generation))
+        return True
+    except LiveStateUnavailable:
+        return False

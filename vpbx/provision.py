@@ -41,7 +41,7 @@ class ApplyResult:
 
 
 @contextmanager
-def _transaction(conn):
+def transaction(conn):
     """A cursor in one transaction, committed at the end and rolled back on any exception.
     Runs of vpbx on the same database take turns (a named lock), so that what was checked
     is still true when it is written."""
@@ -85,10 +85,15 @@ def _snapshot(conn):
 def _apply_platform(cur, root: Node) -> list[str]:
     """Check and store a platform file; its change lines (none when it has problems)."""
     settings = check.parse_platform(root)
-    return [] if root.problems else write_platform(cur, settings)
+    if root.problems:
+        return []
+    changes = write_platform(cur, settings)
+    if changes:
+        mark_changed(cur)
+    return changes
 
 
-def _apply_tenant(cur, root: Node) -> list[str]:
+def apply_tenant(cur, root: Node) -> list[str]:
     """Check a tenant file against the database, and store it only if it has no problem."""
     parsed = check.parse_tenant(root)
     if parsed.tenant.slug is None:
@@ -99,10 +104,31 @@ def _apply_tenant(cur, root: Node) -> list[str]:
     if root.problems:
         return []
     changes = write_tenant(cur, tenant, stored)
-    if changes:   # the routing's cached copy of this tenant is now out of date
-        cur.execute("UPDATE tenants SET config_version = config_version + 1 WHERE slug = %s",
-                    (tenant.slug,))
+    if changes:
+        mark_changed(cur, tenant.slug)
     return changes
+
+
+def mark_changed(cur, slug: str | None = None) -> None:
+    """Every writer of configuration calls this in its transaction: the tenant's
+    config_version and the platform's generation move on, so the routing's caches are
+    refreshed (call `notify_routing` after the commit to make it immediate)."""
+    if slug is not None:
+        cur.execute("UPDATE tenants SET config_version = config_version + 1 WHERE slug = %s",
+                    (slug,))
+    cur.execute("UPDATE platform_settings SET value = value + 1"
+                " WHERE name = 'config_generation'")
+
+
+def notify_routing(conn) -> None:
+    """Tell the running Kamailio (if any) that the configuration changed; without this it
+    notices within a second anyway."""
+    from . import config as config_mod, live    # the platform config of this command
+    with conn.cursor() as cur:
+        cur.execute("SELECT value FROM platform_settings WHERE name = 'config_generation'")
+        row = cur.fetchone()
+    if row is not None:
+        live.announce_generation(config_mod.load(), int(row["value"]))
 
 
 def apply_file(conn, path) -> ApplyResult:
@@ -113,9 +139,9 @@ def apply_file(conn, path) -> ApplyResult:
     kind = check.document_kind(root) if not problems else None
     if kind is None:
         return ApplyResult(problems=problems.lines)
-    apply = _apply_platform if kind == "platform" else _apply_tenant
+    apply = _apply_platform if kind == "platform" else apply_tenant
     try:
-        with _transaction(conn) as cur:
+        with transaction(conn) as cur:
             changes = apply(cur, root)
     except pymysql.err.IntegrityError as exc:   # a concurrent change from outside vpbx
         problems.add("", f"the database refused the change ({exc.args[-1]}); "
@@ -124,6 +150,8 @@ def apply_file(conn, path) -> ApplyResult:
         problems.add("", f"{exc} (nothing was changed)")
     if problems:
         return ApplyResult(problems=problems.lines)
+    if changes:
+        notify_routing(conn)
     return ApplyResult(changes=changes)
 
 
@@ -137,9 +165,11 @@ def export_tenant(conn, slug: str) -> str | None:
 def delete_tenant(conn, slug: str) -> bool:
     """Remove the tenant named `slug`, its SIP accounts and registrations and everything it
     owns, in one transaction; False when there is no such tenant."""
-    with _transaction(conn) as cur:
+    with transaction(conn) as cur:
         tenant_id = find_tenant_id(cur, slug)
         if tenant_id is None:
             return False
         _delete_tenant_rows(cur, tenant_id)
+        mark_changed(cur)
+    notify_routing(conn)
     return True

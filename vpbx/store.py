@@ -1,10 +1,13 @@
 """What the SIP routing reads from the database: tenants, users, numbers, the carrier.
 
 Every read takes the tenant explicitly where a tenant owns the object: an object of another
-tenant is simply not found. A dropped connection is re-opened once; when the database
+tenant is simply not found. Configuration reads are cached per worker for the current
+configuration generation (see `begin_request`), so a call costs no query for them while a
+change still takes effect on the next call. A dropped connection is re-opened once; when the database
 cannot be reached the caller gets DatabaseUnavailable quickly (short timeouts) so a SIP
 worker is never held for long.
 """
+import time
 from dataclasses import dataclass
 
 import pymysql
@@ -12,6 +15,10 @@ import pymysql
 from . import db
 from .config import Config
 from .provision_read import read_tenant
+
+
+GENERATION_RECHECK_SECONDS = 1.0   # a change nobody announced is noticed this fast
+MEMO_LIMIT = 20000
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -57,6 +64,37 @@ class SipStore:
         self._cfg = cfg
         self._conn = None
         self._configs = {}      # tenant id → (config_version, provision_model.Tenant)
+        self._memo = {}         # (query, key) → result, for the current generation
+        self._generation = None
+        self._checked_at = float("-inf")
+
+    def begin_request(self, announced: int) -> int | None:
+        """Called once per new request with the generation Kamailio's workers share.
+
+        Cached reads are dropped when the configuration changed: at once when the change
+        was announced (shared generation differs), within GENERATION_RECHECK_SECONDS when it
+        was not. Returns the database's generation when the shared one is behind it (the
+        caller then announces it to the other workers), else None.
+        """
+        now = time.monotonic()
+        if announced == self._generation and now - self._checked_at < GENERATION_RECHECK_SECONDS:
+            return None
+        rows = self._query("SELECT value FROM platform_settings WHERE name = 'config_generation'", ())
+        stored = int(rows[0]["value"]) if rows else 0
+        self._checked_at = now
+        if stored != self._generation:
+            self._memo.clear()
+            self._configs.clear()
+            self._generation = stored
+        return stored if stored != announced else None
+
+    def _cached(self, key, load):
+        """A read of configuration, remembered until the generation changes."""
+        if key not in self._memo:
+            if len(self._memo) >= MEMO_LIMIT:       # e.g. a flood of unknown domains
+                self._memo.clear()
+            self._memo[key] = load()
+        return self._memo[key]
 
     def _run(self, work):
         """work(cursor) on the worker's connection. A connection that was lost since its
@@ -88,12 +126,14 @@ class SipStore:
             self._conn = None
 
     def tenant_by_domain(self, domain: str) -> Tenant | None:
-        return self._tenant("WHERE domain = %s", (domain.lower(),))
+        domain = domain.lower()
+        return self._cached(("domain", domain),
+                            lambda: self._tenant("WHERE domain = %s", (domain,)))
 
     def tenant_by_global_number(self, number: str) -> Tenant | None:
         """The tenant that owns this global number."""
-        return self._tenant("WHERE id = (SELECT tenant_id FROM global_numbers WHERE number = %s)",
-                            (number,))
+        return self._cached(("global", number), lambda: self._tenant(
+            "WHERE id = (SELECT tenant_id FROM global_numbers WHERE number = %s)", (number,)))
 
     def _tenant(self, where: str, args: tuple) -> Tenant | None:
         rows = self._query("SELECT id, slug, domain, timezone, access_code, config_version"
@@ -129,29 +169,34 @@ class SipStore:
             self._query("UPDATE users SET last_call_end = NOW()"
                         " WHERE tenant_id = %s AND extension = %s", (tenant_id, extension))
 
+    def _user(self, key, where: str, args: tuple) -> User | None:
+        def load():
+            rows = self._query(_USER_COLUMNS + where, args)
+            return User(**rows[0]) if rows else None
+        return self._cached(key, load)
+
     def user_by_extension(self, tenant_id: int, extension: str) -> User | None:
-        rows = self._query(_USER_COLUMNS + "WHERE u.tenant_id = %s AND u.extension = %s",
-                           (tenant_id, extension))
-        return User(**rows[0]) if rows else None
+        return self._user(("extension", tenant_id, extension),
+                          "WHERE u.tenant_id = %s AND u.extension = %s", (tenant_id, extension))
 
     def user_by_username(self, tenant_id: int, username: str) -> User | None:
-        rows = self._query(_USER_COLUMNS + "WHERE u.tenant_id = %s AND u.username = %s",
-                           (tenant_id, username))
-        return User(**rows[0]) if rows else None
+        return self._user(("username", tenant_id, username),
+                          "WHERE u.tenant_id = %s AND u.username = %s", (tenant_id, username))
 
     def user_by_direct_number(self, number: str) -> User | None:
         """The platform subscriber (of any tenant) that owns this direct number (on-net)."""
-        rows = self._query(_USER_COLUMNS + "WHERE u.direct_number = %s", (number,))
-        return User(**rows[0]) if rows else None
+        return self._user(("direct", number), "WHERE u.direct_number = %s", (number,))
 
     def carrier(self) -> tuple[str, int] | None:
         """The carrier trunk's (address, port), or None when no platform file set it."""
-        rows = self._query("SELECT name, value FROM platform_settings"
-                           " WHERE name IN ('carrier_address', 'carrier_port')", ())
-        settings = {row["name"]: row["value"] for row in rows}
-        if "carrier_address" not in settings:
-            return None
-        return settings["carrier_address"], int(settings.get("carrier_port", 5060))
+        def load():
+            rows = self._query("SELECT name, value FROM platform_settings"
+                               " WHERE name IN ('carrier_address', 'carrier_port')", ())
+            settings = {row["name"]: row["value"] for row in rows}
+            if "carrier_address" not in settings:
+                return None
+            return settings["carrier_address"], int(settings.get("carrier_port", 5060))
+        return self._cached(("carrier",), load)
 
 
 def member_state_rows(cur, tenant_id: int) -> tuple[dict, dict]:

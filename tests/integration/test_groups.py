@@ -168,3 +168,32 @@ def test_a_change_applied_with_vpbx_is_used_by_the_very_next_call(platform, memb
         caller.hangup()
     finally:
         assert platform.vpbx("apply", source).returncode == 0
+
+
+def test_a_change_nobody_announced_is_used_within_a_second(platform, members):
+    """A writer whose notification to Kamailio was lost: the database's generation moved on,
+    the shared one did not; the routing notices by itself within a second."""
+    caller, phones = members
+    conn = db.connect(platform.cfg)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("UPDATE group_members m JOIN call_groups g ON g.id = m.group_id"
+                        " JOIN tenants t ON t.id = g.tenant_id JOIN users u ON u.id = m.user_id"
+                        " SET m.position = IF(u.extension = '7003', 0, 1)"
+                        " WHERE t.slug = 'initech' AND g.name = 'Together'")
+            cur.execute("DELETE m FROM group_members m JOIN call_groups g ON g.id = m.group_id"
+                        " JOIN tenants t ON t.id = g.tenant_id JOIN users u ON u.id = m.user_id"
+                        " WHERE t.slug = 'initech' AND g.name = 'Together' AND u.extension = '7002'")
+            cur.execute("UPDATE platform_settings SET value = value + 1"
+                        " WHERE name = 'config_generation'")
+        time.sleep(1.2)
+        caller.call("403")
+        (first, _), = ringing_order(phones, 1, timeout=3)
+        assert first == "7003"
+        time.sleep(0.5)
+        assert not phones["7002"].events("incoming_call")
+        caller.hangup()
+    finally:
+        conn.close()
+        source = os.path.join(os.path.dirname(__file__), "tenants", "initech.yaml")
+        assert platform.vpbx("apply", source).returncode == 0
