@@ -14,6 +14,8 @@ run: setup
 	@$(PYTHON) -m vpbx.stack start
 	@vpbx apply demo/platform.yaml
 	@vpbx apply demo/demo-tenant.yaml
+	@$(PYTHON) -m webui.accounts exists demo-admin || \
+	  echo 'demo-admin-7956' | $(PYTHON) -m webui.accounts create-admin demo demo-admin --password-stdin
 	@bash scripts/welcome.sh
 
 ## stop: stop what `make run` started
@@ -33,3 +35,4 @@ unit:
 ## bench: call and registration rates through the full stack, next to a native baseline
 bench: setup
 	@$(PYTHON) -m bench.run
+	@$(PYTHON) -m webui.bench

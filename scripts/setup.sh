@@ -9,7 +9,8 @@ CONF="${VPBX_CONFIG:-/etc/vpbx/vpbx.conf}"
 DB_NAME="${VPBX_DB_NAME:-vpbx}"
 DB_USER="${VPBX_DB_USER:-vpbx}"
 PACKAGES=(kamailio kamailio-python3-modules kamailio-mysql-modules rtpengine-daemon sip-tester
-          mariadb-client python3-pymysql python3-venv ca-certificates procps iproute2)
+          mariadb-client python3-pymysql python3-venv ca-certificates procps iproute2
+          chromium)   # chromium: the web UI's browser tests (Playwright drives Debian's build)
 say() { printf '== %s\n' "$*"; }
 
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root" >&2; exit 1; }

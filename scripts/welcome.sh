@@ -6,7 +6,7 @@ cat <<TXT
 
 Virtual PBX is running.
   SIP (UDP and TCP)  $(get sip address):$(get sip port)
-  Web UI             http://127.0.0.1:$(get webui port)/
+  Web UI             http://127.0.0.1:$(get webui port)/   (demo-admin / demo-admin-7956)
   Kamailio log       $(get paths log_dir)/kamailio.log   (routing decisions: grep VPBX-)
   Configuration      $conf
 

@@ -2,7 +2,7 @@
 
 Every change goes through the very path of `vpbx apply`: the tenant as stored is turned into
 a tenant document (the `vpbx export` of it), the one item is replaced, added or removed in
-that document, and the document is checked and written by `provision._apply_tenant` in one
+that document, and the document is checked and written by `provision.apply_tenant` in one
 transaction under the provisioning lock. So the UI has exactly the rules of the files, only
 the difference is written, and tenants.config_version is bumped the same way (the SIP
 routing uses the change on the next call).
@@ -24,7 +24,7 @@ import yaml
 from . import provision
 from .provision_doc import Node, Problems
 from .provision_export import tenant_text
-from .provision_model import OFFICE_HOURS, StoredTenant, key_of
+from .provision_model import OFFICE_HOURS, Holiday, StoredTenant, key_of
 from .provision_read import read_tenant
 
 # section -> (table, key column); a holiday's key is the whole holiday
@@ -36,6 +36,8 @@ NOUNS = {"users": "user", "time_ranges": "time range", "holidays": "holiday",
 _KEY_FIELDS = {"users": "extension", "time_ranges": "name", "groups": "name",
                "numbers": "number"}
 _PATH = re.compile(r"^(?P<section>[a-z_]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?")
+_OTHER_TENANT = re.compile(r"is already in use by tenant \S+")
+_TAKEN = re.compile(r"^(?P<value>\S+) is already used by (?P<by>.+)$")
 _ITEM_REFERENCE = re.compile(r"\b(users|time_ranges|holidays|groups|numbers)\[(\d+)\]")
 
 
@@ -91,9 +93,8 @@ def read_config(conn, slug: str) -> StoredTenant | None:
 def _key_of_row(section: str, row: dict):
     """The provisioning key of an item from its row (a holiday: the Holiday itself)."""
     if section == "holidays":
-        from .provision_model import Holiday
         return Holiday(row["name"], row["first_day"], row["last_day"])
-    return str(row["k"]) if section != "groups" else row["k"]
+    return row["k"]
 
 
 def _select_keys(section: str) -> str:
@@ -120,7 +121,7 @@ def find_item(conn, tenant_id: int, section: str, item_id: int):
 
 # ---- changing --------------------------------------------------------------------------------
 
-def _document(stored: StoredTenant) -> dict:
+def document_of(stored: StoredTenant) -> dict:
     """The stored tenant as a tenant document (what `vpbx export` prints, loaded)."""
     return yaml.load(tenant_text(stored), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
@@ -197,6 +198,9 @@ def _problems(found, document: dict, section: str | None, position: int | None,
     """The collected (path, reason) pairs as Problems of the edited item (see module doc)."""
     problems = []
     for path, reason in found:
+        # a tenant administrator learns that a number is taken, not by which tenant
+        reason = _OTHER_TENANT.sub("is already in use by another subscriber of the platform",
+                                   reason)
         reason = _ITEM_REFERENCE.sub(
             lambda m: _label(document, m.group(1), int(m.group(2))), reason)
         match = _PATH.match(path)
@@ -206,7 +210,15 @@ def _problems(found, document: dict, section: str | None, position: int | None,
             problems.append(Problem(match["field"], reason))
         else:
             other = _label(document, match["section"], int(match["index"]))
-            if deleted is not None:
+            taken = _TAKEN.match(reason)
+            if position is not None and taken \
+                    and taken["by"] == _label(document, section, position):
+                # a value of the edited item is another item's: say it on the edited item
+                entry = document[section][position]
+                name = next((key for key, value in entry.items()
+                             if str(value) == taken["value"]), None)
+                problem = Problem(name, f"{taken['value']} is already used by {other}")
+            elif deleted is not None:
                 problem = Problem(None, f"{deleted} cannot be deleted: {other} still uses it",
                                   other)
             else:
@@ -222,10 +234,10 @@ def _apply(conn, slug: str, build) -> Outcome:
     collected = _Collected()
     document, section, position, deleted = {}, None, None, None
     try:
-        with provision._transaction(conn) as cur:
+        with provision.transaction(conn) as cur:
             stored = read_tenant(cur, slug)
             document, section, position, deleted = build(stored)
-            changes = provision._apply_tenant(cur, Node(collected, "", document))
+            changes = provision.apply_tenant(cur, Node(collected, "", document))
     except pymysql.err.IntegrityError as exc:   # a concurrent change from elsewhere
         collected.add("", f"the database refused the change ({exc.args[-1]}); "
                           "nothing was changed")
@@ -234,6 +246,8 @@ def _apply(conn, slug: str, build) -> Outcome:
     if collected.found:
         return Outcome(problems=_problems(collected.found, document, section, position,
                                           deleted))
+    if changes:
+        provision.notify_routing(conn)   # as apply_file does after commit
     return Outcome(changes=changes)
 
 
@@ -249,7 +263,7 @@ def save_item(conn, slug: str, section: str, old_key, entry: dict) -> Outcome:
     def build(stored):
         if stored is None:
             raise NotFound(f"no tenant {slug}")
-        document = _document(stored)
+        document = document_of(stored)
         return document, section, _place(document, stored, section, old_key, entry), None
     return _apply(conn, slug, build)
 
@@ -263,7 +277,7 @@ def delete_item(conn, slug: str, section: str, key) -> Outcome:
     def build(stored):
         if stored is None:
             raise NotFound(f"no tenant {slug}")
-        document = _document(stored)
+        document = document_of(stored)
         label = NOUNS[section] + " " + str(key.name if section == "holidays" else key)
         _place(document, stored, section, key, None)
         return document, section, None, label

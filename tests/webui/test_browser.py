@@ -1,0 +1,229 @@
+"""The main journeys in a real headless Chromium (Debian's `chromium`, driven by Playwright):
+sign in, add a user, create a group with members, add a time range, route a number, preview
+a call, watch the monitor update by itself. Screenshots go to tests/artifacts/webui/.
+
+The tests of this module run in order on one signed-in page, each journey building on the
+one before, as an administrator would.
+"""
+import os
+import re
+import threading
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from waitress.server import create_server
+
+from webui import create_app
+
+from .conftest import LOGINS, PASSWORD, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = os.path.join(ROOT, "tests", "artifacts", "webui")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def server(platform):
+    """The web UI served by waitress on a free port, on the module's database."""
+    cfg, _accounts = platform
+    app = create_app(cfg, {"ASK_KAMAILIO": False, "MONITOR_REFRESH_SECONDS": 1})
+    httpd = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=httpd.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.effective_port}"
+    httpd.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium")
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(base_url=server, locale="en-GB",
+                                      viewport={"width": 1200, "height": 900})
+        context.set_default_timeout(5000)
+        tab = context.new_page()
+        errors = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.on("console", lambda message: message.type == "error"
+               and not message.text.startswith("Failed to load resource")   # 401/422 pages
+               and errors.append(message.text))
+        yield tab
+        assert not errors, errors             # no script error and no CSP violation
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"), full_page=True)
+
+
+def test_sign_in(page):
+    page.goto("/monitor/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.fill("#login", LOGINS["acme"])
+    page.fill("#password", "not the password")
+    page.click("button.primary")
+    expect(page.locator(".errors")).to_have_text("Wrong login or password.")
+    page.fill("#login", LOGINS["acme"])
+    page.fill("#password", PASSWORD)
+    shot(page, "01-sign-in")
+    page.click("button.primary")
+    expect(page.locator("h1")).to_have_text("Activity monitor")
+    expect(page.locator(".tenant-name")).to_have_text("ACME SA")
+    shot(page, "02-monitor")
+
+
+def test_add_a_user(page):
+    page.click("nav.tabs >> text=Users")
+    page.click("text=Add a user")
+    page.fill("#extension", "7990")
+    page.fill("#name", "Zoé")
+    page.fill("#username", "zoe")
+    page.fill("#password", "zoe-s3cret")
+    page.fill("#direct_number", "+41215667990")
+    shot(page, "03-user-form")
+    page.click("button:has-text('Save')")
+    expect(page.locator(".flash.ok")).to_have_text("Saved.")
+    row = page.locator("#users tr", has_text="Zoé")
+    expect(row).to_contain_text("7990")
+    expect(row).to_contain_text("+41215667990")
+    shot(page, "04-users")
+
+
+def test_create_a_group_with_members(page):
+    page.click("nav.tabs >> text=Groups")
+    page.click("text=Add a group")
+    page.fill("#name", "Sales team")
+    page.fill("#short_number", "480")
+    page.select_option("#distribution", "hierarchical")
+    expect(page.locator("#field-cycles")).to_be_hidden()          # only cyclic and random
+    page.select_option("#distribution", "cyclic")
+    expect(page.locator("#field-cycles")).to_be_visible()
+    page.select_option("#rings", "2")
+    page.select_option("#cycles", "3")
+    page.fill("[data-picker-filter]", "zo")                      # the members picker
+    page.click("[data-add='7990']")
+    page.fill("[data-picker-filter]", "")
+    page.click("[data-add='7956']")
+    expect(page.locator("#members")).to_have_value("7990, 7956")
+    page.locator("[data-member='7956'] button[title='up']").click()
+    expect(page.locator("#members")).to_have_value("7956, 7990")
+    sentence = page.locator("#group-sentence")
+    expect(sentence).to_contain_text("will ring 2 times in turn for 3 cycles")
+    expect(sentence).to_contain_text("within 1 minute")          # 2 rings x 5 s x 2 x 3
+    expect(page.locator("[data-number-for='no_answer']")).to_be_hidden()
+    page.select_option("#no_answer", "number")
+    page.fill("[data-number-for='no_answer']", "021 555 12 12")
+    expect(page.locator(".reminder")).to_contain_text("must start with a 0")
+    shot(page, "05-group-form")
+    page.click("button:has-text('Save')")
+    card = page.locator("article", has_text="Sales team")
+    expect(card).to_contain_text("cyclic (2 rings, 3 cycles)")
+    expect(card).to_contain_text("7990")
+    expect(card).to_contain_text("external number 0215551212")
+    shot(page, "06-groups")
+
+
+def test_the_group_form_reports_problems_on_their_fields(page):
+    page.click("text=Add a group")
+    page.fill("#name", "Clash")
+    page.fill("#short_number", "480")
+    page.click("button:has-text('Save')")
+    expect(page.locator("#short_number-error")).to_have_text(
+        "480 is already used by group Sales team")
+    shot(page, "07-group-problem")
+
+
+def test_add_a_time_range(page):
+    page.click("nav.tabs >> text=Time ranges")
+    page.click("text=Add a range")
+    page.fill("#name", "Evening")
+    page.fill("input[name='start-0']", "18:00")
+    page.fill("input[name='end-0']", "21:00")
+    page.check("input[value='sat']")
+    summary = page.locator("[data-summary-text]")
+    expect(summary).to_have_text("Monday to Saturday, from 18:00 to 21:00")   # live
+    expect(page.locator("[data-summary] rect.tl-on")).to_have_count(6)
+    page.fill("input[name='start-1']", "20:00")
+    page.fill("input[name='end-1']", "22:00")
+    page.click("button:has-text('Save')")
+    expect(page.locator(".error")).to_contain_text("overlap")
+    page.fill("input[name='start-1']", "")
+    page.fill("input[name='end-1']", "")
+    shot(page, "08-range-form")
+    page.click("button:has-text('Save')")
+    card = page.locator("article", has_text="Evening")
+    expect(card.locator("rect.tl-on")).to_have_count(6)
+    shot(page, "09-ranges")
+
+
+def test_route_a_number(page):
+    page.click("nav.tabs >> text=Numbers")
+    page.click("text=Add a number")
+    page.fill("#number", "+41215667970")
+    page.fill("#label", "Sales line")
+    page.select_option("select[name='route-0-range']", "Evening")
+    page.select_option("select[name='route-0-to']", "group:Sales team")
+    page.select_option("#outside_hours", "voicemail:+41215667955")
+    shot(page, "10-number-form")
+    page.click("button:has-text('Save')")
+    card = page.locator("article", has_text="Sales line")
+    flow = card.locator(".flow-row").first
+    expect(flow).to_contain_text("Evening")
+    expect(flow).to_contain_text("group Sales team (480)")
+    expect(flow).to_contain_text("7990 Zoé")
+    expect(flow).to_contain_text("external number 0215551212")
+    shot(page, "11-numbers")
+
+
+def test_preview_a_call(page):
+    page.click("nav.tabs >> text=Call preview")
+    page.select_option("#number", "+41215667970")
+    page.fill("#date", "2027-03-24")
+    page.fill("#time", "19:00")
+    page.click("button:has-text('Preview')")
+    plan = page.locator("#plan")
+    expect(plan).to_contain_text("Range in force: Evening")
+    rings = plan.locator("ol.rings li")
+    expect(rings).to_have_count(6)                               # 2 members x 3 cycles
+    expect(rings.first).to_have_text(re.compile(r"ring\s+7956 Julien\s+for 10 s"))
+    expect(plan).to_contain_text("external number 0215551212")
+    shot(page, "12-preview")
+
+
+def test_the_monitor_updates_by_itself(page, platform):
+    from vpbx import db
+    page.click("nav.tabs >> text=Activity monitor")
+    member = page.locator(".group-state", has_text="Sales team").locator("tr", has_text="Zoé")
+    expect(member).to_contain_text("absent")
+    conn = db.connect(platform[0])
+    try:
+        with conn.cursor() as cur:
+            cur.execute("INSERT INTO location (ruid, username, domain, contact, expires) VALUES"
+                        " ('browser-1', 'zoe', 'acme.pbx.test', 'sip:zoe@127.0.0.1:5099',"
+                        " NOW() + INTERVAL 1 HOUR)")
+        expect(member).to_contain_text("registered", timeout=5000)   # no reload
+        shot(page, "13-monitor-live")
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM location WHERE ruid = 'browser-1'")
+        conn.close()
+
+
+def test_french_and_print_views(page):
+    page.click("button[value='fr']")
+    page.click("nav.tabs >> text=Groupes")
+    expect(page.locator("h1")).to_have_text("Groupes")
+    page.click("text=Ajouter un groupe")
+    expect(page.locator("#group-sentence")).to_contain_text("Les téléphones des membres sonneront")
+    shot(page, "14-group-form-fr")
+    page.goto("/monitor/print")
+    page.emulate_media(media="print")
+    expect(page.locator("nav.tabs")).to_be_hidden()
+    shot(page, "15-whole-configuration-print")
+    page.emulate_media(media="screen")
+    page.click("button[value='en']")
+    expect(page.locator("h1")).to_have_text("Configuration of ACME SA")

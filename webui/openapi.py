@@ -1,0 +1,267 @@
+"""The OpenAPI 3.0 document of /api/v1 (served at /api/v1/openapi.json).
+
+The schemas say what CONFIG-FORMAT says of each tenant-file entry; the provisioning rules
+(vpbx.provision_check) remain the authority, and a body that fits the schema but breaks a
+rule (a member who is not a user, a short number already used…) gets 422 with the reasons.
+"""
+from vpbx.provision_model import DAYS, DISTRIBUTIONS
+
+# section -> (path, key field of its entries; None: the holiday is its own key)
+SECTIONS = {"users": ("/users", "extension"), "time_ranges": ("/time-ranges", "name"),
+            "holidays": ("/holidays", None), "groups": ("/groups", "name"),
+            "numbers": ("/numbers", "number")}
+
+_TEXT = {"type": "string", "minLength": 1, "maxLength": 128}
+_E164 = {"type": "string", "pattern": r"^\+[1-9][0-9]{6,14}$", "example": "+41215667955"}
+_EXTENSION = {"type": "string", "pattern": r"^[0-9]{2,6}$", "example": "7956"}
+_ID = {"type": "integer", "minimum": 1, "readOnly": True}
+
+
+def _one_key(name: str, schema: dict) -> dict:
+    return {"type": "object", "required": [name], "additionalProperties": False,
+            "properties": {name: schema}}
+
+
+DESTINATION = {
+    "description": "Where a call goes: hangup, a group, a number's voicemail, or an external "
+                   "number (with the access code where it is on).",
+    "oneOf": [{"type": "string", "enum": ["hangup"]},
+              _one_key("group", _TEXT),
+              _one_key("voicemail", _E164),
+              _one_key("number", {"type": "string", "pattern": r"^[0+][0-9]{2,30}$",
+                                  "example": "0215667956"})]}
+
+_ENTRIES = {
+    "User": {
+        "type": "object", "required": ["extension", "name", "username"],
+        "properties": {
+            "extension": _EXTENSION, "name": _TEXT,
+            "username": {"type": "string", "pattern": r"^[A-Za-z0-9._-]{1,64}$"},
+            "password": {"type": "string", "minLength": 8, "maxLength": 128, "writeOnly": True,
+                         "description": "SIP password: required for a new user and to change "
+                                        "the user name; never returned"},
+            "direct_number": _E164}},
+    "TimeRange": {
+        "type": "object", "required": ["name", "days", "periods"],
+        "properties": {
+            "name": _TEXT,
+            "days": {"type": "array", "minItems": 1, "maxItems": 7, "uniqueItems": True,
+                     "items": {"type": "string", "enum": list(DAYS)}},
+            "periods": {"type": "array", "minItems": 1, "maxItems": 3,
+                        "items": {"type": "string",
+                                  "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]-"
+                                             r"(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+                                  "example": "08:00-12:00"},
+                        "description": "one to three periods that do not overlap"}}},
+    "Holiday": {
+        "type": "object", "required": ["name"],
+        "description": "one day (date) or a period (from, to; both days included)",
+        "properties": {"name": _TEXT, "date": {"type": "string", "format": "date"},
+                       "from": {"type": "string", "format": "date"},
+                       "to": {"type": "string", "format": "date"}}},
+    "Group": {
+        "type": "object", "required": ["name", "short_number", "distribution"],
+        "properties": {
+            "name": _TEXT,
+            "short_number": {"type": "integer", "minimum": 200, "maximum": 999},
+            "distribution": {"type": "string", "enum": list(DISTRIBUTIONS)},
+            "rings": {"type": "integer", "minimum": 1, "maximum": 20,
+                      "description": "1 ring = 5 seconds"},
+            "cycles": {"type": "integer", "minimum": 1, "maximum": 10,
+                       "description": "cyclic and random groups only"},
+            "members": {"type": "array", "uniqueItems": True, "items": _EXTENSION},
+            "no_answer": {"$ref": "#/components/schemas/Destination"}}},
+    "Number": {
+        "type": "object", "required": ["number"],
+        "properties": {
+            "number": _E164,
+            "label": {"type": "string", "maxLength": 128},
+            "routes": {"type": "array", "items": {
+                "type": "object", "required": ["range", "to"], "additionalProperties": False,
+                "properties": {"range": _TEXT,
+                               "to": {"$ref": "#/components/schemas/Destination"}}}},
+            "outside_hours": {"$ref": "#/components/schemas/Destination"}}},
+}
+
+_TAGS = {"users": "User", "time_ranges": "TimeRange", "holidays": "Holiday", "groups": "Group",
+         "numbers": "Number"}
+
+
+def _stored_schema(name: str) -> dict:
+    """An entry as returned: the entry's properties plus its id."""
+    entry = _ENTRIES[name]
+    properties = {key: value for key, value in entry["properties"].items()
+                  if key != "password"}
+    return {"type": "object", "required": ["id", *entry["required"]],
+            "additionalProperties": False, "properties": {"id": _ID, **properties}}
+
+
+def _nullable(schema: dict) -> dict:
+    """An optional input property: null means "absent" (the default), as in a tenant file."""
+    if "$ref" in schema:
+        return {"nullable": True, "allOf": [schema]}
+    return {**schema, "nullable": True}
+
+
+def _input_schema(name: str) -> dict:
+    """An entry as sent: its optional properties may be null (= absent)."""
+    entry = _ENTRIES[name]
+    properties = {key: value if key in entry["required"] else _nullable(value)
+                  for key, value in entry["properties"].items()}
+    return {**entry, "properties": properties, "additionalProperties": False}
+
+
+def _response(description: str, schema: dict | None = None) -> dict:
+    if schema is None:
+        return {"description": description}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_ERRORS = _response("the change breaks a rule; nothing was changed", _ref("Problems"))
+_NOT_FOUND = _response("no such object in your tenant", _ref("Error"))
+_UNAUTHORIZED = _response("no valid bearer token", _ref("Error"))
+_BAD_BODY = _response("the body is not a JSON object", _ref("Error"))
+
+
+def _paths_of(section: str, path: str) -> dict:
+    name = _TAGS[section]
+    body = {"required": True, "content": {"application/json": {"schema": _ref(f"{name}Input")}}}
+    item_id = [{"name": "item_id", "in": "path", "required": True,
+                "schema": {"type": "integer", "minimum": 1}}]
+    common = {"401": _UNAUTHORIZED, "403": _response("not a tenant administrator's token",
+                                                     _ref("Error"))}
+    return {
+        path: {
+            "get": {"operationId": f"list_{section}", "tags": [name],
+                    "responses": {"200": _response("all of them",
+                                                   {"type": "array", "items": _ref(name)}),
+                                  **common}},
+            "post": {"operationId": f"create_{section}", "tags": [name], "requestBody": body,
+                     "responses": {"201": _response("created", _ref(name)), "422": _ERRORS,
+                                   "400": _BAD_BODY, "415": _BAD_BODY, **common}}},
+        f"{path}/{{item_id}}": {
+            "parameters": item_id,
+            "get": {"operationId": f"get_{section}", "tags": [name],
+                    "responses": {"200": _response("the object", _ref(name)),
+                                  "404": _NOT_FOUND, **common}},
+            "put": {"operationId": f"replace_{section}", "tags": [name], "requestBody": body,
+                    "responses": {"200": _response("replaced", _ref(name)), "422": _ERRORS,
+                                  "404": _NOT_FOUND, "400": _BAD_BODY, "415": _BAD_BODY,
+                                  **common}},
+            "delete": {"operationId": f"delete_{section}", "tags": [name],
+                       "responses": {"204": _response("deleted"), "404": _NOT_FOUND,
+                                     "409": _response("still used: the errors say where",
+                                                      _ref("Problems")), **common}}},
+    }
+
+
+def openapi_document() -> dict:
+    paths = {}
+    for section, (path, _key) in SECTIONS.items():
+        paths.update(_paths_of(section, path))
+    auth_errors = {"401": _UNAUTHORIZED, "403": _response("not a tenant administrator's token",
+                                                          _ref("Error"))}
+    paths["/tenant"] = {
+        "get": {"operationId": "get_tenant", "tags": ["Tenant"],
+                "responses": {"200": _response("the tenant's settings", _ref("Tenant")),
+                              **auth_errors}},
+        "patch": {"operationId": "update_tenant", "tags": ["Tenant"],
+                  "requestBody": {"required": True, "content": {"application/json": {
+                      "schema": {"type": "object", "additionalProperties": False,
+                                 "properties": {key: _nullable(value) for key, value in {
+                                     "name": _TEXT,
+                                     "timezone": {"type": "string", "example": "Europe/Zurich"},
+                                     "access_code": {"type": "boolean"}}.items()}}}}},
+                  "responses": {"200": _response("changed", _ref("Tenant")), "422": _ERRORS,
+                                "400": _BAD_BODY, "415": _BAD_BODY, **auth_errors}}}
+    paths["/simulate"] = {"get": {
+        "operationId": "simulate", "tags": ["Call flow"],
+        "description": "What a call would do (the engine of the live routing, as `vpbx "
+                       "simulate --json`).",
+        "parameters": [
+            {"name": "number", "in": "query", "required": True,
+             "schema": {"type": "string"}, "description": "a global number or a group's "
+                                                          "short number"},
+            {"name": "at", "in": "query", "required": True,
+             "schema": {"type": "string", "example": "2027-03-24T09:15"},
+             "description": "ISO date-time, the tenant's zone unless it has an offset"},
+            {"name": "live", "in": "query", "required": False,
+             "schema": {"type": "boolean"},
+             "description": "use the members' real registration and call state"}],
+        "responses": {"200": _response("the plan", _ref("Plan")),
+                      "404": _response("not a number of yours", _ref("Problems")),
+                      "422": _response("unusable date-time, or live state unavailable",
+                                       _ref("Problems")), **auth_errors}}}
+    paths["/monitor"] = {"get": {
+        "operationId": "monitor", "tags": ["Monitor"],
+        "responses": {"200": _response("the activity monitor now", _ref("Monitor")),
+                      **auth_errors}}}
+    schemas = {"Destination": DESTINATION}
+    for name in _ENTRIES:
+        schemas[name] = _stored_schema(name)
+        schemas[f"{name}Input"] = _input_schema(name)
+    schemas.update({
+        "Error": {"type": "object", "required": ["error"],
+                  "properties": {"error": {"type": "string"}}},
+        "Problems": {"type": "object", "required": ["errors"], "properties": {"errors": {
+            "type": "array", "items": {"type": "object", "required": ["field", "message"],
+                                       "properties": {"field": {"type": "string",
+                                                                "nullable": True},
+                                                      "message": {"type": "string"}}}}}},
+        "Tenant": {"type": "object",
+                   "required": ["tenant", "name", "domain", "timezone", "access_code"],
+                   "properties": {"tenant": {"type": "string"}, "name": {"type": "string"},
+                                  "domain": {"type": "string"},
+                                  "timezone": {"type": "string"},
+                                  "access_code": {"type": "boolean"}}},
+        "Plan": {"type": "object", "required": ["tenant", "number", "steps"], "properties": {
+            "tenant": {"type": "string"}, "number": {"type": "string"},
+            "at": {"type": "string"}, "range": {"type": "string"},
+            "steps": {"type": "array", "items": {
+                "type": "object", "required": ["kind"], "properties": {
+                    "kind": {"type": "string", "enum": ["group", "voicemail", "announcement",
+                                                        "number", "hangup"]},
+                    "name": {"type": "string"}, "distribution": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "ring": {"type": "array", "items": {
+                        "type": "object", "required": ["members", "seconds"],
+                        "properties": {"members": {"type": "array",
+                                                   "items": {"type": "string"}},
+                                       "seconds": {"type": "integer"}}}}}}}}},
+        "Monitor": {"type": "object",
+                    "required": ["at", "range", "absent_users", "unavailable_phones",
+                                 "busy_known", "groups"],
+                    "properties": {
+                        "at": {"type": "string"}, "range": {"type": "string"},
+                        "absent_users": {"type": "integer"},
+                        "unavailable_phones": {"type": "integer"},
+                        "busy_known": {"type": "boolean"},
+                        "groups": {"type": "array", "items": {
+                            "type": "object", "properties": {
+                                "name": {"type": "string"},
+                                "short_number": {"type": "integer"},
+                                "members": {"type": "array", "items": {
+                                    "type": "object", "properties": {
+                                        "extension": {"type": "string"},
+                                        "name": {"type": "string"},
+                                        "phones": {"type": "integer"},
+                                        "state": {"type": "string",
+                                                  "enum": ["registered", "absent",
+                                                           "busy"]}}}}}}}}},
+    })
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Virtual PBX tenant administration API", "version": "1",
+                 "description": "A tenant's configuration (users, time ranges, holidays, "
+                                "groups, global numbers), the call-flow preview and the "
+                                "activity monitor. Same rules as the web UI and `vpbx apply`."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {"schemas": schemas,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

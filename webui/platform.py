@@ -1,0 +1,128 @@
+"""The platform operators' pages: tenants and their administrators.
+
+Operators create tenants (through the provisioning rules, like `vpbx apply`), create and
+remove tenant administrators, and may open a tenant's configuration pages themselves.
+Anybody else gets "not found" here.
+"""
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+
+from vpbx import admin_config, provision
+from vpbx.provision_model import DEFAULT_TIMEZONE
+
+from . import accounts, dbconn, security
+from .crud import errors_by_field
+from .i18n import LANGUAGES, _
+
+bp = Blueprint("platform", __name__, url_prefix="/platform")
+security.protect_blueprint(bp, security.operator_required)
+
+_TENANT_FIELDS = ("tenant", "name", "domain", "timezone")
+
+
+def _tenant_or_404(tenant_id: int) -> dict:
+    tenant = security.load_tenant(tenant_id)
+    if tenant is None:
+        abort(404)
+    return tenant
+
+
+@bp.route("/", methods=["GET", "POST"])
+def tenants():
+    """Every tenant, and the form that creates one."""
+    errors, values, status = {}, {"timezone": DEFAULT_TIMEZONE}, 200
+    if request.method == "POST":
+        values = {name: request.form.get(name, "").strip() for name in _TENANT_FIELDS}
+        slug = values["tenant"]
+        if not slug or _slug_taken(slug):
+            errors["tenant"] = [_("This short name is already taken.") if slug
+                                else _("required")]
+        else:
+            outcome = admin_config.save_settings(
+                dbconn.get_db(), slug, {"name": values["name"], "domain": values["domain"],
+                                        "timezone": values["timezone"] or DEFAULT_TIMEZONE})
+            if outcome.ok:
+                flash(_("Tenant {slug} created.", slug=slug), "ok")
+                return redirect(url_for(".tenants"))
+            errors = errors_by_field(outcome.problems, _TENANT_FIELDS)
+        status = 422
+    rows = dbconn.query(
+        "SELECT t.id, t.slug, t.name, t.domain, t.timezone,"
+        " (SELECT COUNT(*) FROM users u WHERE u.tenant_id = t.id) AS users,"
+        " (SELECT COUNT(*) FROM admin_accounts a WHERE a.tenant_id = t.id) AS admins"
+        " FROM tenants t ORDER BY t.slug")
+    return render_template("platform/tenants.html", rows=rows, errors=errors,
+                           values=values), status
+
+
+def _slug_taken(slug: str) -> bool:
+    return dbconn.query_one("SELECT id FROM tenants WHERE slug = %s", (slug,)) is not None
+
+
+@bp.route("/tenants/<int:tenant_id>", methods=["GET", "POST"])
+def tenant(tenant_id: int):
+    """A tenant's administrators, and the form that creates one."""
+    row = _tenant_or_404(tenant_id)
+    conn = dbconn.get_db()
+    errors, values, status = {}, {"language": "fr"}, 200
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in ("login", "language")}
+        reason = accounts.check_password_rules(request.form.get("password", ""),
+                                               request.form.get("confirm", ""))
+        if reason:
+            errors["password"] = [_(reason)]
+        else:
+            try:
+                accounts.create_account(conn, values["login"].strip(),
+                                        request.form["password"], tenant_id=tenant_id,
+                                        language=values["language"])
+                flash(_("Administrator {login} created.", login=values["login"]), "ok")
+                return redirect(url_for(".tenant", tenant_id=tenant_id))
+            except accounts.AccountError as exc:
+                errors["login"] = [_(str(exc))]
+        status = 422
+    return render_template("platform/tenant.html", row=row, errors=errors, values=values,
+                           admins=accounts.tenant_admins(conn, tenant_id),
+                           languages=LANGUAGES), status
+
+
+@bp.route("/tenants/<int:tenant_id>/admins/<int:account_id>/delete", methods=["POST"])
+def delete_admin(tenant_id: int, account_id: int):
+    _tenant_or_404(tenant_id)
+    if not accounts.delete_tenant_admin(dbconn.get_db(), tenant_id, account_id):
+        abort(404)
+    flash(_("Administrator removed."), "ok")
+    return redirect(url_for(".tenant", tenant_id=tenant_id))
+
+
+@bp.route("/tenants/<int:tenant_id>/open", methods=["POST"])
+def open_tenant(tenant_id: int):
+    """Work on this tenant's configuration pages (as its administrators do)."""
+    _tenant_or_404(tenant_id)
+    session["tenant_id"] = tenant_id
+    return redirect(url_for("monitor.index"))
+
+
+@bp.route("/close", methods=["POST"])
+def close_tenant():
+    session.pop("tenant_id", None)
+    return redirect(url_for(".tenants"))
+
+
+@bp.route("/tenants/<int:tenant_id>/delete", methods=["POST"])
+def delete_tenant(tenant_id: int):
+    """Remove a tenant and everything it owns; the short name must be typed to confirm."""
+    row = _tenant_or_404(tenant_id)
+    if request.form.get("confirm") != row["slug"]:
+        flash(_("Type the tenant's short name to confirm."), "error")
+        return redirect(url_for(".tenant", tenant_id=tenant_id))
+    conn = dbconn.get_db()
+    provision.delete_tenant(conn, row["slug"])
+    if session.get("tenant_id") == tenant_id:
+        session.pop("tenant_id", None)
+    flash(_("Tenant {slug} deleted.", slug=row["slug"]), "ok")
+    return redirect(url_for(".tenants"))
+
+
+@bp.app_context_processor
+def _operator_context():
+    return {"is_operator": bool(g.get("account") and g.account.is_operator)}
