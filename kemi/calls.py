@@ -10,8 +10,8 @@ import datetime
 import KSR
 
 import digest
-from sip import RTPENGINE_FLAGS, STOP, Worker, log_call, log_error, log_route, pv, reply
-from vpbx import callflow, dialplan
+from sip import RTPENGINE_FLAGS, STOP, Worker, log_call, log_error, log_route, pv, record, reply
+from vpbx import callflow, cdr, dialplan, outgoing
 from vpbx.flowrun import FlowRun, contact_key
 from vpbx.numbers import international_form
 from vpbx.store import DatabaseUnavailable
@@ -20,10 +20,23 @@ FLOW_AVP = "$avp(vpbx_flow)"
 BUSY_PROFILE = "vpbx_busy"          # dialog profile: value "tenant_id:extension" per user in a call
 PARTIES_VAR = "vpbx_parties"        # dialog variable: the users of an answered call
 DIRECT_RING_SECONDS = 120           # a call to one user rings until the caller gives up
+CARRIER_REPLY_SECONDS = 5           # a carrier that answers nothing at all by then is down
 
 
 def party(tenant_id, extension):
     return f"{tenant_id}:{extension}"
+
+
+def record_start(callee_tenant_id, caller, dialled, caller_party, route, on_net=True):
+    """The call record's start: the calling user's tenant (else the called one) and route."""
+    caller_tenant_id = int(caller_party.split(":")[0]) if caller_party else callee_tenant_id
+    record("start", tenant_id=caller_tenant_id, callee_tenant_id=callee_tenant_id,
+           caller=caller, dialled=dialled, on_net=1 if on_net else 0, route=route)
+
+
+def record_refusal(code):
+    """A call that ends here with `code`, before anything rang."""
+    record("end", final_code=code, outcome=cdr.outcome_of(code, False, False))
 
 
 # -- new calls ---------------------------------------------------------------------------------
@@ -43,6 +56,16 @@ def route_initial_invite():
         plan = callflow.plan_group(config, dialled, member_state(tenant.id))
         return start_flow(plan, tenant, config, pv("$fU"), dialled, caller_party)
     target = dialplan.resolve_user_call(store, tenant, dialled)
+    if target.number_tenant is not None:             # a global number of the platform
+        owner = target.number_tenant
+        owner_config = store.tenant_config(owner)
+        plan = callflow.plan_number(owner_config, target.number,
+                                    datetime.datetime.now(datetime.timezone.utc),
+                                    member_state(owner.id))
+        return start_flow(plan, owner, owner_config, pv("$fU"), dialled, caller_party,
+                          on_net=1, caller_tenant=tenant.slug)
+    if target.external:
+        return route_to_carrier(target.number, tenant, config, caller, dialled, caller_party)
     return ring_user(target, tenant.slug, pv("$fU"), dialled, caller_party)
 
 
@@ -63,6 +86,38 @@ def route_carrier_call():
     return ring_user(target, tenant_slug, pv("$fU"), dialled, None, source="carrier")
 
 
+def route_to_carrier(number, tenant, config, caller, dialled, caller_party):
+    """An external call: out through the carrier's trunk, in E.164, showing a number the
+    tenant owns (never what the phone claims)."""
+    store = Worker.store
+    carrier = store.carrier()
+    presented = outgoing.presented_number(config, caller.extension if caller else None,
+                                          store.presentation_rules(tenant.id))
+    if carrier is None:
+        log_route(tenant=tenant.slug, caller=pv("$fU"), dialled=dialled, decision="external",
+                  outcome="503:no_carrier", number=number)
+        return reply(503, "No Carrier Configured")
+    if not anchor_call(caller_party):
+        log_route(tenant=tenant.slug, caller=pv("$fU"), dialled=dialled, decision="external",
+                  outcome="503:no_media_relay", number=number)
+        return reply(503, "Media Relay Unavailable")
+    for header in ("P-Asserted-Identity", "P-Preferred-Identity", "Remote-Party-ID"):
+        KSR.hdr.remove(header)
+    if presented:
+        KSR.uac.uac_replace_from("", "sip:%s@%s" % (presented, tenant.domain))
+        KSR.hdr.append("P-Asserted-Identity: <sip:%s@%s>\r\n" % (presented, tenant.domain))
+    else:
+        KSR.uac.uac_replace_from("Anonymous", "sip:anonymous@anonymous.invalid")
+        KSR.hdr.append("Privacy: id\r\n")
+    KSR.pv.sets("$ru", "sip:%s@%s:%d" % (number, carrier[0], carrier[1]))
+    run = FlowRun(tenant.slug, tenant.id, pv("$fU"), dialled, None, [], caller_party=caller_party)
+    KSR.pv.sets(FLOW_AVP, run.dumps())
+    log_route(tenant=tenant.slug, caller=pv("$fU"), dialled=dialled, decision="external",
+              outcome="carrier", number=number, presented=presented)
+    record_start(None, pv("$fU"), dialled, caller_party, f"carrier:{number}", on_net=False)
+    return relay(DIRECT_RING_SECONDS, first_reply_seconds=CARRIER_REPLY_SECONDS)
+
+
 def member_state(tenant_id):
     last_answered, idle_since = Worker.store.member_state(tenant_id)
     return callflow.MemberState(last_answered=last_answered, idle_since=idle_since)
@@ -79,18 +134,24 @@ def anchor_call(caller_party):
 
 def ring_user(target, tenant_slug, caller, dialled, caller_party, **extra):
     """Refuse the call, or ring every registered phone of one user through rtpengine."""
+    on_net = extra.get("source") != "carrier"
     if target.refused:
         log_route(tenant=tenant_slug, caller=caller, dialled=dialled, decision=target.decision,
                   outcome=target.code, **extra)
+        if caller_party:
+            record_start(None, caller, dialled, caller_party, target.decision, on_net)
+            record_refusal(target.code)
         return reply(target.code, target.reason)
     user = target.user
     decision = f"{target.decision}:{user.extension}"
+    record_start(user.tenant_id, caller, dialled, caller_party, decision, on_net)
     KSR.pv.sets("$ru", user.aor)
     found = KSR.registrar.lookup("location")
     if found < 0:
         code, reason = (405, "Method Not Allowed") if found == -2 else (480, "Temporarily Unavailable")
         log_route(tenant=tenant_slug, caller=caller, dialled=dialled, decision=decision,
                   outcome=code, callee_tenant=user.tenant_slug, **extra)
+        record_refusal(code)
         return reply(code, reason)
     if not anchor_call(caller_party):
         log_route(tenant=tenant_slug, caller=caller, dialled=dialled, decision=decision,
@@ -116,6 +177,9 @@ def start_flow(plan, tenant, config, caller, dialled, caller_party, **extra):
               decision=f"{first['kind']}:{first.get('name') or first.get('reason') or ''}".rstrip(":"),
               outcome="plan", range=plan.range,
               plan=">".join(f"{s['kind']}:{s.get('name') or ''}" for s in plan.steps), **extra)
+    record_start(tenant.id, caller, dialled, caller_party,
+                 ">".join(f"{s['kind']}:{s.get('name') or ''}".rstrip(":") for s in plan.steps),
+                 on_net=extra.get("source") != "carrier")
     if not anchor_call(caller_party):
         log_route(tenant=tenant.slug, caller=caller, dialled=dialled, decision="media",
                   outcome="503:no_media_relay", **extra)
@@ -180,9 +244,10 @@ def dset_uris():
     return [pv("$ru")] + [pv("$(branch(uri)[%d])" % index) for index in range(branch_count())]
 
 
-def relay(seconds):
-    """Send the branches, each ringing for `seconds` at most."""
-    KSR.tm.t_set_fr(seconds * 1000, seconds * 1000)
+def relay(seconds, first_reply_seconds=None):
+    """Send the branches, each ringing for `seconds` at most (and answering anything at all
+    within `first_reply_seconds`, when given)."""
+    KSR.tm.t_set_fr(seconds * 1000, (first_reply_seconds or seconds) * 1000)
     KSR.tm.t_on_reply("ksr_onreply_media")
     KSR.tm.t_on_failure("ksr_failure_media")
     if KSR.tm.t_relay() < 0:
@@ -205,6 +270,7 @@ def final_destination(run, action):
         KSR.pv.sets("$ru", "sip:%s@%s:%d" % (action.target, carrier[0], carrier[1]))
         return relay(DIRECT_RING_SECONDS)
     KSR.rtpengine.rtpengine_delete0()
+    record_refusal(480)
     reason = {"voicemail": "Voicemail Not Available Yet",
               "announcement": "Announcements Not Available Yet"}.get(action.kind, "Nobody Answered")
     return reply(480, reason)
@@ -240,6 +306,7 @@ def record_answer(run):
             Worker.store.record_answer(run.tenant_id, group, member)
     parties = [p for p in (run.caller_party, member and party(run.tenant_id, member)) if p]
     KSR.dialog.var_sets(PARTIES_VAR, ",".join(parties))
+    record("answer", callee=member or pv("$rU"), group_name=group, member=member)
     log_call("answered", tenant=run.tenant, member=member, group=group)
 
 
@@ -250,12 +317,14 @@ def failure_media():
         if KSR.tm.t_is_canceled() > 0 or not flow:
             KSR.rtpengine.rtpengine_delete0()
             log_call("cancelled" if KSR.tm.t_is_canceled() > 0 else pv("$T_reply_code"))
+            record_refusal(487 if KSR.tm.t_is_canceled() > 0 else int(pv("$T_reply_code") or 0))
             return 1
         run = FlowRun.loads(flow)
         if not run.steps or not run.contacts:
             # a call to one user, or to the carrier: the callee's own answer goes back
             KSR.rtpengine.rtpengine_delete0()
             log_call(pv("$T_reply_code"), tenant=run.tenant)
+            record_refusal(int(pv("$T_reply_code") or 0))
             return 1
         log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled,
                   decision=f"group:{run.current_group}", outcome=f"no_answer:{pv('$T_reply_code')}",
@@ -272,6 +341,7 @@ def dialog_event(event):
     try:
         if event != "dialog:end":
             return 1
+        record("end", final_code=200, outcome="answered")
         parties = pv("$dlg_var(%s)" % PARTIES_VAR)
         ended = []
         for item in filter(None, parties.split(",")):

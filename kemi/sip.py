@@ -3,7 +3,7 @@ import traceback
 
 import KSR
 
-from vpbx import config, logline
+from vpbx import cdr, config, logline
 from vpbx.store import SipStore
 
 STOP = -255
@@ -12,12 +12,23 @@ RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove"
 
 
 class Worker:
-    """Per-process state: the database store (opened lazily, one connection per worker)."""
+    """Per-process state: the platform configuration and the database store (opened
+    lazily, one connection per worker)."""
+    cfg = None
     store = None
 
 
 def child_init(rank):
-    Worker.store = SipStore(config.load())
+    Worker.cfg = config.load()
+    Worker.store = SipStore(Worker.cfg)
+
+
+def record(kind, **fields):
+    """A call-record event for this call (see vpbx.cdr); never stops the routing."""
+    try:
+        cdr.append_event(Worker.cfg.data_dir, {"kind": kind, "call_id": pv("$ci"), **fields})
+    except OSError as exc:
+        KSR.err("vpbx: call record event %s of %s not written: %s\n" % (kind, pv("$ci"), exc))
 
 
 def refresh_configuration():

@@ -6,11 +6,11 @@ from .config import Config
 
 
 def connect(cfg: Config, *, database: str | None = "", autocommit: bool = True,
-            connect_timeout: float = 3, read_timeout: float | None = None):
+            connect_timeout: float = 3, read_timeout: float = 60):
     """Open a connection to the platform's database (or `database`, None for no database).
 
-    Timeouts are short so that a database that goes away fails a request quickly instead of
-    hanging a SIP worker.
+    Every wait is bounded: the routing passes short timeouts, so that a database that goes
+    away fails a request quickly instead of hanging a SIP worker; other users get a minute.
     """
     return pymysql.connect(
         host=cfg.db_host, port=cfg.db_port, user=cfg.db_user, password=cfg.db_password,

@@ -4,41 +4,55 @@ Used by the live KEMI routing and by the unit tests; later by `vpbx simulate` an
 """
 from dataclasses import dataclass
 
-from .numbers import international_form, is_extension
+from .numbers import external_form, international_form, is_extension
 
 
 @dataclass(frozen=True)
 class CallTarget:
-    """The decision for one call: ring a user's phones, or refuse with a SIP code."""
+    """The decision for one call: ring a user's phones, follow a global number's plan, go
+    out through the carrier, or refuse with a SIP code."""
     decision: str                 # how the target was found, or why the call is refused
     user: object | None = None    # the store's User to ring
     code: int | None = None       # SIP reply when refused
     reason: str | None = None
+    number: str | None = None     # E.164: a global number (number_tenant set) or external
+    number_tenant: object | None = None
 
     @property
     def refused(self) -> bool:
-        return self.user is None
+        return self.code is not None
+
+    @property
+    def external(self) -> bool:
+        return self.number is not None and self.number_tenant is None and self.user is None
 
 
 def resolve_user_call(lookup, tenant, dialled: str) -> CallTarget:
     """A call from a phone of `tenant` to `dialled`.
 
     An extension is looked up in the caller's own tenant only (a phone of tenant A dialling
-    an extension of tenant B reaches nobody of B); a full number (+CC… or 00CC…) reaches the
-    platform subscriber who owns it, in any tenant (on-net, F1.4).
+    an extension of tenant B reaches nobody of B). Any other number is read as an external
+    number (with the tenant's access code when it is on) and normalised to E.164; one that
+    belongs to the platform — a global number or a user's direct number, of any tenant —
+    stays on the platform (on-net, F1.4); the others go out through the carrier.
     """
     if is_extension(dialled):
         user = lookup.user_by_extension(tenant.id, dialled)
-        if user is None:
+        if user is not None:
+            return CallTarget("extension", user=user)
+        if not dialled.startswith("0"):
             return CallTarget("unknown_extension", code=404, reason="Not Found")
-        return CallTarget("extension", user=user)
-    number = international_form(dialled)
-    if number is not None:
-        user = lookup.user_by_direct_number(number)
-        if user is None:
-            return CallTarget("unknown_number", code=404, reason="Not Found")
+    number = external_form(dialled, access_code=tenant.access_code)
+    if number is None:
+        return CallTarget("invalid_number", code=484, reason="Address Incomplete")
+    owner = lookup.tenant_by_global_number(number)
+    if owner is not None:
+        return CallTarget("global_number" if owner.id == tenant.id else "on_net_number",
+                          number=number, number_tenant=owner)
+    user = lookup.user_by_direct_number(number)
+    if user is not None:
         return CallTarget("direct_number" if user.tenant_id == tenant.id else "on_net", user=user)
-    return CallTarget("invalid_number", code=404, reason="Not Found")
+    return CallTarget("external", number=number)
 
 
 def resolve_carrier_call(lookup, dialled: str) -> CallTarget:

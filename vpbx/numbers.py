@@ -23,3 +23,31 @@ def international_form(dialled: str) -> str | None:
     if text.startswith("00"):
         text = "+" + text[2:]
     return text if is_e164(text) else None
+
+
+DEFAULT_COUNTRY_CODE = "41"      # the platform's country (the carrier's), until tenants set theirs
+
+
+def external_form(dialled: str, *, access_code: bool, country_code: str = DEFAULT_COUNTRY_CODE) -> str | None:
+    """The E.164 number an external call dialled as `dialled` is for, or None.
+
+    With the access code on, an external number is dialled after a 0, as it would be dialled
+    otherwise: 0 + 021 879 XX XX (national), 0 + 00 41 21 879 XX XX (international). With it
+    off, the number is dialled directly. A number in +E.164 form is accepted either way.
+    """
+    text = (dialled or "").replace(" ", "").replace("-", "")
+    if text.startswith("+"):
+        return text if is_e164(text) else None
+    if not text.isdigit():
+        return None
+    if access_code:
+        if not text.startswith("0"):
+            return None
+        text = text[1:]
+    if text.startswith("00"):
+        candidate = "+" + text[2:]
+    elif text.startswith("0") and len(text) > 1:
+        candidate = "+" + country_code + text[1:]
+    else:
+        return None
+    return candidate if is_e164(candidate) else None

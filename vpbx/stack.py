@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
 
 
-ALL_COMPONENTS = ("rtpengine", "kamailio", "media", "webui")
+ALL_COMPONENTS = ("rtpengine", "kamailio", "media", "cdr", "webui")
 
 
 @dataclass
@@ -92,6 +92,14 @@ class Stack:
         cfg = self.cfg
         return Component("media", [VENV_PYTHON, "-m", "media"], ROOT,
                          lambda: sip_options_ping(cfg.sip_address, cfg.media_port),
+                         env={"VPBX_CONFIG": cfg.path, "PYTHONPATH": ROOT})
+
+    def cdr(self) -> Component:
+        """The call-record loader (vpbx.cdr): the spool of the routing into the database."""
+        cfg = self.cfg
+        pid_file = self.pid_file("cdr")
+        return Component("cdr", [VENV_PYTHON, "-m", "vpbx.cdr"], ROOT,
+                         lambda: self.pid("cdr") is not None and os.path.exists(pid_file),
                          env={"VPBX_CONFIG": cfg.path, "PYTHONPATH": ROOT})
 
     def webui(self) -> Component:

@@ -152,6 +152,22 @@ class SipStore:
             self._configs[tenant.id] = cached
         return cached[1]
 
+    def presentation_rules(self, tenant_id: int) -> list:
+        """The tenant's caller ID presentation rules (outgoing.PresentationRule)."""
+        def load():
+            from .outgoing import PresentationRule
+            rows = self._query("SELECT r.id, r.number, u.extension FROM presentation_rules r"
+                               " LEFT JOIN presentation_rule_users ru ON ru.rule_id = r.id"
+                               " LEFT JOIN users u ON u.id = ru.user_id"
+                               " WHERE r.tenant_id = %s ORDER BY r.id", (tenant_id,))
+            rules = {}
+            for row in rows:
+                number, users = rules.setdefault(row["id"], (row["number"], []))
+                if row["extension"]:
+                    users.append(row["extension"])
+            return [PresentationRule(number, tuple(users)) for number, users in rules.values()]
+        return self._cached(("presentation", tenant_id), load)
+
     def member_state(self, tenant_id: int) -> tuple[dict, dict]:
         """(group → last answering extension, extension → end of last call), now."""
         return self._run(lambda cur: member_state_rows(cur, tenant_id))

@@ -86,7 +86,7 @@ def platform(platform_config, tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("platform"))
     name = instance.create_database(platform_config)
     cfg = instance.write_instance_config(platform_config, folder, name)
-    stack = Stack(cfg, components=("rtpengine", "kamailio"))
+    stack = Stack(cfg, components=("rtpengine", "kamailio", "cdr"))
     stack.start()
     plat = Platform(cfg, stack, folder)
     try:

@@ -42,3 +42,18 @@ def test_migration_files_are_numbered_uniquely_and_split_into_statements():
     assert [v for v, _, _ in found] == sorted({v for v, _, _ in found})
     statements = migrate.split_statements("-- c\nCREATE TABLE a (x INT);\nINSERT INTO a VALUES (1);\n")
     assert statements == ["CREATE TABLE a (x INT)", "INSERT INTO a VALUES (1)"]
+
+
+@pytest.mark.parametrize("dialled, access_code, expected", [
+    ("00218790000", True, "+41218790000"),        # 0 + national 021 879 00 00
+    ("0 021 879 00 00", True, "+41218790000"),
+    ("00033144556677", True, "+33144556677"),     # 0 + 00 33 1 44 55 66 77
+    ("0218790000", True, None),                   # the access code is missing
+    ("0218790000", False, "+41218790000"),        # dialled directly
+    ("0033144556677", False, "+33144556677"),
+    ("+41218790000", True, "+41218790000"),       # +E.164 works either way
+    ("+41218790000", False, "+41218790000"),
+    ("0", True, None), ("00", True, None), ("7956", False, None), ("0abc", True, None),
+])
+def test_external_numbers_with_and_without_the_access_code(dialled, access_code, expected):
+    assert numbers.external_form(dialled, access_code=access_code) == expected

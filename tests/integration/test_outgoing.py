@@ -1,0 +1,124 @@
+"""External calls (SPEC F6, F1.4): the access code, E.164 to the carrier, on-net first, the
+caller ID the carrier sees, and the carrier's failures reaching the caller."""
+import re
+import time
+
+import pytest
+
+from tests.integration.test_call_records import record_of
+from tests.sip.phone import Phone
+from tests.support.ringing import ringing_order
+from vpbx import db
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def gateway(platform, tmp_path):
+    """The carrier's gateway (platform file: 127.0.0.2:5060), as a phone that answers."""
+    phone = Phone("gateway", bind_address="127.0.0.2", sip_port=5060, name="gateway",
+                  log_dir=str(tmp_path)).start()
+    yield phone
+    phone.close()
+
+
+def header(invite_text, name):
+    match = re.search(rf"^{name}:\s*(.+?)\r?$", invite_text, re.M | re.I)
+    return match.group(1) if match else None
+
+
+def test_external_call_with_the_access_code_goes_to_the_carrier_in_e164(platform, phones, gateway):
+    alice = phones("alice")                               # acme: access code on
+    alice.call("00219876543")                             # 0 + 021 987 65 43
+    incoming = gateway.wait_incoming()
+    invite = incoming["invite_text"]
+    assert invite.startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+    assert "+41215550001@" in header(invite, "From")                  # her direct number
+    assert "+41215550001@" in header(invite, "P-Asserted-Identity")
+    gateway.answer()
+    alice.wait_call_state("CONFIRMED")
+    alice.wait_rtp(20)
+    gateway.wait_rtp(20)
+    gateway.hangup()                     # the BYE comes back with the From/To restored
+    alice.wait_call_state("DISCONNECTED")
+    line = platform.wait_log("VPBX-ROUTE", tenant="acme", to="00219876543")
+    assert line["decision"] == "external" and line["outcome"] == "carrier"
+    record = record_of(platform, line["call_id"])
+    assert record["on_net"] == 0 and record["route"] == "carrier:+41219876543"
+    assert record["outcome"] == "answered" and record["caller"] == "alice"
+
+
+def test_without_the_access_code_numbers_are_dialled_directly(platform, phones, gateway):
+    alice, gina = phones("alice"), phones("gina")        # globex: access code off
+    gina.call("0219876543")
+    assert gateway.wait_incoming()["invite_text"].startswith("INVITE sip:+41219876543@")
+    gina.hangup()
+    alice.call("0219876543")                              # acme needs the 0 first
+    alice.wait_call_state("DISCONNECTED")
+    assert alice.last_status() == 484
+    assert len(gateway.events("incoming_call")) == 1
+
+
+def test_a_user_without_direct_number_shows_the_main_number_or_a_rule(platform, phones, gateway):
+    caller = phones("cal")                                # initech's 7000: no direct number
+    caller.call("00219876543")
+    invite = gateway.wait_incoming()["invite_text"]
+    assert "+41215559000@" in header(invite, "From")       # initech's main number
+    caller.hangup()
+    conn = db.connect(platform.cfg)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("INSERT INTO presentation_rules (tenant_id, number)"
+                        " SELECT id, '+41215559001' FROM tenants WHERE slug = 'initech'")
+            rule = cur.lastrowid
+            cur.execute("INSERT INTO presentation_rule_users (rule_id, user_id) SELECT %s, u.id"
+                        " FROM users u JOIN tenants t ON t.id = u.tenant_id"
+                        " WHERE t.slug = 'initech' AND u.extension = '7000'", (rule,))
+            cur.execute("UPDATE platform_settings SET value = value + 1"
+                        " WHERE name = 'config_generation'")
+        time.sleep(1.2)                                   # noticed within a second
+        caller.call("00219876543")
+        invite = gateway.wait_incoming()["invite_text"]
+        assert "+41215559001@" in header(invite, "From")
+        assert "+41215559001@" in header(invite, "P-Asserted-Identity")
+        caller.hangup()
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM presentation_rules WHERE number = '+41215559001'")
+            cur.execute("UPDATE platform_settings SET value = value + 1"
+                        " WHERE name = 'config_generation'")
+        conn.close()
+
+
+def test_on_net_numbers_never_reach_the_carrier(platform, phones, gateway):
+    alice, gina = phones("alice"), phones("gina")
+    m1, m2, m3 = phones("m1"), phones("m2"), phones("m3")
+    alice.call("00041225550001")                          # Gina's direct number, in Globex
+    gina.wait_incoming()
+    gina.answer()
+    alice.wait_call_state("CONFIRMED")
+    alice.hangup()
+    alice.call("00215559000")                             # Initech's global number
+    ringing_order({"7001": m1, "7002": m2, "7003": m3}, 1, timeout=3)
+    alice.hangup()
+    assert not gateway.events("incoming_call")
+    line = platform.wait_log("VPBX-ROUTE", to="00215559000", outcome="plan")
+    assert line["tenant"] == "initech" and line["on_net"] == "1" and line["caller_tenant"] == "acme"
+
+
+def test_carrier_busy_reaches_the_caller(platform, phones, gateway):
+    alice = phones("alice")
+    alice.call("00219876543")
+    gateway.wait_incoming()
+    gateway.reject(486)
+    alice.wait_call_state("DISCONNECTED")
+    assert alice.last_status() == 486
+
+
+def test_a_carrier_that_answers_nothing_times_out(platform, phones):
+    alice = phones("alice")                               # no gateway listening at all
+    started = time.monotonic()
+    alice.call("00219876543")
+    alice.wait_call_state("DISCONNECTED", timeout=10)
+    assert alice.last_status() == 408
+    assert 4 <= time.monotonic() - started <= 8
