@@ -169,3 +169,37 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+RECORD_FIELDS = ("started_at", "caller", "dialled", "callee", "outcome", "duration_s",
+                 "group_name", "member", "on_net", "route", "answered_at", "ended_at", "call_id")
+OUTCOMES = ("answered", "missed", "busy", "failed", "voicemail")
+
+
+def query_records(conn, tenant_id: int, *, date_from=None, date_to=None, number: str = "",
+                  user: str = "", outcome: str = "", limit: int = 500) -> list[dict]:
+    """A tenant's call records, newest first: the calls its users made and the calls it
+    received. Filters: start date (from/to, both included), a number (caller, dialled or
+    callee contains it), a user (extension or user name), an outcome."""
+    where = ["(r.tenant_id = %s OR r.callee_tenant_id = %s)"]
+    args: list = [tenant_id, tenant_id]
+    if date_from:
+        where.append("r.started_at >= %s")
+        args.append(date_from)
+    if date_to:
+        where.append("r.started_at < %s + INTERVAL 1 DAY")
+        args.append(date_to)
+    if number:
+        where.append("(r.caller LIKE %s OR r.dialled LIKE %s OR r.callee LIKE %s)")
+        args += [f"%{number}%"] * 3
+    if user:
+        where.append("(r.caller = %s OR r.member = %s OR r.callee = %s)")
+        args += [user] * 3
+    if outcome in OUTCOMES:
+        where.append("r.outcome = %s")
+        args.append(outcome)
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT {', '.join('r.' + f for f in RECORD_FIELDS)} FROM call_records r"
+                    f" WHERE {' AND '.join(where)} ORDER BY r.started_at DESC, r.id DESC"
+                    " LIMIT %s", (*args, limit))
+        return list(cur.fetchall())

@@ -13,10 +13,10 @@ import datetime
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from vpbx import admin_config, admin_live, simulate
+from vpbx import admin_config, admin_live, cdr, simulate
 from vpbx.provision_model import key_of
 
-from . import accounts, dbconn
+from . import accounts, calls, dbconn
 from .openapi import SECTIONS, openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -217,6 +217,19 @@ def simulate_call():
         return jsonify(errors=[{"field": "at" if "ISO" in str(exc) else "number",
                                 "message": str(exc)}]), status
     return jsonify(plan.as_dict())
+
+
+@bp.route("/calls", methods=["GET"])
+def call_records():
+    """The tenant's call records, filtered as on the Call records page."""
+    chosen, problems = calls.filters()
+    if problems:
+        return jsonify({"errors": [{"field": field, "message": reason}
+                                   for field, reason in problems]}), 422
+    records = cdr.query_records(dbconn.get_db(), g.tenant["id"], **chosen)
+    return jsonify([{**{field: (value.isoformat() if hasattr(value, "isoformat") else value)
+                        for field, value in record.items()},
+                     "on_net": bool(record["on_net"])} for record in records])
 
 
 @bp.route("/monitor", methods=["GET"])

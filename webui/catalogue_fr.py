@@ -3,6 +3,19 @@ carrier's guide (seed/virtual-pbx-guide-fr.txt) wherever it has one."""
 import re
 
 FRENCH = {
+    # call records
+    "Call records": "Décompte détaillé",
+    "Every call of your users and to your numbers: when, who, for how long, and how it ended. "
+    "Calls between subscribers of the platform are free (on-net).":
+        "Chaque appel de vos utilisateurs et vers vos numéros : quand, qui, combien de temps, et "
+        "comment il s'est terminé. Les appels entre abonnés de la plateforme sont gratuits.",
+    "From": "Du", "To": "Au", "Outcome": "Résultat", "All": "Tous", "Filter": "Filtrer",
+    "Export as CSV": "Exporter en CSV", "Start": "Début", "Caller": "Appelant",
+    "Dialled": "Numéro composé", "Answered by": "Répondu par", "Duration": "Durée",
+    "Network": "Réseau", "in progress": "en cours", "on-net (free)": "sur le réseau (gratuit)",
+    "external": "externe", "No call matches.": "Aucun appel ne correspond.",
+    "answered": "répondu", "missed": "manqué", "busy": "occupé", "failed": "échoué",
+    "voicemail": "messagerie", "User": "Utilisateur", "Group": "Groupe",
     # accounts and sign-in
     "Too many failed attempts: signing in is blocked for {n} minutes.":
         "Trop d'essais infructueux : la connexion est bloquée pendant {n} minutes.",

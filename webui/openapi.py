@@ -200,11 +200,38 @@ def openapi_document() -> dict:
         "operationId": "monitor", "tags": ["Monitor"],
         "responses": {"200": _response("the activity monitor now", _ref("Monitor")),
                       **auth_errors}}}
+    paths["/calls"] = {"get": {
+        "operationId": "calls", "tags": ["Call records"],
+        "description": "The tenant's call records, newest first (at most 500).",
+        "parameters": [
+            {"name": "from", "in": "query", "required": False,
+             "schema": {"type": "string", "format": "date"}},
+            {"name": "to", "in": "query", "required": False,
+             "schema": {"type": "string", "format": "date"}},
+            {"name": "number", "in": "query", "required": False, "schema": {"type": "string"}},
+            {"name": "user", "in": "query", "required": False, "schema": {"type": "string"}},
+            {"name": "outcome", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": ["answered", "missed", "busy", "failed",
+                                                   "voicemail"]}}],
+        "responses": {"200": _response("the matching calls",
+                                       {"type": "array", "items": _ref("CallRecord")}),
+                      "422": _response("a filter that is not usable", _ref("Problems")),
+                      **auth_errors}}}
     schemas = {"Destination": DESTINATION}
     for name in _ENTRIES:
         schemas[name] = _stored_schema(name)
         schemas[f"{name}Input"] = _input_schema(name)
+    nullable_text = {"type": "string", "nullable": True}
     schemas.update({
+        "CallRecord": {"type": "object", "required": ["call_id", "on_net", "duration_s"],
+                       "properties": {
+                           "call_id": {"type": "string"}, "started_at": nullable_text,
+                           "answered_at": nullable_text, "ended_at": nullable_text,
+                           "caller": nullable_text, "dialled": nullable_text,
+                           "callee": nullable_text, "outcome": nullable_text,
+                           "duration_s": {"type": "integer"}, "group_name": nullable_text,
+                           "member": nullable_text, "on_net": {"type": "boolean"},
+                           "route": nullable_text}},
         "Error": {"type": "object", "required": ["error"],
                   "properties": {"error": {"type": "string"}}},
         "Problems": {"type": "object", "required": ["errors"], "properties": {"errors": {

@@ -1,0 +1,60 @@
+"""Call records (SPEC F11): the tenant's calls, filtered by date, number, user and outcome,
+and exported as CSV."""
+import csv
+import datetime
+import io
+
+from flask import Blueprint, Response, g, render_template, request
+
+from vpbx import cdr
+
+from . import dbconn, security
+
+bp = Blueprint("calls", __name__, url_prefix="/calls")
+security.protect_blueprint(bp)
+
+
+def filters() -> tuple[dict, list[tuple[str, str]]]:
+    """The filters of the request, and (field, reason) for each one that is not usable."""
+    args, problems = request.args, []
+    chosen = {"number": (args.get("number") or "").strip(), "user": (args.get("user") or "").strip(),
+              "outcome": args.get("outcome") or ""}
+    for field, key in (("from", "date_from"), ("to", "date_to")):
+        text = args.get(field) or ""
+        try:
+            chosen[key] = datetime.date.fromisoformat(text) if text else None
+        except ValueError:
+            chosen[key] = None
+            problems.append((field, "must be a date like 2027-03-24"))
+    if chosen["outcome"] and chosen["outcome"] not in cdr.OUTCOMES:
+        problems.append(("outcome", "must be one of " + ", ".join(cdr.OUTCOMES)))
+    for field, longest in (("number", 32), ("user", 64)):
+        if len(chosen[field]) > longest:
+            problems.append((field, f"must be at most {longest} characters"))
+    return chosen, problems
+
+
+@bp.route("/")
+def index():
+    chosen, problems = filters()
+    records = [] if problems else cdr.query_records(dbconn.get_db(), g.tenant["id"], **chosen)
+    return render_template("calls/list.html", records=records, chosen=chosen,
+                           outcomes=cdr.OUTCOMES, problems=problems), 400 if problems else 200
+
+
+@bp.route("/export.csv")
+def export():
+    """The filtered records as CSV (UTF-8, one line per call)."""
+    chosen, problems = filters()
+    if problems:
+        return Response("".join(f"{field}: {reason}\n" for field, reason in problems),
+                        status=400, mimetype="text/plain")
+    records = cdr.query_records(dbconn.get_db(), g.tenant["id"], limit=100000, **chosen)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(cdr.RECORD_FIELDS)
+    for record in records:
+        writer.writerow([record[field] if record[field] is not None else ""
+                         for field in cdr.RECORD_FIELDS])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=calls.csv"})
