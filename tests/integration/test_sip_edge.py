@@ -133,7 +133,7 @@ def test_same_extension_in_two_tenants_rings_the_callers_own(platform, phones):
     assert not alice.events("incoming_call")
 
 
-def test_unregistered_callee_gives_480_and_unknown_number_404(platform, phones):
+def test_unregistered_callee_gives_480_unknown_number_404_malformed_484(platform, phones):
     alice = phones("alice")
     alice.call("7970")                                # Dave has no phone registered
     alice.wait_call_state("DISCONNECTED")
@@ -141,9 +141,9 @@ def test_unregistered_callee_gives_480_and_unknown_number_404(platform, phones):
     alice.call("7999")
     alice.wait_call_state("DISCONNECTED")
     assert alice.last_status() == 404
-    alice.call("+41219999999")
+    alice.call("0123")                   # neither an extension nor, after the 0, a number
     alice.wait_call_state("DISCONNECTED")
-    assert alice.last_status() == 404
+    assert alice.last_status() == 484    # (a full unknown number goes to the carrier)
     platform.wait_log("VPBX-ROUTE", to="7970", decision="extension:7970", outcome="480")
 
 
