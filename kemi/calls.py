@@ -10,13 +10,15 @@ import datetime
 import KSR
 
 import digest
-from sip import RTPENGINE_FLAGS, STOP, Worker, log_call, log_error, log_route, pv, record, reply
+from sip import (RTPENGINE_FLAGS, STOP, Worker, dialled_number, log_call, log_error, log_route,
+                 pv, record, reply)
 from vpbx import callflow, cdr, dialplan, outgoing
 from vpbx.flowrun import FlowRun, contact_key
 from vpbx.numbers import international_form
 from vpbx.store import DatabaseUnavailable
 
 FLOW_AVP = "$avp(vpbx_flow)"
+ANSWERED_AVP = "$avp(vpbx_answered)"
 BUSY_PROFILE = "vpbx_busy"          # dialog profile: value "tenant_id:extension" per user in a call
 PARTIES_VAR = "vpbx_parties"        # dialog variable: the users of an answered call
 DIRECT_RING_SECONDS = 120           # a call to one user rings until the caller gives up
@@ -48,7 +50,7 @@ def route_initial_invite():
     tenant = digest.authenticated_tenant(pv("$fd"), pv("$fU"))
     if tenant is None:
         return STOP
-    dialled = pv("$rU")
+    dialled = dialled_number()
     config = store.tenant_config(tenant)
     caller = next((u for u in config.users or [] if u.username == pv("$fU")), None)
     caller_party = party(tenant.id, caller.extension) if caller else None
@@ -73,7 +75,7 @@ def route_carrier_call():
     """A call from the carrier's trunk, trusted by its source address (no digest): to a
     global number (routed by time range) or to a user's direct number."""
     store = Worker.store
-    dialled = pv("$rU")
+    dialled = dialled_number()
     number = international_form(dialled)
     tenant = store.tenant_by_global_number(number) if number else None
     if tenant is not None:
@@ -127,6 +129,8 @@ def anchor_call(caller_party):
     """Record-route, track the dialog (the caller counts as busy) and anchor the media."""
     KSR.rr.record_route()
     KSR.dialog.dlg_manage()
+    for keepalive in ("ka-src", "ka-dst", "timeout-bye"):
+        KSR.dialog.dlg_set_property(keepalive)
     if caller_party:
         KSR.dialog.set_dlg_profile(BUSY_PROFILE, caller_party)
     return KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS) > 0
@@ -284,7 +288,8 @@ def onreply_media():
         if status < 300:
             KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
         flow = pv(FLOW_AVP)
-        if 200 <= status < 300 and flow:
+        if 200 <= status < 300 and flow and not pv(ANSWERED_AVP):
+            KSR.pv.seti(ANSWERED_AVP, 1)           # retransmitted 200s are not a new answer
             record_answer(FlowRun.loads(flow))
         return 1
     except DatabaseUnavailable as exc:

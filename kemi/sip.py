@@ -1,5 +1,6 @@
 """Small KSR helpers shared by the route modules: reading pseudo-variables, replying, logging."""
 import traceback
+import urllib.parse
 
 import KSR
 
@@ -41,6 +42,11 @@ def refresh_configuration():
     stored = Worker.store.begin_request(announced)
     if stored is not None:
         KSR.pv.seti("$shv(vpbx_gen)", stored)
+
+
+def dialled_number():
+    """The Request-URI's user part as dialled: '#' arrives escaped (%23) in a SIP URI."""
+    return urllib.parse.unquote(pv("$rU"))
 
 
 def pv(name):

@@ -36,6 +36,11 @@ def resolve_user_call(lookup, tenant, dialled: str) -> CallTarget:
     belongs to the platform — a global number or a user's direct number, of any tenant —
     stays on the platform (on-net, F1.4); the others go out through the carrier.
     """
+    if dialled.startswith("##"):                     # the company directory's short codes
+        number = lookup.contact_number(tenant.id, dialled[2:])
+        if number is None:
+            return CallTarget("unknown_directory_code", code=404, reason="Not Found")
+        return resolve_number(lookup, tenant, number)
     if is_extension(dialled):
         user = lookup.user_by_extension(tenant.id, dialled)
         if user is not None:
@@ -45,6 +50,12 @@ def resolve_user_call(lookup, tenant, dialled: str) -> CallTarget:
     number = external_form(dialled, access_code=tenant.access_code)
     if number is None:
         return CallTarget("invalid_number", code=484, reason="Address Incomplete")
+    return resolve_number(lookup, tenant, number)
+
+
+def resolve_number(lookup, tenant, number: str) -> CallTarget:
+    """A call from a phone of `tenant` to the E.164 `number`: on-net when the platform owns
+    it (a global number or a user's direct number), else out through the carrier."""
     owner = lookup.tenant_by_global_number(number)
     if owner is not None:
         return CallTarget("global_number" if owner.id == tenant.id else "on_net_number",

@@ -68,9 +68,12 @@ class Stack:
         self._write_kamailio_instance(run)
         argv = ["kamailio", "-f", self.kamailio_cfg, "-DD", "-E", "-Y", run,
                 "-P", os.path.join(run, "kamailio.pid.daemon"), "-m", str(self.shm_mb), "-M", "32"]
+        # the embedded interpreter is Debian's: a PATH led by another Python (pyenv, a venv)
+        # would make it look for its modules in the wrong place
         return Component("kamailio", argv, run,
                          lambda: sip_options_ping(cfg.sip_address, cfg.sip_port),
-                         env={"VPBX_CONFIG": cfg.path, "PYTHONDONTWRITEBYTECODE": "1"})
+                         env={"VPBX_CONFIG": cfg.path, "PYTHONDONTWRITEBYTECODE": "1",
+                              "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
 
     def _write_kamailio_instance(self, run: str) -> None:
         """instance.cfg: the defines kamailio.cfg imports from its working directory."""
@@ -121,8 +124,18 @@ class Stack:
     def log_file(self, name: str) -> str:
         return os.path.join(self.cfg.log_dir, f"{name}.log")
 
+    def check_ports(self) -> None:
+        """rtpengine must never hand out the SIP or media application's port as an RTP port
+        (the edge would go deaf): refuse a configuration where they overlap."""
+        cfg = self.cfg
+        for name, port in (("sip port", cfg.sip_port), ("media sip_port", cfg.media_port)):
+            if cfg.rtp_port_min <= port <= cfg.rtp_port_max:
+                raise RuntimeError(f"{cfg.path}: the {name} {port} lies inside the RTP port "
+                                   f"range {cfg.rtp_port_min}-{cfg.rtp_port_max}")
+
     def start(self) -> None:
         """Start every component not running yet, each after the previous one is ready."""
+        self.check_ports()
         for folder in (self.cfg.run_dir, self.cfg.log_dir, self.cfg.data_dir):
             os.makedirs(folder, exist_ok=True)
         for comp in self.components():

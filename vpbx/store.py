@@ -152,6 +152,14 @@ class SipStore:
             self._configs[tenant.id] = cached
         return cached[1]
 
+    def contact_number(self, tenant_id: int, short_code: str) -> str | None:
+        """The number of the tenant's directory contact dialled as ##short_code."""
+        def load():
+            rows = self._query("SELECT number FROM directory_contacts"
+                               " WHERE tenant_id = %s AND short_code = %s", (tenant_id, short_code))
+            return rows[0]["number"] if rows else None
+        return self._cached(("contact", tenant_id, short_code), load)
+
     def presentation_rules(self, tenant_id: int) -> list:
         """The tenant's caller ID presentation rules (outgoing.PresentationRule)."""
         def load():

@@ -47,9 +47,9 @@ def create_app(cfg=None, test_config=None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
 
     from . import (api, audio, auth, calls, directory, groups, monitor, numbers, outgoing,
-                   overview, platform, preview, timeranges, users, voicemail)
+                   overview, phonebook, platform, preview, timeranges, users, voicemail)
     for module in (overview, auth, platform, monitor, numbers, timeranges, groups, users,
-                   preview, voicemail, outgoing, audio, directory, calls, api):
+                   preview, voicemail, outgoing, audio, directory, calls, phonebook, api):
         app.register_blueprint(module.bp)
 
     @app.after_request

@@ -3,6 +3,21 @@ carrier's guide (seed/virtual-pbx-guide-fr.txt) wherever it has one."""
 import re
 
 FRENCH = {
+    # company directory
+    "Short number": "Numéro court", "Add a contact": "Ajouter un contact", "Add": "Ajouter",
+    "Import from a CSV file": "Importer un fichier CSV", "Import": "Importer",
+    "user": "utilisateur", "Choose a CSV file.": "Choisissez un fichier CSV.",
+    "The file is larger than 1 MB.": "Le fichier dépasse 1 Mo.",
+    "The file is not UTF-8 text.": "Le fichier n'est pas du texte UTF-8.",
+    "Nothing was imported:": "Rien n'a été importé :",
+    "{n} contacts imported.": "{n} contacts importés.",
+    "One contact per line: name, number, short number (optional). If a line is wrong, nothing "
+    "is imported and every wrong line is listed.":
+        "Un contact par ligne : nom, numéro, numéro court (facultatif). Si une ligne est "
+        "fausse, rien n'est importé et chaque ligne fausse est indiquée.",
+    "Phones load this directory from {url} with their SIP user name and password.":
+        "Les téléphones chargent cet annuaire depuis {url} avec leur nom d'utilisateur et mot "
+        "de passe SIP.",
     # call records
     "Call records": "Décompte détaillé",
     "Every call of your users and to your numbers: when, who, for how long, and how it ended. "

@@ -122,3 +122,29 @@ def test_a_carrier_that_answers_nothing_times_out(platform, phones):
     alice.wait_call_state("DISCONNECTED", timeout=10)
     assert alice.last_status() == 408
     assert 4 <= time.monotonic() - started <= 8
+
+
+def test_a_directory_short_code_reaches_the_contacts_number(platform, phones, gateway,
+                                                             monkeypatch):
+    from vpbx import directory
+    monkeypatch.setenv("VPBX_CONFIG", platform.cfg.path)   # the change is announced to it
+    conn = db.connect(platform.cfg)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT id FROM tenants WHERE slug = 'acme'")
+            acme_id = cur.fetchone()["id"]
+        contact, problems = directory.check_contact("Plumber", "021 987 65 43", "3435")
+        assert directory.add_contact(conn, acme_id, contact) == []
+        alice, gina = phones("alice"), phones("gina")
+        alice.call("##3435")                                 # the very next call uses it
+        invite = gateway.wait_incoming()["invite_text"]
+        assert invite.startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+        alice.hangup()
+        gina.call("##3435")                                  # Globex has no such contact
+        gina.wait_call_state("DISCONNECTED")
+        assert gina.last_status() == 404
+        assert len(gateway.events("incoming_call")) == 1
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM directory_contacts")
+        conn.close()

@@ -50,7 +50,9 @@ def write_instance_config(base: config.Config, folder: str, db_name: str,
                           sip_children: int = 2, db_port: int | None = None) -> config.Config:
     """A configuration file in `folder` for an instance on free ports, using `db_name`
     (through `db_port` instead of the platform's, e.g. a forwarder a test can cut)."""
-    rtp_low = 20000 + (os.getpid() % 200) * 100   # a port range of its own per test process
+    # an RTP range of its own per test process, below the ephemeral ports (32768-60999) that
+    # free_port() hands out for SIP: rtpengine must never bind the edge's SIP port
+    rtp_low = 10000 + (os.getpid() % 100) * 100
     return config.write(
         os.path.join(folder, "vpbx.conf"), db_name=db_name, db_user=base.db_user,
         db_password=base.db_password, db_host=base.db_host, db_port=db_port or base.db_port,

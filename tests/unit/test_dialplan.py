@@ -32,6 +32,9 @@ class Directory:
     def tenant_by_global_number(self, number):
         return GLOBAL_NUMBERS.get(number)
 
+    def contact_number(self, tenant_id, short_code):
+        return {(1, "3435"): "+41219876543", (1, "12"): "+41225550001"}.get((tenant_id, short_code))
+
 
 ALICE = FakeUser(1, "7956", "+41215550001")
 BOB = FakeUser(1, "7961", None)
@@ -82,3 +85,12 @@ def test_carrier_calls_reach_direct_numbers_only():
     assert dialplan.resolve_carrier_call(DIRECTORY, "+41225550001").user is GINA
     assert dialplan.resolve_carrier_call(DIRECTORY, "7956").refused
     assert dialplan.resolve_carrier_call(DIRECTORY, "+41215559999").code == 404
+
+
+def test_directory_short_codes_reach_the_contacts_number():
+    plumber = dialplan.resolve_user_call(DIRECTORY, FakeTenant(1), "##3435")
+    assert plumber.external and plumber.number == "+41219876543"
+    on_net = dialplan.resolve_user_call(DIRECTORY, FakeTenant(1), "##12")
+    assert on_net.user is GINA                           # a contact that is on the platform
+    assert dialplan.resolve_user_call(DIRECTORY, FakeTenant(2), "##3435").code == 404   # not theirs
+    assert dialplan.resolve_user_call(DIRECTORY, FakeTenant(1), "##99").code == 404

@@ -17,7 +17,7 @@ TABLE_OF = {
     "timeranges.delete_holiday": "holidays", "timeranges.": "time_ranges",
     "api.users_": "users", "api.groups_": "call_groups", "api.numbers_": "global_numbers",
     "api.time_ranges_": "time_ranges", "api.holidays_": "holidays",
-    "platform.": "tenants",
+    "platform.": "tenants", "directory.": "directory_contacts",
 }
 
 
@@ -51,6 +51,12 @@ def globex_ids(conn) -> dict:
             ids[table] = cur.fetchone()["id"]
         cur.execute("SELECT id FROM admin_accounts WHERE tenant_id = %s", (tenant_id,))
         ids["admin_accounts"] = cur.fetchone()["id"]
+        cur.execute("SELECT id FROM directory_contacts WHERE tenant_id = %s", (tenant_id,))
+        row = cur.fetchone()
+        if row is None:
+            cur.execute("INSERT INTO directory_contacts (tenant_id, name, number)"
+                        " VALUES (%s, 'Globex supplier', '+41225559999')", (tenant_id,))
+        ids["directory_contacts"] = row["id"] if row else cur.lastrowid
     return ids
 
 
@@ -92,6 +98,10 @@ def test_another_tenants_ids_are_not_found_on_every_route(app, acme, conn, acme_
             checked += 1
     assert checked >= 25
     assert provision.export_tenant(conn, "globex") == before      # nothing of globex changed
+    with conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) AS n FROM directory_contacts WHERE id = %s",
+                    (ids["directory_contacts"],))
+        assert cur.fetchone()["n"] == 1
 
 
 def test_another_tenants_objects_do_not_appear_in_lists(acme, acme_token):

@@ -1,0 +1,942 @@
+"""`make bench`: call and registration rates through the full stack, next to a native baseline.
+
+    python -m bench.run [--profile full|quick] [--children N] [--keep]
+
+Two platform instances run side by side on one throwaway database (tests.support.instance),
+each with its own Kamailio (4 SIP workers as the platform's default, -m 1024) and its own
+rtpengine (offer, answer and delete on every call):
+
+  kemi    the platform's kamailio.cfg with its KEMI Python routing (kemi/): digest auth on every
+          INVITE (407, then the INVITE again: 2 INVITEs per call), tenant and user from MariaDB,
+          lookup("location"), record_route, dialog tracking, rtpengine, t_relay
+  native  bench/kamailio-native.cfg: the same modules and parameters, a minimal native route
+          (lookup + relay, the same rtpengine use), no digest auth on INVITE
+
+Both run a copy of the routing code taken at the start, so one run measures one version of it.
+sipp (scenarios in bench/*.xml, all on 127.0.0.1) plays a callee phone per instance (REGISTERs
+with digest auth, then answers with SDP) and a caller (INVITE with SDP, ACK and BYE along the
+recorded route, 1 s hold). The call rate is stepped, alternating which instance goes first at
+each step so drifts of the machine hit both; after every step rtpengine must hold no session.
+A route stops after two failed steps, and its stack is restarted after a failed call step (an
+overload leaves dialogs, transactions and media sessions behind). Then REGISTER with digest
+auth over 500 users, stepped the same way. The request-route latency comes from Kamailio's
+"request-route executed in: N usec" lines (latency_cfg_log) at a moderate rate.
+
+The table is printed and written to bench/results/latest.txt, everything (with the SIP
+evidence of failures) to bench/results/bench-<UTC timestamp>.json. The stacks are stopped and
+the database dropped at the end, also on failure, Ctrl-C or SIGTERM; the work folder (logs,
+sipp traces) is kept on failure or with --keep.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+from rtpengine.ngclient import NgClient, NgError
+from tests.support import instance
+from vpbx import config as config_mod
+from vpbx import db, sipauth
+from vpbx.stack import ROOT, Stack, tail
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+RESULTS_DIR = os.path.join(BENCH_DIR, "results")
+NATIVE_CFG = os.path.join(BENCH_DIR, "kamailio-native.cfg")
+DOMAIN = "bench.pbx.test"
+CALLER = "1001"                      # SIP username = extension (the baseline has no database)
+CALLEES = {"kemi": "2001", "native": "2002"}
+FIRST_REG_USER = 3000
+SIP_CHILDREN = 4
+SHM_MB = 1024
+HOLD_MS = 1000                       # time between the caller's ACK and its BYE
+RECV_TIMEOUT_MS = 5000               # a call waiting longer than this for a message fails
+MAX_FAILED = 0.005                   # a step "passes" with at most 0.5 % failed ...
+RATE_HELD = 0.95                     # ... and at least 95 % of the offered rate completed
+STOP_AFTER_FAILED = 2                # a route stops stepping up after this many failed steps
+# rtpengine port ranges: 4 ports per call (RTP+RTCP each side; 1200 calls/s with a 1 s hold
+# hold about 1,300 calls, 5,200 ports, at once). They must stay out of the
+# kernel's ephemeral range, where free_port() finds the SIP ports: rtpengine binds its media
+# sockets with SO_REUSEADDR, like Kamailio its SIP socket, so an RTP port equal to Kamailio's
+# SIP port takes over that port's traffic and Kamailio hears nothing more. Also below the
+# 20000-39999 ranges the test suite uses, so a concurrent `make test` is not disturbed.
+RTP_RANGES = {"kemi": (6000, 12999), "native": (13000, 19999)}
+
+PROFILES = {
+    "full": dict(call_rates=(100, 200, 300, 400, 500, 600, 800, 1000, 1200), call_seconds=8,
+                 reg_rates=(1000, 2000, 3000, 4000, 5000, 6000, 8000), reg_seconds=4,
+                 reg_users=500,
+                 latency_rate=50, latency_seconds=4, reg_latency_rate=100),
+    "quick": dict(call_rates=(50, 100), call_seconds=3, reg_rates=(200, 400), reg_seconds=2,
+                  reg_users=50, latency_rate=20, latency_seconds=2, reg_latency_rate=50),
+}
+
+LATENCY_LINE = re.compile(r"\{(\S+) (\S+)\} <core> .*request-route executed in: (\d+) usec")
+
+
+class Interrupted(Exception):
+    """SIGTERM: unwind through the clean-up like Ctrl-C does."""
+
+
+def _on_sigterm(signum, frame):
+    raise Interrupted(f"signal {signum}")
+
+
+# -- sipp -------------------------------------------------------------------------------------
+_running = set()   # sipp processes to kill on the way out
+
+
+def start_sipp(args: list, workdir: str, tag: str) -> tuple:
+    """Start sipp with statistics (every second), unexpected-message trace and final screen."""
+    files = {kind: os.path.join(workdir, f"{tag}-{kind}.{ext}") for kind, ext in
+             (("stat", "csv"), ("errors", "log"), ("screen", "log"), ("output", "txt"))}
+    argv = ["sipp", *map(str, args), "-nostdin", "-default_behaviors", "all,-abortunexp",
+            "-trace_stat", "-stf", files["stat"], "-fd", "1",
+            "-trace_err", "-error_file", files["errors"],
+            "-trace_screen", "-screen_file", files["screen"]]
+    out = open(files["output"], "wb")
+    proc = subprocess.Popen(argv, cwd=workdir, stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    out.close()
+    _running.add(proc)
+    return proc, files
+
+
+def stop_sipp(proc) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=3)
+        except (OSError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait()
+    _running.discard(proc)
+
+
+def run_sipp(args: list, workdir: str, tag: str, limit_s: float) -> dict:
+    """Run sipp to the end (bounded by limit_s); its final counters and wall time."""
+    started = time.monotonic()
+    proc, files = start_sipp(args, workdir, tag)
+    try:
+        proc.wait(timeout=limit_s)
+    except subprocess.TimeoutExpired:
+        pass
+    wall = time.monotonic() - started
+    killed = proc.poll() is None
+    stop_sipp(proc)
+    stats = read_stats(files["stat"])
+    stats.update(wall_s=round(wall, 3), exit_code=proc.returncode, killed=killed, files=files)
+    if not stats.get("TotalCallCreated") and "SuccessfulCall(C)" not in stats:
+        raise RuntimeError(f"sipp {tag} produced no statistics (exit {proc.returncode}):\n"
+                           + tail(files["output"]))
+    return stats
+
+
+def read_stats(path: str) -> dict:
+    """The last row of sipp's -trace_stat file, numeric columns as int."""
+    try:
+        with open(path, errors="replace") as handle:
+            rows = [line.rstrip("\n").split(";") for line in handle if line.strip()]
+    except OSError:
+        return {}
+    if len(rows) < 2:
+        return {}
+    header = rows[0]
+    parsed = []
+    for row in rows[1:]:
+        stats = {}
+        for name, value in zip(header, row):
+            try:
+                stats[name] = int(value)
+            except ValueError:
+                stats[name] = value
+        parsed.append(stats)
+    stats = dict(parsed[-1])
+    # [elapsed s, created, successful, failed] at each one-second dump
+    stats["timeline"] = [[_seconds(r.get("ElapsedTime(C)")), r.get("TotalCallCreated", 0),
+                          r.get("SuccessfulCall(C)", 0), r.get("FailedCall(C)", 0)]
+                         for r in parsed]
+    return stats
+
+
+def _seconds(elapsed) -> float:
+    """sipp's "HH:MM:SS" (or "HH:MM:SS:usec") as seconds."""
+    try:
+        parts = [int(p) for p in str(elapsed).split(":")]
+    except ValueError:
+        return 0.0
+    value = parts[0] * 3600 + parts[1] * 60 + parts[2] if len(parts) >= 3 else 0
+    return value + (parts[3] / 1e6 if len(parts) > 3 else 0)
+
+
+def failure_breakdown(stats: dict) -> dict:
+    return {name[len("Failed"):-len("(C)")]: value for name, value in stats.items()
+            if name.startswith("Failed") and name.endswith("(C)") and name != "FailedCall(C)"
+            and isinstance(value, int) and value}
+
+
+def evidence(path: str, limit: int = 3000) -> str:
+    """The beginning of sipp's unexpected-message log (the SIP evidence of failures)."""
+    try:
+        with open(path, errors="replace") as handle:
+            return handle.read(limit)
+    except OSError:
+        return ""
+
+
+# -- one instance under test -----------------------------------------------------------------
+class Route:
+    """One platform instance under test: its stack, its callee phone (sipp), its caller CSV."""
+
+    def __init__(self, key: str, label: str, kamailio_cfg: str, caller_scenario: str,
+                 callee: str, base: config_mod.Config, db_name: str, work: str,
+                 kemi_script: str, children: int):
+        self.key, self.label = key, label
+        self.caller_scenario = caller_scenario
+        self.callee = callee
+        self.work = work
+        self.folder = os.path.join(work, key)
+        low, high = RTP_RANGES[key]
+        self.cfg = config_mod.write(
+            os.path.join(self.folder, "vpbx.conf"), db_name=db_name, db_user=base.db_user,
+            db_password=base.db_password, db_host=base.db_host, db_port=base.db_port,
+            run_dir=os.path.join(self.folder, "run"), log_dir=os.path.join(self.folder, "log"),
+            data_dir=os.path.join(self.folder, "data"), sip_port=instance.free_port(),
+            sip_children=children, rtp_ng_port=instance.free_port(), rtp_port_min=low,
+            rtp_port_max=high, media_port=instance.free_port(),
+            webui_port=instance.free_port(socket.SOCK_STREAM))
+        self.stack = SnapshotStack(self.cfg, kamailio_cfg=kamailio_cfg, shm_mb=SHM_MB,
+                                   kemi_script=kemi_script)
+        self.ng = NgClient(port=self.cfg.rtp_ng_port)
+        self.target = f"{self.cfg.sip_address}:{self.cfg.sip_port}"
+        self.uas = None
+        self.uas_files = None
+        # the same port across restarts: the registered contact stays the same, so a contact
+        # preloaded from the `location` table after a restart is the one registered again
+        self.uas_port = instance.free_port()
+        self.callee_totals = []   # the callee sipp's final counters, one per start
+        self.starts = 0
+
+    @property
+    def log_path(self) -> str:
+        return self.stack.log_file("kamailio")
+
+    def log_size(self) -> int:
+        try:
+            return os.path.getsize(self.log_path)
+        except OSError:
+            return 0
+
+    def log_slice(self, start: int, end: int | None = None) -> str:
+        with open(self.log_path, "rb") as handle:
+            handle.seek(start)
+            data = handle.read() if end is None else handle.read(end - start)
+        return data.decode("utf-8", "replace")
+
+    def cpu_seconds(self) -> dict:
+        """CPU time used so far by Kamailio's processes and by rtpengine."""
+        cpu = {name: group_cpu_seconds(self.stack.pid(name)) for name in ("kamailio", "rtpengine")}
+        cpu["mariadb"] = mariadb_cpu_seconds()
+        return cpu
+
+    def start(self, files: dict) -> None:
+        """Start rtpengine and Kamailio, the answering callee, and register the callee."""
+        self.starts += 1
+        suffix = "" if self.starts == 1 else f"-{self.starts}"
+        self.stack.start()
+        self.uas, self.uas_files = start_sipp(
+            ["-sf", os.path.join(BENCH_DIR, "uas.xml"), "-i", "127.0.0.1", "-p", self.uas_port,
+             "-mp", instance.free_port(), "-recv_timeout", 10000, "-buff_size", 4194304],
+            self.work, f"{self.key}-callee{suffix}")
+        time.sleep(0.3)
+        if self.uas.poll() is not None:
+            raise RuntimeError(f"callee sipp for {self.key} exited:\n" + tail(self.uas_files["output"]))
+        # the callee phone registers with digest auth, its Contact pointing at the answering sipp
+        stats = run_sipp([self.target, "-sf", os.path.join(BENCH_DIR, "register.xml"),
+                          "-inf", files[f"{self.key}-callee"],
+                          "-i", "127.0.0.1", "-p", instance.free_port(), "-m", 1,
+                          "-recv_timeout", 3000, "-timeout", 10],
+                         self.work, f"{self.key}-callee-register{suffix}", 15)
+        if stats.get("SuccessfulCall(C)") != 1:
+            raise RuntimeError(f"the callee could not register on the {self.key} route:\n"
+                               + evidence(stats["files"]["errors"]) + tail(self.log_path))
+
+    def restart(self, files: dict) -> None:
+        self.stop()
+        self.start(files)
+
+    def stop(self) -> None:
+        if self.uas is not None:
+            time.sleep(1.1)   # the callee's statistics are written every second
+            stats = read_stats(self.uas_files["stat"])
+            stats["errors_file"] = self.uas_files["errors"]
+            self.callee_totals.append(stats)
+            stop_sipp(self.uas)
+            self.uas = None
+        self.stack.stop()
+
+    def callee_summary(self) -> dict:
+        total = {"answered": 0, "failed": 0, "failures": {}}
+        for stats in self.callee_totals:
+            total["answered"] += stats.get("SuccessfulCall(C)", 0) or 0
+            total["failed"] += stats.get("FailedCall(C)", 0) or 0
+            for name, value in failure_breakdown(stats).items():
+                total["failures"][name] = total["failures"].get(name, 0) + value
+            if stats.get("FailedCall(C)") and "sipp_unexpected" not in total:
+                total["sipp_unexpected"] = evidence(stats["errors_file"])
+        return total
+
+    def wait_media_drained(self, timeout: float = 5.0) -> list:
+        """Wait until rtpengine holds no session; the Call-IDs still held after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                left = self.ng.call_ids()
+            except NgError as exc:
+                return [f"rtpengine did not answer: {exc}"]
+            if not left or time.monotonic() > deadline:
+                return left
+            time.sleep(0.2)
+
+    def active_dialogs(self) -> int | None:
+        """Dialogs Kamailio still tracks (the dialog module: KEMI route only), else None."""
+        ctl = os.path.join(self.cfg.run_dir, "kamailio", "kamailio_ctl")
+        try:
+            out = subprocess.run(["kamcmd", "-s", f"unix:{ctl}", "dlg.stats_active"],
+                                 capture_output=True, text=True, timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        match = re.search(r"all:\s*(\d+)", out.stdout)
+        return int(match.group(1)) if match and out.returncode == 0 else None
+
+    def wait_quiet(self, timeout: float = 4.0) -> None:
+        """Wait until Kamailio and rtpengine use less than 10 % of a CPU (retransmissions,
+        timers of the step before), so the next step starts from rest."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = self.cpu_seconds()
+            time.sleep(0.3)
+            after = self.cpu_seconds()
+            if after["kamailio"] + after["rtpengine"] - before["kamailio"] - before["rtpengine"] < 0.03:
+                return
+
+
+class SnapshotStack(Stack):
+    """A Stack whose Kamailio runs a copy of the routing code taken when the bench began.
+
+    The bench restarts stacks between steps; with a copy, every run of the bench measures
+    one version of kamailio.cfg, kemi/ and vpbx/ even when they are edited meanwhile.
+    """
+
+    def __init__(self, cfg, *, kemi_script: str, **kwargs):
+        super().__init__(cfg, **kwargs)
+        self.kemi_script = kemi_script
+
+    def _write_kamailio_instance(self, run: str) -> None:
+        super()._write_kamailio_instance(run)
+        path = os.path.join(run, "instance.cfg")
+        with open(path) as handle:
+            text = handle.read()
+        text = re.sub(r'(?m)^#!define KEMI_SCRIPT .*$',
+                      lambda m: f'#!define KEMI_SCRIPT "{self.kemi_script}"', text)
+        with open(path, "w") as handle:
+            handle.write(text)
+
+
+def snapshot_code(work: str) -> dict:
+    """Copy kamailio.cfg, kemi/, vpbx/ and the native cfg into the work folder."""
+    code = os.path.join(work, "code")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("kemi", "vpbx"):
+        shutil.copytree(os.path.join(ROOT, folder), os.path.join(code, folder), ignore=ignore)
+    shutil.copy2(os.path.join(ROOT, "kamailio.cfg"), os.path.join(code, "kamailio.cfg"))
+    shutil.copy2(NATIVE_CFG, os.path.join(code, "kamailio-native.cfg"))
+    return {"kamailio_cfg": os.path.join(code, "kamailio.cfg"),
+            "kemi_script": os.path.join(code, "kemi", "vpbx_kemi.py"),
+            "native_cfg": os.path.join(code, "kamailio-native.cfg")}
+
+
+def git_state() -> dict:
+    def git(*args):
+        try:
+            out = subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True,
+                                 timeout=10)
+            return out.stdout.strip() if out.returncode == 0 else None
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+    changed = git("status", "--porcelain", "--", "kamailio.cfg", "kemi", "vpbx", "bench")
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "routing_code_modified": None if changed is None else bool(changed),
+            "modified_files": changed.splitlines() if changed else []}
+
+
+def _proc_stats():
+    """(pid, pgid, comm, utime + stime in ticks) of every process."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                data = handle.read()
+        except OSError:
+            continue
+        fields = data[data.rindex(")") + 2:].split()
+        yield (int(entry), int(fields[2]), data[data.index("(") + 1:data.rindex(")")],
+               int(fields[11]) + int(fields[12]))
+
+
+def group_cpu_seconds(pgid: int | None) -> float:
+    """utime + stime of every process in the process group (Kamailio forks its workers)."""
+    if not pgid:
+        return 0.0
+    ticks = sum(t for _, group, _, t in _proc_stats() if group == pgid)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def mariadb_cpu_seconds() -> float:
+    """CPU time of the MariaDB server (shared with anything else using it on this machine)."""
+    ticks = sum(t for _, _, comm, t in _proc_stats() if comm in ("mariadbd", "mysqld"))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+# -- database ---------------------------------------------------------------------------------
+def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: list,
+              work: str) -> dict:
+    """The bench tenant and its users (SQL, parameterised), and sipp's CSV files.
+
+    The caller calls a callee of its own per route (the two instances share the database,
+    hence the `location` table); the registration users register on both.
+    """
+    regs = [str(FIRST_REG_USER + i) for i in range(reg_users)]
+    users = [CALLER] + [route.callee for route in routes] + regs
+    passwords = {user: secrets.token_hex(8) for user in users}
+    conn = db.connect(base, database=db_name, autocommit=False)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("INSERT INTO tenants (slug, name, domain) VALUES (%s, %s, %s)",
+                        ("bench", "Benchmark", DOMAIN))
+            tenant_id = cur.lastrowid
+            cur.executemany("INSERT INTO users (tenant_id, extension, name, username)"
+                            " VALUES (%s, %s, %s, %s)",
+                            [(tenant_id, user, f"Bench {user}", user) for user in users])
+            cur.executemany("INSERT INTO subscriber (username, domain, ha1) VALUES (%s, %s, %s)",
+                            [(user, DOMAIN, sipauth.ha1(user, DOMAIN, passwords[user]))
+                             for user in users])
+        conn.commit()
+    finally:
+        conn.close()
+
+    def auth(user):
+        # sipp 3.6.1 cannot put [fieldN] inside [authentication]: the whole keyword is a field
+        return f"[authentication username={user} password={passwords[user]}]"
+
+    def write(name, lines):
+        path = os.path.join(work, f"{name}-users.csv")
+        with open(path, "w") as handle:
+            handle.write("SEQUENTIAL\n" + "".join(line + "\n" for line in lines))
+        return path
+
+    files = {"register": write("register", [f"{u};{DOMAIN};127.0.0.1:5999;{auth(u)}" for u in regs])}
+    for route in routes:
+        files[f"{route.key}-caller"] = write(
+            f"{route.key}-caller", [f"{CALLER};{route.callee};{DOMAIN};{auth(CALLER)}"])
+        files[f"{route.key}-callee"] = write(
+            f"{route.key}-callee",
+            [f"{route.callee};{DOMAIN};127.0.0.1:{route.uas_port};{auth(route.callee)}"])
+    return files
+
+
+# -- steps ------------------------------------------------------------------------------------
+def machine_cpu() -> tuple:
+    """(busy, total) jiffies of all CPUs, from /proc/stat."""
+    with open("/proc/stat") as handle:
+        values = [int(v) for v in handle.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def udp_drops() -> int:
+    """UDP datagrams the kernel dropped for a full receive buffer (the whole machine)."""
+    try:
+        with open("/proc/net/snmp") as handle:
+            rows = [line.split() for line in handle if line.startswith("Udp:")]
+        return int(dict(zip(rows[0][1:], rows[1][1:])).get("RcvbufErrors", 0))
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def snapshot(route: Route) -> dict:
+    return {"route": route.cpu_seconds(), "machine": machine_cpu(), "sipp": children_cpu(),
+            "callee": group_cpu_seconds(route.uas.pid if route.uas else None),
+            "log": route.log_size(), "time": time.monotonic(), "udp_drops": udp_drops()}
+
+
+def call_step(route: Route, rate: int, seconds: float, files: dict, work: str, tag: str) -> dict:
+    calls = int(rate * seconds)
+    before = snapshot(route)
+    limit_s = seconds + HOLD_MS / 1000 + RECV_TIMEOUT_MS / 1000 + 10
+    stats = run_sipp([route.target, "-sf", route.caller_scenario, "-inf", files[f"{route.key}-caller"],
+                      "-i", "127.0.0.1", "-p", instance.free_port(), "-mp", instance.free_port(),
+                      "-r", rate, "-rp", 1000, "-m", calls, "-l", max(100, rate * 4),
+                      "-d", HOLD_MS, "-recv_timeout", RECV_TIMEOUT_MS, "-timeout", int(limit_s),
+                      "-buff_size", 4194304],
+                     work, tag, limit_s + 5)
+    after = snapshot(route)
+    left = route.wait_media_drained()
+    step = summarise(route, "calls", rate, calls, stats, before, after, busy_s=HOLD_MS / 1000,
+                     left=left)
+    # calls whose BYE never arrived: rtpengine forgets them after its media timeout, the
+    # dialog module (and so the users' busy state) only after the dialog's own timeout
+    step["dialogs_left"] = route.active_dialogs()
+    return step
+
+
+def register_step(route: Route, rate: int, seconds: float, files: dict, work: str,
+                  tag: str) -> dict:
+    count = int(rate * seconds)
+    before = snapshot(route)
+    limit_s = seconds + 3 + 10
+    stats = run_sipp([route.target, "-sf", os.path.join(BENCH_DIR, "register.xml"),
+                      "-inf", files["register"], "-i", "127.0.0.1", "-p", instance.free_port(),
+                      "-r", rate, "-rp", 1000, "-m", count, "-l", max(100, rate),
+                      "-recv_timeout", 3000, "-timeout", int(limit_s), "-buff_size", 4194304],
+                     work, tag, limit_s + 5)
+    after = snapshot(route)
+    return summarise(route, "registrations", rate, count, stats, before, after, busy_s=0.0,
+                     left=None)
+
+
+def summarise(route, kind, rate, planned, stats, before, after, busy_s, left) -> dict:
+    attempted = stats.get("TotalCallCreated", 0)
+    ok = stats.get("SuccessfulCall(C)", 0)
+    failed = attempted - ok       # failed, and unfinished when sipp had to be stopped
+    # the rate held: calls/registrations completed within the offered window (plus the hold
+    # and one second), per second of the window; a few late ones do not weigh on it, a
+    # backlog does
+    window = planned / rate
+    in_time = [ok_c for elapsed, _, ok_c, _ in stats.get("timeline", [])
+               if elapsed <= window + busy_s + 1.0]
+    ok_in_time = max(in_time) if in_time else 0
+    cpu = {name: round(after["route"][name] - before["route"][name], 3) for name in after["route"]}
+    busy = after["machine"][0] - before["machine"][0]
+    total = after["machine"][1] - before["machine"][1]
+    sipp_cpu = after["sipp"] - before["sipp"]
+    everything = sum(cpu.values()) + sipp_cpu + after["callee"] - before["callee"]
+    capacity = (after["time"] - before["time"]) * (os.cpu_count() or 1)
+    step = {
+        "route": route.key, "kind": kind, "rate": rate, "planned": planned,
+        "attempted": attempted, "successful": ok, "failed": failed,
+        "failed_pct": round(100.0 * failed / attempted, 3) if attempted else 100.0,
+        "completed_per_s": round(ok_in_time / window, 1), "wall_s": stats["wall_s"],
+        "completed_per_s_overall": round(ok / max(stats["wall_s"] - busy_s, 0.001), 1),
+        "retransmissions": stats.get("Retransmissions(C)", 0),
+        "udp_receive_drops": after["udp_drops"] - before["udp_drops"],
+        "failures": failure_breakdown(stats), "sipp_exit": stats["exit_code"],
+        "sipp_killed": stats["killed"], "cpu_s": cpu,
+        # Kamailio + rtpengine + MariaDB + both sipps, in % of all CPUs of the machine
+        "stack_cpu_pct": round(100.0 * everything / capacity, 1) if capacity else None,
+        # /proc/stat's view (includes other processes; under-reports on some VMs)
+        "machine_cpu_busy_pct": round(100.0 * busy / total, 1) if total else None,
+        "caller_sipp_cpu_pct": round(100.0 * sipp_cpu / stats["wall_s"], 1),
+        "kamailio_cpu_ms_per_op": round(1000 * cpu["kamailio"] / ok, 3) if ok else None,
+        "rtpengine_cpu_ms_per_op": round(1000 * cpu["rtpengine"] / ok, 3) if ok else None,
+        "mariadb_cpu_ms_per_op": round(1000 * cpu["mariadb"] / ok, 3) if ok else None,
+        "machine_cpu_ms_per_op": round(1000 * busy / os.sysconf("SC_CLK_TCK") / ok, 3) if ok else None,
+    }
+    if left is not None:
+        step["rtpengine_sessions_left"] = len(left)
+        if left:
+            step["rtpengine_sessions_left_sample"] = left[:5]
+    step["passed"] = (attempted > 0 and failed <= MAX_FAILED * attempted
+                      and step["completed_per_s"] >= RATE_HELD * rate and not left)
+    if failed or left:
+        step["sipp_unexpected"] = evidence(stats["files"]["errors"])
+        errors = [line for line in route.log_slice(before["log"], after["log"]).splitlines()
+                  if " ERROR: " in line or " CRITICAL: " in line]
+        step["kamailio_errors"] = len(errors)
+        step["kamailio_error_sample"] = errors[:5]
+    return step
+
+
+def latency_step(route: Route, prof: dict, files: dict, work: str) -> dict:
+    """INVITE and REGISTER request-route times at a moderate rate, from the Kamailio log."""
+    rate, seconds = prof["latency_rate"], prof["latency_seconds"]
+    start = route.log_size()
+    calls = call_step(route, rate, seconds, files, work, f"{route.key}-latency-calls")
+    middle = route.log_size()
+    regs = register_step(route, prof["reg_latency_rate"], 2, files, work,
+                         f"{route.key}-latency-register")
+    invites = per_call_times(route.log_slice(start, middle), "INVITE")
+    registers = per_call_times(route.log_slice(middle), "REGISTER")
+    result = {"call_rate": rate, "register_rate": prof["reg_latency_rate"],
+              "calls": {k: calls[k] for k in ("attempted", "successful", "failed")},
+              "registrations": {k: regs[k] for k in ("attempted", "successful", "failed")}}
+    # per Call-ID in log order: [first, second, …] request-route times of that method
+    if route.key == "kemi":
+        result["invite_challenge"] = distribution([t[0] for t in invites.values() if len(t) >= 2])
+        result["invite_routed"] = distribution([t[1] for t in invites.values() if len(t) >= 2])
+    else:
+        result["invite_routed"] = distribution([t[0] for t in invites.values() if t])
+    result["register_challenge"] = distribution([t[0] for t in registers.values() if len(t) >= 2])
+    result["register_save"] = distribution([t[1] for t in registers.values() if len(t) >= 2])
+    return result
+
+
+def per_call_times(text: str, method: str) -> dict:
+    times = {}
+    for match in LATENCY_LINE.finditer(text):
+        if match.group(1) == method:
+            times.setdefault(match.group(2), []).append(int(match.group(3)))
+    return times
+
+
+def distribution(values: list) -> dict:
+    if not values:
+        return {"n": 0}
+    values = sorted(values)
+    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    return {"n": len(values), "median_us": int(statistics.median(values)), "p95_us": p95,
+            "max_us": values[-1]}
+
+
+# -- report -----------------------------------------------------------------------------------
+def best_rate(steps: list, route: str, kind: str) -> dict:
+    mine = sorted((s for s in steps if s["route"] == route and s["kind"] == kind),
+                  key=lambda s: s["rate"])
+    best = None
+    for step in mine:
+        if step["passed"]:
+            best = step
+    return {"rate": best["rate"] if best else 0,
+            "completed_per_s": best["completed_per_s"] if best else 0.0,
+            "all_passed": bool(mine) and all(s["passed"] for s in mine)}
+
+
+def median_cpu(steps: list, route: str, kind: str, name: str) -> float | None:
+    values = [s[f"{name}_cpu_ms_per_op"] for s in steps
+              if s["route"] == route and s["kind"] == kind and s["passed"]
+              and s[f"{name}_cpu_ms_per_op"] is not None]
+    return round(statistics.median(values), 3) if values else None
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a and b and b > 0.005 else None
+
+
+def summary(steps: list) -> dict:
+    out = {}
+    for kind in ("calls", "registrations"):
+        kemi, native = best_rate(steps, "kemi", kind), best_rate(steps, "native", kind)
+        out[kind] = {
+            "kemi": kemi, "native": native,
+            "ratio_highest_rate": ratio(kemi["rate"], native["rate"]),
+            "ratio_is_bound": kemi["all_passed"] or native["all_passed"],
+        }
+        for name in ("kamailio", "rtpengine", "mariadb"):
+            cpu = {r: median_cpu(steps, r, kind, name) for r in ("kemi", "native")}
+            out[kind][f"{name}_cpu_ms_per_op"] = cpu
+            out[kind][f"ratio_{name}_cpu_per_op"] = ratio(cpu["kemi"], cpu["native"])
+    return out
+
+
+def fmt_dist(d: dict | None) -> str:
+    if not d or not d.get("n"):
+        return "n/a"
+    return f"median {d['median_us']} us, p95 {d['p95_us']} us (n={d['n']})"
+
+
+def render(result: dict) -> str:
+    meta, steps, summ = result["meta"], result["steps"], result["summary"]
+    names = {"kemi": "KEMI", "native": "native"}
+    modified = " + uncommitted changes" if meta["git"]["routing_code_modified"] else ""
+    about = (
+        "KEMI = kamailio.cfg + the KEMI Python routing (kemi/): digest auth on EVERY INVITE (407, "
+        "then a 2nd INVITE: 2 INVITEs per call), MariaDB reads, dialog tracking. "
+        "native = bench/kamailio-native.cfg: lookup + relay only, NO auth on INVITE, no database "
+        "per call. The KEMI/native ratio includes those costs. "
+        "Both: rtpengine offer/answer/delete per call, record_route, usrloc db_mode 2, REGISTER "
+        f"with digest auth, {meta['sip_children']} SIP workers, -m {SHM_MB}; the caller holds "
+        f"{HOLD_MS} ms; sipp, Kamailio, rtpengine and MariaDB share the machine's CPUs "
+        "(127.0.0.1). "
+        f"A step passes with <= {100 * MAX_FAILED:.1f} % failed, >= {100 * RATE_HELD:.0f} % of "
+        "the offered rate completed and, for calls, no rtpengine session left. A route stops "
+        f"after {STOP_AFTER_FAILED} failed steps; its stack is restarted after a failed call step. "
+        "Columns: done/s = successes completed within the step's time (+ hold + 1 s) per second "
+        "of the step; retrans = sipp's "
+        "retransmissions; drops = UDP datagrams the kernel dropped for a full receive buffer "
+        "(whole machine); kam, rtpe, db = CPU ms per success of Kamailio (all its processes), "
+        "rtpengine, MariaDB (the whole server, other clients included: native has no database "
+        "work per call); cpu% = CPU of Kamailio, rtpengine, MariaDB and both sipps in % of all "
+        "the machine's CPUs over the step; left rtp/dlg = sessions rtpengine and dialogs Kamailio "
+        "(KEMI only: native tracks none) still hold after the step.")
+    lines = [
+        f"Virtual PBX benchmark  {meta['started_utc']}  ({meta['profile']} profile, "
+        f"{meta['runtime_s']:.0f} s)",
+        f"{meta['os']}, {meta['cpus']} CPUs; {meta['kamailio']}; {meta['rtpengine']}; "
+        f"{meta['sipp']}",
+        f"code: commit {meta['git']['commit']}{modified}; machine busy before the start (other "
+        f"processes): {meta['machine_busy_before_pct']} %",
+        *textwrap.wrap(about, 96, break_on_hyphens=False),
+        "",
+    ]
+    for kind, unit in (("calls", "calls/s"), ("registrations", "REGISTER/s")):
+        lines.append(f"{kind.capitalize()} ({meta[kind + '_seconds']} s per step, routes alternated)")
+        header = (f"  {'offered':>8} {'route':<7} {'attempted':>9} {'ok':>7} {'failed':>6} "
+                  f"{'fail%':>6} {'done/s':>7} {'retrans':>7} {'drops':>6} {'kam':>5} {'rtpe':>5} {'db':>5}"
+                  f" {'cpu%':>5}"
+                  + ("  {:>12}".format("left rtp/dlg") if kind == "calls" else "") + "  pass")
+        lines.append(header)
+        for step in (s for s in steps if s["kind"] == kind):
+            row = (f"  {step['rate']:>8} {names[step['route']]:<7} {step['attempted']:>9} "
+                   f"{step['successful']:>7} {step['failed']:>6} {step['failed_pct']:>6.2f} "
+                   f"{step['completed_per_s']:>7.1f} {step['retransmissions']:>7} "
+                   f"{step['udp_receive_drops']:>6} "
+                   f"{_num(step['kamailio_cpu_ms_per_op']):>5} "
+                   f"{_num(step['rtpengine_cpu_ms_per_op']):>5} "
+                   f"{_num(step['mariadb_cpu_ms_per_op']):>5} "
+                   f"{step['stack_cpu_pct'] or 0:>5.0f}")
+            if kind == "calls":
+                dialogs = step.get("dialogs_left")
+                left = f"{step.get('rtpengine_sessions_left', 0)}/{'-' if dialogs is None else dialogs}"
+                row += f"  {left:>12}"
+            row += "  " + ("yes" if step["passed"] else "NO")
+            if step["failures"]:
+                row += "  " + ", ".join(f"{k}={v}" for k, v in step["failures"].items())
+            lines.append(row)
+        s = summ[kind]
+        bound = lambda r: " (all its steps passed)" if s[r]["all_passed"] else ""
+        lines.append(f"  highest {unit} passed: KEMI {s['kemi']['rate']}{bound('kemi')}, "
+                     f"native {s['native']['rate']}{bound('native')}; KEMI/native = "
+                     f"{_num(s['ratio_highest_rate'])}"
+                     + (" (a bound only)" if s["ratio_is_bound"] else ""))
+        lines.append(f"  CPU ms per {kind[:-1]} (median of passed steps), KEMI / native (ratio):")
+        lines.append("    " + "; ".join(
+            f"{label} {_num(s[name + '_cpu_ms_per_op']['kemi'])} / "
+            f"{_num(s[name + '_cpu_ms_per_op']['native'])} ({_num(s['ratio_' + name + '_cpu_per_op'])})"
+            for name, label in (("kamailio", "Kamailio"), ("rtpengine", "rtpengine"),
+                                ("mariadb", "MariaDB"))
+            if kind == "calls" or name != "rtpengine"))
+        lines.append("")
+    lat = result["latency"]
+    lines.append(f"Request-route wall time (Kamailio latency_cfg_log; calls at "
+                 f"{lat['kemi']['call_rate']}/s, REGISTER at {lat['kemi']['register_rate']}/s)")
+    lines.append(f"  KEMI   INVITE, authenticated (routed):  {fmt_dist(lat['kemi']['invite_routed'])}")
+    lines.append(f"  KEMI   INVITE, first (407 challenge):   {fmt_dist(lat['kemi']['invite_challenge'])}")
+    lines.append(f"  native INVITE (routed):                 {fmt_dist(lat['native']['invite_routed'])}")
+    for key in ("kemi", "native"):
+        lines.append(f"  {names[key]:<6} REGISTER challenge / save:     "
+                     f"{fmt_dist(lat[key]['register_challenge'])} / "
+                     f"{fmt_dist(lat[key]['register_save'])}")
+    for key in ("kemi", "native"):
+        callee = result["callee"][key]
+        lines.append(f"Callee sipp ({names[key]}): {callee['answered']} calls answered, "
+                     f"{callee['failed']} failed"
+                     + (" (" + ", ".join(f"{k}={v}" for k, v in callee["failures"].items()) + ")"
+                        if callee["failures"] else "")
+                     + f"; stack restarts after overloaded steps: {meta['restarts'][key]}")
+    return "\n".join(lines) + "\n"
+
+
+def _num(value) -> str:
+    return "n/a" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
+
+
+def versions() -> dict:
+    def first_line(argv):
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=5)
+            text = (out.stdout or out.stderr).strip()
+            return next((line.strip() for line in text.splitlines() if line.strip()), "?")
+        except (OSError, subprocess.TimeoutExpired):
+            return "?"
+    try:
+        with open("/etc/debian_version") as handle:
+            debian = "Debian " + handle.read().strip()
+    except OSError:
+        debian = platform.platform()
+    return {"os": debian, "cpus": os.cpu_count(), "kamailio": first_line(["kamailio", "-v"]),
+            "rtpengine": "rtpengine " + first_line(["rtpengine", "--version"]).split()[-1],
+            "sipp": first_line(["sipp", "-v"]).replace("SIPp ", "sipp ").split("-")[0]}
+
+
+# -- main -------------------------------------------------------------------------------------
+def check_port_ranges() -> None:
+    """The RTP ranges must not overlap the ephemeral ports the SIP ports are chosen from."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
+            low, high = (int(v) for v in handle.read().split())
+    except (OSError, ValueError):
+        return
+    for key, (first, last) in RTP_RANGES.items():
+        if first <= high and low <= last:
+            raise RuntimeError(f"rtpengine range {first}-{last} ({key}) overlaps the ephemeral "
+                               f"ports {low}-{high}: rtpengine could take Kamailio's SIP port")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="full")
+    parser.add_argument("--children", type=int, default=SIP_CHILDREN,
+                        help=f"SIP worker processes of each Kamailio (default {SIP_CHILDREN}, "
+                             "the platform's default)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the work folder (logs, sipp traces) instead of deleting it")
+    args = parser.parse_args(argv)
+    prof = PROFILES[args.profile]
+    for tool in ("sipp", "kamailio", "rtpengine"):
+        if shutil.which(tool) is None:
+            print(f"bench: {tool} not found (run `make setup`)", file=sys.stderr)
+            return 2
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))   # rtpengine: 4 sockets per call
+
+    base = config_mod.load()
+    idle_before = machine_cpu()
+    time.sleep(2)
+    idle_after = machine_cpu()
+    busy_before = round(100.0 * (idle_after[0] - idle_before[0])
+                        / max(1, idle_after[1] - idle_before[1]), 1)
+    began, started_utc = time.monotonic(), datetime.datetime.now(datetime.timezone.utc)
+    work = tempfile.mkdtemp(prefix="vpbx-bench-")
+    db_name, routes, code = None, [], 1
+    try:
+        print(f"bench: work folder {work}", flush=True)
+        check_port_ranges()
+        db_name = instance.create_database(base)
+        git = git_state()
+        code = snapshot_code(work)
+        routes = [
+            Route("kemi", "KEMI route (kamailio.cfg + kemi/)", code["kamailio_cfg"],
+                  os.path.join(BENCH_DIR, "uac-auth.xml"), CALLEES["kemi"], base, db_name, work,
+                  code["kemi_script"], args.children),
+            Route("native", "native baseline (bench/kamailio-native.cfg)", code["native_cfg"],
+                  os.path.join(BENCH_DIR, "uac-noauth.xml"), CALLEES["native"], base, db_name,
+                  work, code["kemi_script"], args.children),
+        ]
+        files = provision(base, db_name, prof["reg_users"], routes, work)
+        for route in routes:
+            route.start(files)
+        print("bench: both stacks up, callees registered", flush=True)
+
+        # warm-up: each worker opens its database connections; then the latency runs
+        for route in routes:
+            call_step(route, 20, 1, files, work, f"{route.key}-warmup")
+        latency = {}
+        for route in routes:
+            route.wait_quiet()
+            latency[route.key] = latency_step(route, prof, files, work)
+            print(f"bench: latency {route.key}: INVITE {fmt_dist(latency[route.key]['invite_routed'])}",
+                  flush=True)
+
+        steps = []
+        for kind, rates, seconds, step_fn in (
+                ("calls", prof["call_rates"], prof["call_seconds"], call_step),
+                ("registrations", prof["reg_rates"], prof["reg_seconds"], register_step)):
+            failed_in_row = {route.key: 0 for route in routes}
+            for index, rate in enumerate(rates):
+                # alternate which route goes first, so slow drifts of the machine hit both
+                for route in (routes if index % 2 == 0 else list(reversed(routes))):
+                    if failed_in_row[route.key] >= STOP_AFTER_FAILED:
+                        continue   # overloaded twice in a row: higher rates tell nothing more
+                    route.wait_quiet()
+                    step = step_fn(route, rate, seconds, files, work, f"{route.key}-{kind}-{rate}")
+                    steps.append(step)
+                    print(f"bench: {kind} {rate}/s {route.key}: {step['successful']}/"
+                          f"{step['attempted']} ok, {step['failed']} failed, "
+                          f"{step['completed_per_s']}/s done, CPU {step['stack_cpu_pct']} %"
+                          + ("" if step["passed"] else "  (not passed)"), flush=True)
+                    failed_in_row[route.key] = 0 if step["passed"] else failed_in_row[route.key] + 1
+                    if kind == "calls" and not step["passed"]:
+                        # an overloaded step leaves dialogs, transactions and media sessions
+                        # behind: start the next step (and the REGISTER runs) from a clean stack
+                        route.restart(files)
+        steps.sort(key=lambda s: (s["kind"], s["rate"], s["route"]))
+        for route in routes:
+            route.stop()
+        callee = {route.key: route.callee_summary() for route in routes}
+        restarts = {route.key: route.starts - 1 for route in routes}
+
+        result = {
+            "meta": {"started_utc": started_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     "profile": args.profile, **versions(), "git": git,
+                     "machine_busy_before_pct": busy_before,
+                     "sip_children": args.children,
+                     "shm_mb": SHM_MB, "hold_ms": HOLD_MS, "recv_timeout_ms": RECV_TIMEOUT_MS,
+                     "pass_rule": {"max_failed": MAX_FAILED, "min_rate_held": RATE_HELD},
+                     "calls_seconds": prof["call_seconds"], "registrations_seconds": prof["reg_seconds"],
+                     "registration_users": prof["reg_users"],
+                     "routes": {r.key: r.label for r in routes}, "restarts": restarts,
+                     "stop_after_failed_steps": STOP_AFTER_FAILED,
+                     "note": "The KEMI route authenticates every INVITE (407 challenge, then a "
+                             "second INVITE: 2 INVITEs per call) and reads tenant and user from "
+                             "MariaDB; the native baseline does lookup + relay only. Both use "
+                             "rtpengine the same way. The ratio includes those costs."},
+            "latency": latency, "steps": steps, "summary": summary(steps), "callee": callee,
+        }
+        result["meta"]["runtime_s"] = round(time.monotonic() - began, 1)
+        table = render(result)
+        print()
+        print(table, end="")
+        os.makedirs(RESULTS_DIR, exist_ok=True)
+        stamp = started_utc.strftime("%Y%m%dT%H%M%SZ")
+        path = os.path.join(RESULTS_DIR, f"bench-{stamp}.json")
+        with open(path, "w") as handle:
+            json.dump(result, handle, indent=2)
+            handle.write("\n")
+        with open(os.path.join(RESULTS_DIR, "latest.txt"), "w") as handle:
+            handle.write(table)
+        print(f"results: {os.path.relpath(path, ROOT)}, bench/results/latest.txt")
+        code = 0
+    except (KeyboardInterrupt, Interrupted):
+        print("\nbench: interrupted; cleaning up", file=sys.stderr)
+        code = 130
+    except Exception as exc:
+        print(f"bench: failed: {exc}", file=sys.stderr)
+        for route in routes:
+            print(f"--- {route.key} Kamailio log (end) ---\n{tail(route.log_path, 15)}", file=sys.stderr)
+        code = 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)    # a second Ctrl-C must not skip this
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for proc in list(_running):
+            stop_sipp(proc)
+        for route in routes:
+            try:
+                route.stop()
+            except Exception as exc:   # keep cleaning up
+                print(f"bench: stopping {route.key}: {exc}", file=sys.stderr)
+        if db_name:
+            try:
+                instance.drop_database(base, db_name)
+            except Exception as exc:
+                print(f"bench: dropping database {db_name}: {exc}", file=sys.stderr)
+        if args.keep or code not in (0, 130):
+            print(f"bench: logs and sipp traces kept in {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+        print(f"bench: total {time.monotonic() - began:.0f} s", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
