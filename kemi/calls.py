@@ -14,7 +14,7 @@ from sip import (RTPENGINE_FLAGS, STOP, Worker, dialled_number, log_call, log_er
                  pv, record, reply)
 from vpbx import callflow, cdr, dialplan, outgoing
 from vpbx.flowrun import FlowRun, contact_key
-from vpbx.numbers import international_form
+from vpbx.numbers import external_form, international_form
 from vpbx.store import DatabaseUnavailable
 
 FLOW_AVP = "$avp(vpbx_flow)"
@@ -175,7 +175,7 @@ def start_flow(plan, tenant, config, caller, dialled, caller_party, **extra):
     take its first action."""
     aors = {u.extension: f"sip:{u.username}@{tenant.domain}" for u in config.users or []}
     run = FlowRun(tenant.slug, tenant.id, caller, dialled, plan.range, plan.steps, aors=aors,
-                  caller_party=caller_party)
+                  caller_party=caller_party, access_code=tenant.access_code)
     first = plan.steps[0]
     log_route(tenant=tenant.slug, caller=caller, dialled=dialled,
               decision=f"{first['kind']}:{first.get('name') or first.get('reason') or ''}".rstrip(":"),
@@ -271,7 +271,8 @@ def final_destination(run, action):
     if carrier is not None:
         run.contacts = {}
         KSR.pv.sets(FLOW_AVP, run.dumps())
-        KSR.pv.sets("$ru", "sip:%s@%s:%d" % (action.target, carrier[0], carrier[1]))
+        number = external_form(action.target, access_code=run.access_code) or action.target
+        KSR.pv.sets("$ru", "sip:%s@%s:%d" % (number, carrier[0], carrier[1]))
         return relay(DIRECT_RING_SECONDS)
     KSR.rtpengine.rtpengine_delete0()
     record_refusal(480)

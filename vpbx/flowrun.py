@@ -49,6 +49,7 @@ class FlowRun:
     aors: dict = field(default_factory=dict)       # extension → SIP address of record
     contacts: dict = field(default_factory=dict)   # contact key → extension, last action
     caller_party: str | None = None                # "tenant_id:extension" of a calling user
+    access_code: bool = True                        # how the tenant writes external numbers
 
     def answered_by(self, contact_uri: str) -> str | None:
         """The member whose phone answered, from the Contact of its 200 OK."""

@@ -148,3 +148,26 @@ def test_a_directory_short_code_reaches_the_contacts_number(platform, phones, ga
         with conn.cursor() as cur:
             cur.execute("DELETE FROM directory_contacts")
         conn.close()
+
+
+def test_a_no_answer_rule_to_an_external_number_goes_out_in_e164(platform, phones, gateway):
+    caller = phones("cal")
+    caller.call("409")              # Overflow: nobody can ring, then {number: "00219876543"}
+    incoming = gateway.wait_incoming(timeout=3)
+    assert incoming["invite_text"].startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+    gateway.answer()
+    caller.wait_call_state("CONFIRMED")
+    caller.hangup()
+    platform.wait_log("VPBX-ROUTE", tenant="initech", to="409", decision="number:00219876543",
+                      outcome="carrier")
+
+
+def test_a_phone_cannot_choose_the_identity_the_carrier_sees(platform, phones, gateway):
+    """A phone's own From is tied to its account (403 otherwise, see test_sip_edge); the
+    P-Asserted-Identity the carrier gets is always the one the platform sets."""
+    alice = phones("alice")
+    alice.call("00219876543")
+    invite = gateway.wait_incoming()["invite_text"]
+    identities = re.findall(r"^P-Asserted-Identity:.*$", invite, re.M | re.I)
+    assert len(identities) == 1 and "+41215550001@" in identities[0]
+    alice.hangup()
