@@ -3,6 +3,12 @@ carrier's guide (seed/virtual-pbx-guide-fr.txt) wherever it has one."""
 import re
 
 FRENCH = {
+    # caller ID presentation
+    "Without a rule, a user's external calls show their direct number, or the company's main "
+    "number if they have none.":
+        "Sans règle, les appels externes d'un utilisateur affichent son numéro direct, ou le "
+        "numéro principal de l'entreprise s'il n'en a pas.",
+    "Number shown": "Numéro affiché", "Add a rule": "Ajouter une règle",
     # company directory
     "Short number": "Numéro court", "Add a contact": "Ajouter un contact", "Add": "Ajouter",
     "Import from a CSV file": "Importer un fichier CSV", "Import": "Importer",

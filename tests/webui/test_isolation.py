@@ -18,6 +18,7 @@ TABLE_OF = {
     "api.users_": "users", "api.groups_": "call_groups", "api.numbers_": "global_numbers",
     "api.time_ranges_": "time_ranges", "api.holidays_": "holidays",
     "platform.": "tenants", "directory.": "directory_contacts",
+    "outgoing.": "presentation_rules",
 }
 
 
@@ -57,6 +58,12 @@ def globex_ids(conn) -> dict:
             cur.execute("INSERT INTO directory_contacts (tenant_id, name, number)"
                         " VALUES (%s, 'Globex supplier', '+41225559999')", (tenant_id,))
         ids["directory_contacts"] = row["id"] if row else cur.lastrowid
+        cur.execute("SELECT id FROM presentation_rules WHERE tenant_id = %s", (tenant_id,))
+        row = cur.fetchone()
+        if row is None:
+            cur.execute("INSERT INTO presentation_rules (tenant_id, number)"
+                        " VALUES (%s, '+41225550000')", (tenant_id,))
+        ids["presentation_rules"] = row["id"] if row else cur.lastrowid
     return ids
 
 
@@ -99,9 +106,9 @@ def test_another_tenants_ids_are_not_found_on_every_route(app, acme, conn, acme_
     assert checked >= 25
     assert provision.export_tenant(conn, "globex") == before      # nothing of globex changed
     with conn.cursor() as cur:
-        cur.execute("SELECT COUNT(*) AS n FROM directory_contacts WHERE id = %s",
-                    (ids["directory_contacts"],))
-        assert cur.fetchone()["n"] == 1
+        for table in ("directory_contacts", "presentation_rules"):
+            cur.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE id = %s", (ids[table],))
+            assert cur.fetchone()["n"] == 1, table
 
 
 def test_another_tenants_objects_do_not_appear_in_lists(acme, acme_token):

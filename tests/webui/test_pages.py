@@ -190,7 +190,7 @@ def test_print_views_have_the_print_layout(acme):
 
 
 def test_tabs_without_a_back_end_say_so_instead_of_fake_forms(acme):
-    for url in ("/voicemail/", "/audio/", "/audio/announcements", "/outgoing/"):
+    for url in ("/voicemail/", "/audio/", "/audio/announcements"):
         page = acme.get(url).get_data(as_text=True)
         assert "Not available yet." in page, url
     assert "<form" not in acme.get("/voicemail/").get_data(as_text=True).split("</nav>", 2)[-1]
