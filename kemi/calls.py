@@ -52,7 +52,7 @@ def route_initial_invite():
         return STOP
     dialled = dialled_number()
     config = store.tenant_config(tenant)
-    caller = next((u for u in config.users or [] if u.username == pv("$fU")), None)
+    caller = store.user_by_username(tenant.id, pv("$fU"))
     caller_party = party(tenant.id, caller.extension) if caller else None
     if any(str(g.short_number) == dialled for g in config.groups or []):
         plan = callflow.plan_group(config, dialled, member_state(tenant.id))
@@ -173,7 +173,7 @@ def ring_user(target, tenant_slug, caller, dialled, caller_party, **extra):
 def start_flow(plan, tenant, config, caller, dialled, caller_party, **extra):
     """A call to a global number or a group: log the plan's decision, anchor the media and
     take its first action."""
-    aors = {u.extension: f"sip:{u.username}@{tenant.domain}" for u in config.users or []}
+    aors = member_aors(tenant, plan.steps)
     run = FlowRun(tenant.slug, tenant.id, caller, dialled, plan.range, plan.steps, aors=aors,
                   caller_party=caller_party, access_code=tenant.access_code)
     first = plan.steps[0]
@@ -189,6 +189,19 @@ def start_flow(plan, tenant, config, caller, dialled, caller_party, **extra):
                   outcome="503:no_media_relay", **extra)
         return reply(503, "Media Relay Unavailable")
     return next_action(run)
+
+
+def member_aors(tenant, steps):
+    """extension → SIP address of record, for the members the plan may ring (only those:
+    the flow state travels with every reply of the call)."""
+    extensions = {member for step in steps if step["kind"] == "group"
+                  for ring in step["ring"] for member in ring["members"]}
+    aors = {}
+    for extension in extensions:
+        user = Worker.store.user_by_extension(tenant.id, extension)
+        if user is not None:
+            aors[extension] = user.aor
+    return aors
 
 
 # -- one step at a time ------------------------------------------------------------------------
