@@ -321,7 +321,7 @@ def record_answer(run):
     group = run.current_group if run.steps else None
     if member is not None:
         KSR.dialog.set_dlg_profile(BUSY_PROFILE, party(run.tenant_id, member))
-        if group is not None:
+        if group is not None and run.steps[run.step].get("distribution") == "cyclic":
             Worker.store.record_answer(run.tenant_id, group, member)
     parties = [p for p in (run.caller_party, member and party(run.tenant_id, member)) if p]
     KSR.dialog.var_sets(PARTIES_VAR, ",".join(parties))

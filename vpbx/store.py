@@ -225,14 +225,17 @@ class SipStore:
 
 def member_state_rows(cur, tenant_id: int) -> tuple[dict, dict]:
     """The dynamic state the decision engine needs for a tenant's groups: group name →
-    extension of the member who answered its last call (cyclic), and extension → end of
-    the user's last call in epoch seconds, None if never (least active)."""
+    extension of the member who answered its last call (cyclic), and, for the members of
+    least-active groups only, extension → end of their last call in epoch seconds, None if
+    never."""
     cur.execute("SELECT g.name, u.extension FROM call_groups g"
                 " JOIN users u ON u.id = g.last_answered_user_id WHERE g.tenant_id = %s",
                 (tenant_id,))
     last_answered = {row["name"]: row["extension"] for row in cur.fetchall()}
-    cur.execute("SELECT extension, UNIX_TIMESTAMP(last_call_end) AS ended FROM users"
-                " WHERE tenant_id = %s", (tenant_id,))
+    cur.execute("SELECT DISTINCT u.extension, UNIX_TIMESTAMP(u.last_call_end) AS ended"
+                " FROM users u JOIN group_members m ON m.user_id = u.id"
+                " JOIN call_groups g ON g.id = m.group_id"
+                " WHERE g.tenant_id = %s AND g.distribution = 'least_active'", (tenant_id,))
     idle_since = {row["extension"]: (float(row["ended"]) if row["ended"] is not None else None)
                   for row in cur.fetchall()}
     return last_answered, idle_since
