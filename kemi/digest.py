@@ -39,6 +39,10 @@ def authenticate(tenant, claimed_user):
     if result in _CHALLENGE_AGAIN:
         KSR.auth.auth_challenge(tenant.domain, 1)
         return False
+    if result == -1:
+        # auth_db could not check the credentials: a database away is the server's fault (503,
+        # raised by ping), not the phone's
+        Worker.store.ping()
     outcome = _AUTH_RESULTS.get(result, "refused_%d" % result)
     if outcome in ("error", "user_mismatch") and Worker.store.user_by_username(tenant.id, pv("$au")) is None:
         outcome = "unknown_user"

@@ -117,6 +117,10 @@ class SipStore:
             return cur.fetchall()
         return self._run(fetch)
 
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable when the database cannot be reached now."""
+        self._query("SELECT 1", ())
+
     def close(self) -> None:
         if self._conn is not None:
             try:

@@ -80,5 +80,8 @@ def test_database_outage_gives_503_quickly_and_loses_nothing(fragile_platform, t
         alice.hangup()
     finally:
         for member in (alice, bob):
-            member.unregister()
+            try:
+                member.unregister()     # may fail if the test failed mid-way: do not hide why
+            except AssertionError:
+                pass
             member.close()
