@@ -2,7 +2,7 @@
 
     python -m bench.run [--profile full|quick] [--children N] [--keep]
 
-Two platform instances run side by side on one throwaway database (tests.support.instance),
+Three platform instances run side by side on one throwaway database (tests.support.instance),
 each with its own Kamailio (4 SIP workers as the platform's default, -m 1024) and its own
 rtpengine (offer, answer and delete on every call):
 
@@ -11,16 +11,31 @@ rtpengine (offer, answer and delete on every call):
           lookup("location"), record_route, dialog tracking, rtpengine, t_relay
   native  bench/kamailio-native.cfg: the same modules and parameters, a minimal native route
           (lookup + relay, the same rtpengine use), no digest auth on INVITE
+  group   the same kamailio.cfg + kemi/ as `kemi`, called by the carrier: the caller sends from
+          the carrier's address (127.0.0.2, platform_settings carrier_address), so the INVITE
+          is trusted without digest auth (1 INVITE per call) and routed to a global number of
+          the bench tenant, through the time range in force ("Always") to a call group
+          (hierarchical) whose member's phone rings (route_carrier_call, start_flow)
 
-Both run a copy of the routing code taken at the start, so one run measures one version of it.
-sipp (scenarios in bench/*.xml, all on 127.0.0.1) plays a callee phone per instance (REGISTERs
-with digest auth, then answers with SDP) and a caller (INVITE with SDP, ACK and BYE along the
-recorded route, 1 s hold). The call rate is stepped, alternating which instance goes first at
-each step so drifts of the machine hit both; after every step rtpengine must hold no session.
-A route stops after two failed steps, and its stack is restarted after a failed call step (an
-overload leaves dialogs, transactions and media sessions behind). Then REGISTER with digest
-auth over 500 users, stepped the same way. The request-route latency comes from Kamailio's
-"request-route executed in: N usec" lines (latency_cfg_log) at a moderate rate.
+A group member in a call is busy and skipped (a second call would end at the group's
+no-answer rule), so the group route has a pool of callees, each the only member of its own
+group behind its own global number ("Bench group N", +41215550999 + N - 1), all routed
+through "Always"; the caller's CSV walks through the pool (more members than calls held at
+once, up to ~400 calls/s: `group_pool` in PROFILES). Its calls are counted in the Kamailio log
+(VPBX-ROUTE ... decision="group:Bench group N" outcome=ring) after each step: a call refused
+at once with "480 member busy" means the pool was too small for the rate (or, in an
+overloaded step, calls lasted far longer than the hold).
+
+All three run a copy of the routing code taken at the start, so one run measures one version
+of it. sipp (scenarios in bench/*.xml, on 127.0.0.1, the carrier on 127.0.0.2) plays the
+callee phones per instance (REGISTERs with digest auth, then answers with SDP) and a caller
+(INVITE with SDP, ACK and BYE along the recorded route, 1 s hold). The call rate is stepped,
+rotating which instance goes first at each step so drifts of the machine hit all; after every
+step rtpengine must hold no session. A route stops after two failed steps, and its stack is
+restarted after a failed call step (an overload leaves dialogs, transactions and media
+sessions behind). Then REGISTER with digest auth over 500 users, stepped the same way (kemi
+and native only). The request-route latency comes from Kamailio's "request-route executed
+in: N usec" lines (latency_cfg_log) at a moderate rate.
 
 The table is printed and written to bench/results/latest.txt, everything (with the SIP
 evidence of failures) to bench/results/bench-<UTC timestamp>.json. The stacks are stopped and
@@ -29,6 +44,7 @@ sipp traces) is kept on failure or with --keep.
 """
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -56,7 +72,13 @@ RESULTS_DIR = os.path.join(BENCH_DIR, "results")
 NATIVE_CFG = os.path.join(BENCH_DIR, "kamailio-native.cfg")
 DOMAIN = "bench.pbx.test"
 CALLER = "1001"                      # SIP username = extension (the baseline has no database)
-CALLEES = {"kemi": "2001", "native": "2002"}
+CALLEES = {"kemi": "2001", "native": "2002", "group": "2003"}   # group: the first of its pool
+# the group route: the carrier's trunk calls global numbers of the bench tenant
+CARRIER_ADDRESS = "127.0.0.2"        # on loopback; platform_settings carrier_address
+CARRIER_PORT = 5060                  # platform_settings carrier_port (only used to call out)
+CARRIER_CALLER = "+41790000001"      # the calling party the carrier presents (From)
+GROUP_NUMBER_FIRST = 41215550999     # +41215550999, +41215551000, … one per pool member
+GROUP_SHORT_FIRST = 480              # the groups' short numbers: 480 … 999, then 200 …
 FIRST_REG_USER = 3000
 SIP_CHILDREN = 4
 SHM_MB = 1024
@@ -69,17 +91,25 @@ STOP_AFTER_FAILED = 2                # a route stops stepping up after this many
 # hold about 1,300 calls, 5,200 ports, at once). They must stay out of the
 # kernel's ephemeral range, where free_port() finds the SIP ports: rtpengine binds its media
 # sockets with SO_REUSEADDR, like Kamailio its SIP socket, so an RTP port equal to Kamailio's
-# SIP port takes over that port's traffic and Kamailio hears nothing more. Also below the
-# 20000-39999 ranges the test suite uses, so a concurrent `make test` is not disturbed.
-RTP_RANGES = {"kemi": (6000, 12999), "native": (13000, 19999)}
+# SIP port takes over that port's traffic and Kamailio hears nothing more. The platform's own
+# default range is 30000-40000. NB the test suite's instances take 100 ports each within
+# 10000-19999 (tests.support.instance), which the kemi and native ranges overlap; the group
+# range overlaps nothing of the tests'.
+RTP_RANGES = {"kemi": (6000, 12999), "native": (13000, 19999), "group": (20000, 26999)}
 
+# full: 1200 calls/s is left out (the native route has not passed 1000 on 2 CPUs) to keep
+# the whole run under 7 minutes. group_pool: members (each alone in its group) called in
+# turn, more than the calls held at once (rate x ~1.1 s): 500 covers up to ~400 calls/s. Not
+# more: the routing reads the tenant's groups on every group call (callflow member state), so
+# each pool group costs a little on every call (~1.5 us; 0.3 ms per call with 1 group, 1.1 ms
+# with 500 on this machine). A pool too small shows as "480 member busy" in the group rows.
 PROFILES = {
-    "full": dict(call_rates=(100, 200, 300, 400, 500, 600, 800, 1000, 1200), call_seconds=8,
+    "full": dict(call_rates=(100, 200, 300, 400, 500, 600, 800, 1000), call_seconds=8,
                  reg_rates=(1000, 2000, 3000, 4000, 5000, 6000, 8000), reg_seconds=4,
-                 reg_users=500,
+                 reg_users=500, group_pool=500,
                  latency_rate=50, latency_seconds=4, reg_latency_rate=100),
     "quick": dict(call_rates=(50, 100), call_seconds=3, reg_rates=(200, 400), reg_seconds=2,
-                  reg_users=50, latency_rate=20, latency_seconds=2, reg_latency_rate=50),
+                  reg_users=50, group_pool=150, latency_rate=20, latency_seconds=2, reg_latency_rate=50),
 }
 
 LATENCY_LINE = re.compile(r"\{(\S+) (\S+)\} <core> .*request-route executed in: (\d+) usec")
@@ -200,14 +230,17 @@ def evidence(path: str, limit: int = 3000) -> str:
 
 # -- one instance under test -----------------------------------------------------------------
 class Route:
-    """One platform instance under test: its stack, its callee phone (sipp), its caller CSV."""
+    """One platform instance under test: its stack, its callee phones (one sipp answering for
+    every callee user), its caller CSV and the address its caller sends from."""
 
     def __init__(self, key: str, label: str, kamailio_cfg: str, caller_scenario: str,
-                 callee: str, base: config_mod.Config, db_name: str, work: str,
-                 kemi_script: str, children: int):
+                 callees: list, base: config_mod.Config, db_name: str, work: str,
+                 kemi_script: str, children: int, source: str = "127.0.0.1"):
         self.key, self.label = key, label
         self.caller_scenario = caller_scenario
-        self.callee = callee
+        self.callees = list(callees)
+        self.callee = self.callees[0]
+        self.source = source          # the caller's address (sipp -i)
         self.work = work
         self.folder = os.path.join(work, key)
         low, high = RTP_RANGES[key]
@@ -265,14 +298,19 @@ class Route:
         time.sleep(0.3)
         if self.uas.poll() is not None:
             raise RuntimeError(f"callee sipp for {self.key} exited:\n" + tail(self.uas_files["output"]))
-        # the callee phone registers with digest auth, its Contact pointing at the answering sipp
+        # the callee phones register with digest auth, their Contacts pointing at the
+        # answering sipp (sip:<user>@127.0.0.1:<its port>)
+        count = len(self.callees)
+        rate = min(count, 500)
         stats = run_sipp([self.target, "-sf", os.path.join(BENCH_DIR, "register.xml"),
                           "-inf", files[f"{self.key}-callee"],
-                          "-i", "127.0.0.1", "-p", instance.free_port(), "-m", 1,
-                          "-recv_timeout", 3000, "-timeout", 10],
-                         self.work, f"{self.key}-callee-register{suffix}", 15)
-        if stats.get("SuccessfulCall(C)") != 1:
-            raise RuntimeError(f"the callee could not register on the {self.key} route:\n"
+                          "-i", "127.0.0.1", "-p", instance.free_port(), "-m", count,
+                          "-r", rate, "-rp", 1000, "-l", max(100, rate),
+                          "-recv_timeout", 3000, "-timeout", 10 + count // rate],
+                         self.work, f"{self.key}-callee-register{suffix}", 15 + count // rate)
+        if stats.get("SuccessfulCall(C)") != count:
+            raise RuntimeError(f"the callees could not register on the {self.key} route "
+                               f"({stats.get('SuccessfulCall(C)')} of {count}):\n"
                                + evidence(stats["files"]["errors"]) + tail(self.log_path))
 
     def restart(self, files: dict) -> None:
@@ -313,7 +351,7 @@ class Route:
             time.sleep(0.2)
 
     def active_dialogs(self) -> int | None:
-        """Dialogs Kamailio still tracks (the dialog module: KEMI route only), else None."""
+        """Dialogs Kamailio still tracks (the dialog module: KEMI and group routes), else None."""
         ctl = os.path.join(self.cfg.run_dir, "kamailio", "kamailio_ctl")
         try:
             out = subprocess.run(["kamcmd", "-s", f"unix:{ctl}", "dlg.stats_active"],
@@ -365,7 +403,18 @@ def snapshot_code(work: str) -> dict:
         shutil.copytree(os.path.join(ROOT, folder), os.path.join(code, folder), ignore=ignore)
     shutil.copy2(os.path.join(ROOT, "kamailio.cfg"), os.path.join(code, "kamailio.cfg"))
     shutil.copy2(NATIVE_CFG, os.path.join(code, "kamailio-native.cfg"))
-    return {"kamailio_cfg": os.path.join(code, "kamailio.cfg"),
+    # the copy's fingerprint: two runs measured the same routing code iff they show the same
+    # one (the commit alone does not tell, with uncommitted changes)
+    digest = hashlib.sha256()
+    for folder, dirs, names in sorted(os.walk(code)):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            digest.update(os.path.relpath(path, code).encode() + b"\0")
+            with open(path, "rb") as handle:
+                digest.update(handle.read() + b"\0")
+    return {"sha256": digest.hexdigest()[:12],
+            "kamailio_cfg": os.path.join(code, "kamailio.cfg"),
             "kemi_script": os.path.join(code, "kemi", "vpbx_kemi.py"),
             "native_cfg": os.path.join(code, "kamailio-native.cfg")}
 
@@ -414,16 +463,34 @@ def mariadb_cpu_seconds() -> float:
 
 
 # -- database ---------------------------------------------------------------------------------
+def group_pool(size: int) -> list:
+    """The group route's pool: (callee extension, group name, short number, global number)."""
+    if not 1 <= size <= 800:        # short numbers 200-999; extensions 2003… below 3000
+        raise ValueError(f"group pool of {size}: 1 to 800 members")
+    return [(str(int(CALLEES["group"]) + i), f"Bench group {i + 1}",
+             200 + (GROUP_SHORT_FIRST - 200 + i) % 800, f"+{GROUP_NUMBER_FIRST + i}")
+            for i in range(size)]
+
+
 def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: list,
               work: str) -> dict:
     """The bench tenant and its users (SQL, parameterised), and sipp's CSV files.
 
-    The caller calls a callee of its own per route (the two instances share the database,
-    hence the `location` table); the registration users register on both.
+    The caller calls a callee of its own per route (the instances share the database, hence
+    the `location` table); the registration users register on kemi and native. For the group
+    route: the carrier (platform_settings), a time range "Always" (every day, 00:00-24:00),
+    and per pool member a call group (hierarchical, 6 rings, 1 cycle, then hang up) with that
+    member alone and a global number routed through "Always" to that group (outside hours:
+    hang up). The kemi and native callers send from 127.0.0.1, not the carrier's address, and
+    dial extensions: none of this touches their calls.
     """
     regs = [str(FIRST_REG_USER + i) for i in range(reg_users)]
-    users = [CALLER] + [route.callee for route in routes] + regs
+    callees = [callee for route in routes for callee in route.callees]
+    users = [CALLER] + callees + regs
+    assert len(set(users)) == len(users), "an extension is used twice"
     passwords = {user: secrets.token_hex(8) for user in users}
+    group_route = next((route for route in routes if route.key == "group"), None)
+    pool = group_pool(len(group_route.callees)) if group_route else []
     conn = db.connect(base, database=db_name, autocommit=False)
     try:
         with conn.cursor() as cur:
@@ -436,6 +503,8 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
             cur.executemany("INSERT INTO subscriber (username, domain, ha1) VALUES (%s, %s, %s)",
                             [(user, DOMAIN, sipauth.ha1(user, DOMAIN, passwords[user]))
                              for user in users])
+            if pool:
+                provision_group_route(cur, tenant_id, pool)
         conn.commit()
     finally:
         conn.close()
@@ -452,12 +521,51 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
 
     files = {"register": write("register", [f"{u};{DOMAIN};127.0.0.1:5999;{auth(u)}" for u in regs])}
     for route in routes:
-        files[f"{route.key}-caller"] = write(
-            f"{route.key}-caller", [f"{CALLER};{route.callee};{DOMAIN};{auth(CALLER)}"])
+        if route.key == "group":
+            # the carrier calls the pool's global numbers in turn (uac-noauth.xml: field1 is
+            # the Request-URI's user); a member is called again only after the whole pool
+            lines = [f"{CARRIER_CALLER};{number};{DOMAIN};-" for _, _, _, number in pool]
+        else:
+            lines = [f"{CALLER};{route.callee};{DOMAIN};{auth(CALLER)}"]
+        files[f"{route.key}-caller"] = write(f"{route.key}-caller", lines)
         files[f"{route.key}-callee"] = write(
             f"{route.key}-callee",
-            [f"{route.callee};{DOMAIN};127.0.0.1:{route.uas_port};{auth(route.callee)}"])
+            [f"{callee};{DOMAIN};127.0.0.1:{route.uas_port};{auth(callee)}"
+             for callee in route.callees])
     return files
+
+
+def provision_group_route(cur, tenant_id: int, pool: list) -> None:
+    """The carrier, the time range "Always", and per pool member its group and global number."""
+    cur.executemany("INSERT INTO platform_settings (name, value) VALUES (%s, %s)"
+                    " ON DUPLICATE KEY UPDATE value = VALUES(value)",
+                    [("carrier_address", CARRIER_ADDRESS), ("carrier_port", str(CARRIER_PORT))])
+    cur.execute("INSERT INTO time_ranges (tenant_id, name, days) VALUES (%s, %s, %s)",
+                (tenant_id, "Always", "mon,tue,wed,thu,fri,sat,sun"))
+    range_id = cur.lastrowid
+    cur.execute("INSERT INTO time_range_periods (time_range_id, start_minute, end_minute)"
+                " VALUES (%s, %s, %s)", (range_id, 0, 1440))
+    cur.executemany("INSERT INTO call_groups (tenant_id, name, short_number, distribution, rings,"
+                    " cycles, no_answer_kind, no_answer_target)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    [(tenant_id, name, short, "hierarchical", 6, 1, "hangup", None)
+                     for _, name, short, _ in pool])
+    cur.execute("SELECT id, name FROM call_groups WHERE tenant_id = %s", (tenant_id,))
+    group_ids = {row["name"]: row["id"] for row in cur.fetchall()}
+    cur.execute("SELECT id, extension FROM users WHERE tenant_id = %s", (tenant_id,))
+    user_ids = {row["extension"]: row["id"] for row in cur.fetchall()}
+    cur.executemany("INSERT INTO group_members (group_id, user_id, position) VALUES (%s, %s, %s)",
+                    [(group_ids[name], user_ids[ext], 1) for ext, name, _, _ in pool])
+    cur.executemany("INSERT INTO global_numbers (tenant_id, number, label, outside_kind,"
+                    " outside_target) VALUES (%s, %s, %s, %s, %s)",
+                    [(tenant_id, number, f"Bench line {ext}", "hangup", None)
+                     for ext, _, _, number in pool])
+    cur.execute("SELECT id, number FROM global_numbers WHERE tenant_id = %s", (tenant_id,))
+    number_ids = {row["number"]: row["id"] for row in cur.fetchall()}
+    cur.executemany("INSERT INTO number_routes (number_id, position, time_range_id, dest_kind,"
+                    " dest_target) VALUES (%s, %s, %s, %s, %s)",
+                    [(number_ids[number], 1, range_id, "group", name)
+                     for _, name, _, number in pool])
 
 
 # -- steps ------------------------------------------------------------------------------------
@@ -494,8 +602,10 @@ def call_step(route: Route, rate: int, seconds: float, files: dict, work: str, t
     calls = int(rate * seconds)
     before = snapshot(route)
     limit_s = seconds + HOLD_MS / 1000 + RECV_TIMEOUT_MS / 1000 + 10
+    source = route.source
     stats = run_sipp([route.target, "-sf", route.caller_scenario, "-inf", files[f"{route.key}-caller"],
-                      "-i", "127.0.0.1", "-p", instance.free_port(), "-mp", instance.free_port(),
+                      "-i", source, "-p", instance.free_port(host=source),
+                      "-mp", instance.free_port(host=source),
                       "-r", rate, "-rp", 1000, "-m", calls, "-l", max(100, rate * 4),
                       "-d", HOLD_MS, "-recv_timeout", RECV_TIMEOUT_MS, "-timeout", int(limit_s),
                       "-buff_size", 4194304],
@@ -507,7 +617,38 @@ def call_step(route: Route, rate: int, seconds: float, files: dict, work: str, t
     # calls whose BYE never arrived: rtpengine forgets them after its media timeout, the
     # dialog module (and so the users' busy state) only after the dialog's own timeout
     step["dialogs_left"] = route.active_dialogs()
+    if route.key == "group":
+        step["routing"] = routing_outcomes(route.log_slice(before["log"], after["log"]))
     return step
+
+
+ROUTE_OUTCOME = re.compile(r'VPBX-ROUTE call_id=(\S+) .*? decision=("[^"]*"|\S+) outcome=(\S+)')
+
+
+def routing_outcomes(text: str) -> dict:
+    """What the KEMI routing decided for the step's new calls (VPBX-ROUTE lines), by the
+    first routing of each Call-ID: rang a group's member (group_ring), ended at the group's
+    hangup because its member was busy (hangup: the pool is too small for the rate), or
+    anything else. rerouted: INVITEs routed again (retransmissions that came before the first
+    copy had its transaction: an overloaded stack)."""
+    out = {"group_ring": 0, "hangup": 0, "other": 0, "rerouted": 0}
+    seen = set()
+    for call_id, decision, outcome in ROUTE_OUTCOME.findall(text):
+        decision = decision.strip('"')
+        if outcome == "plan" or outcome.startswith("no_answer"):
+            continue                       # the plan's first line; the action follows
+        if call_id in seen:
+            out["rerouted"] += 1
+            continue
+        seen.add(call_id)
+        if outcome == "ring" and decision.startswith("group:Bench group "):
+            out["group_ring"] += 1
+        elif outcome == "480:hangup":
+            out["hangup"] += 1
+        else:
+            out["other"] += 1
+            out.setdefault("other_sample", f"decision={decision} outcome={outcome}")
+    return out
 
 
 def register_step(route: Route, rate: int, seconds: float, files: dict, work: str,
@@ -583,13 +724,16 @@ def latency_step(route: Route, prof: dict, files: dict, work: str) -> dict:
     start = route.log_size()
     calls = call_step(route, rate, seconds, files, work, f"{route.key}-latency-calls")
     middle = route.log_size()
+    invites = per_call_times(route.log_slice(start, middle), "INVITE")
+    result = {"call_rate": rate, "calls": {k: calls[k] for k in ("attempted", "successful", "failed")}}
+    if route.key == "group":       # calls only: the group route takes no part in REGISTER
+        result["invite_routed"] = distribution([t[0] for t in invites.values() if t])
+        return result
     regs = register_step(route, prof["reg_latency_rate"], 2, files, work,
                          f"{route.key}-latency-register")
-    invites = per_call_times(route.log_slice(start, middle), "INVITE")
     registers = per_call_times(route.log_slice(middle), "REGISTER")
-    result = {"call_rate": rate, "register_rate": prof["reg_latency_rate"],
-              "calls": {k: calls[k] for k in ("attempted", "successful", "failed")},
-              "registrations": {k: regs[k] for k in ("attempted", "successful", "failed")}}
+    result["register_rate"] = prof["reg_latency_rate"]
+    result["registrations"] = {k: regs[k] for k in ("attempted", "successful", "failed")}
     # per Call-ID in log order: [first, second, …] request-route times of that method
     if route.key == "kemi":
         result["invite_challenge"] = distribution([t[0] for t in invites.values() if len(t) >= 2])
@@ -643,18 +787,28 @@ def ratio(a, b):
 
 
 def summary(steps: list) -> dict:
+    """Per kind: each route's highest passed rate and CPU per operation, and their ratios to
+    the native baseline (KEMI/native, and for calls carrier->global number->group/native)."""
     out = {}
     for kind in ("calls", "registrations"):
-        kemi, native = best_rate(steps, "kemi", kind), best_rate(steps, "native", kind)
-        out[kind] = {
-            "kemi": kemi, "native": native,
-            "ratio_highest_rate": ratio(kemi["rate"], native["rate"]),
-            "ratio_is_bound": kemi["all_passed"] or native["all_passed"],
-        }
+        keys = [k for k in ("kemi", "native", "group") if any(
+            s["route"] == k and s["kind"] == kind for s in steps)]
+        best = {k: best_rate(steps, k, kind) for k in keys}
+        native = best.get("native")
+        out[kind] = {**best, "routes": keys,
+                     "ratio_highest_rate": ratio(best["kemi"]["rate"], native["rate"])
+                     if "kemi" in best and native else None,
+                     "ratio_is_bound": bool(native) and "kemi" in best
+                     and (best["kemi"]["all_passed"] or native["all_passed"])}
+        if "group" in best and native:
+            out[kind]["ratio_group_highest_rate"] = ratio(best["group"]["rate"], native["rate"])
+            out[kind]["ratio_group_is_bound"] = best["group"]["all_passed"] or native["all_passed"]
         for name in ("kamailio", "rtpengine", "mariadb"):
-            cpu = {r: median_cpu(steps, r, kind, name) for r in ("kemi", "native")}
+            cpu = {r: median_cpu(steps, r, kind, name) for r in keys}
             out[kind][f"{name}_cpu_ms_per_op"] = cpu
-            out[kind][f"ratio_{name}_cpu_per_op"] = ratio(cpu["kemi"], cpu["native"])
+            out[kind][f"ratio_{name}_cpu_per_op"] = ratio(cpu.get("kemi"), cpu.get("native"))
+            if "group" in cpu:
+                out[kind][f"ratio_group_{name}_cpu_per_op"] = ratio(cpu["group"], cpu.get("native"))
     return out
 
 
@@ -666,17 +820,24 @@ def fmt_dist(d: dict | None) -> str:
 
 def render(result: dict) -> str:
     meta, steps, summ = result["meta"], result["steps"], result["summary"]
-    names = {"kemi": "KEMI", "native": "native"}
+    names = {"kemi": "KEMI", "native": "native", "group": "group"}
     modified = " + uncommitted changes" if meta["git"]["routing_code_modified"] else ""
     about = (
         "KEMI = kamailio.cfg + the KEMI Python routing (kemi/): digest auth on EVERY INVITE (407, "
         "then a 2nd INVITE: 2 INVITEs per call), MariaDB reads, dialog tracking. "
         "native = bench/kamailio-native.cfg: lookup + relay only, NO auth on INVITE, no database "
         "per call. The KEMI/native ratio includes those costs. "
-        "Both: rtpengine offer/answer/delete per call, record_route, usrloc db_mode 2, REGISTER "
+        "group = the same kamailio.cfg + kemi/ as KEMI, called by the carrier (from "
+        f"{CARRIER_ADDRESS}: trusted, no auth, 1 INVITE per call) at a global number, routed "
+        "through the time range in force (\"Always\") to a hierarchical call group whose one "
+        "member rings: calls only. A member in a call is busy (skipped), so there is a pool of "
+        f"{meta.get('group_pool', '?')} such number/group/member sets, called in turn; the bench "
+        f"tenant has {meta.get('tenant_users', '?')} users (the routing reads all of them per "
+        "group call). "
+        "All: rtpengine offer/answer/delete per call, record_route, usrloc db_mode 2, REGISTER "
         f"with digest auth, {meta['sip_children']} SIP workers, -m {SHM_MB}; the caller holds "
         f"{HOLD_MS} ms; sipp, Kamailio, rtpengine and MariaDB share the machine's CPUs "
-        "(127.0.0.1). "
+        "(127.0.0.1, the carrier 127.0.0.2). "
         f"A step passes with <= {100 * MAX_FAILED:.1f} % failed, >= {100 * RATE_HELD:.0f} % of "
         "the offered rate completed and, for calls, no rtpengine session left. A route stops "
         f"after {STOP_AFTER_FAILED} failed steps; its stack is restarted after a failed call step. "
@@ -687,19 +848,25 @@ def render(result: dict) -> str:
         "rtpengine, MariaDB (the whole server, other clients included: native has no database "
         "work per call); cpu% = CPU of Kamailio, rtpengine, MariaDB and both sipps in % of all "
         "the machine's CPUs over the step; left rtp/dlg = sessions rtpengine and dialogs Kamailio "
-        "(KEMI only: native tracks none) still hold after the step.")
+        "(KEMI and group: native tracks none) still hold after the step; rang via group = the "
+        "group route's calls whose first routing sent them to a group member (VPBX-ROUTE ... "
+        "outcome=ring in its Kamailio log), 480 member busy = calls refused at once because the "
+        "member was still in the pool's previous call (a pool too small for the rate), INVITEs "
+        "routed again = retransmissions routed anew (an overloaded stack).")
     lines = [
         f"Virtual PBX benchmark  {meta['started_utc']}  ({meta['profile']} profile, "
         f"{meta['runtime_s']:.0f} s)",
         f"{meta['os']}, {meta['cpus']} CPUs; {meta['kamailio']}; {meta['rtpengine']}; "
         f"{meta['sipp']}",
-        f"code: commit {meta['git']['commit']}{modified}; machine busy before the start (other "
+        f"code: commit {meta['git']['commit']}{modified} (snapshot "
+        f"{meta['git'].get('snapshot_sha256', '?')}); machine busy before the start (other "
         f"processes): {meta['machine_busy_before_pct']} %",
         *textwrap.wrap(about, 96, break_on_hyphens=False),
         "",
     ]
     for kind, unit in (("calls", "calls/s"), ("registrations", "REGISTER/s")):
-        lines.append(f"{kind.capitalize()} ({meta[kind + '_seconds']} s per step, routes alternated)")
+        lines.append(f"{kind.capitalize()} ({meta[kind + '_seconds']} s per step, the routes' "
+                     "order rotated at each rate)")
         header = (f"  {'offered':>8} {'route':<7} {'attempted':>9} {'ok':>7} {'failed':>6} "
                   f"{'fail%':>6} {'done/s':>7} {'retrans':>7} {'drops':>6} {'kam':>5} {'rtpe':>5} {'db':>5}"
                   f" {'cpu%':>5}"
@@ -721,17 +888,30 @@ def render(result: dict) -> str:
             row += "  " + ("yes" if step["passed"] else "NO")
             if step["failures"]:
                 row += "  " + ", ".join(f"{k}={v}" for k, v in step["failures"].items())
+            if step.get("routing"):
+                routing = step["routing"]
+                row += f"  rang via group: {routing['group_ring']}" + "".join(
+                    f", {label} {routing[key]}" for key, label in
+                    (("hangup", "480 member busy"), ("other", "other"),
+                     ("rerouted", "INVITEs routed again")) if routing[key])
             lines.append(row)
         s = summ[kind]
         bound = lambda r: " (all its steps passed)" if s[r]["all_passed"] else ""
-        lines.append(f"  highest {unit} passed: KEMI {s['kemi']['rate']}{bound('kemi')}, "
-                     f"native {s['native']['rate']}{bound('native')}; KEMI/native = "
-                     f"{_num(s['ratio_highest_rate'])}"
-                     + (" (a bound only)" if s["ratio_is_bound"] else ""))
-        lines.append(f"  CPU ms per {kind[:-1]} (median of passed steps), KEMI / native (ratio):")
+        lines.append(f"  highest {unit} passed: " + ", ".join(
+            f"{names[k]} {s[k]['rate']}{bound(k)}" for k in s["routes"]) + "; KEMI/native = "
+            f"{_num(s['ratio_highest_rate'])}" + (" (a bound only)" if s["ratio_is_bound"] else ""))
+        if "ratio_group_highest_rate" in s:
+            lines.append("  carrier->global number->group / native = "
+                         f"{_num(s['ratio_group_highest_rate'])}"
+                         + (" (a bound only)" if s["ratio_group_is_bound"] else ""))
+        lines.append(f"  CPU ms per {kind[:-1]} (median of passed steps), "
+                     + " / ".join(names[k] for k in s["routes"])
+                     + " (KEMI/native" + (", group/native" if "group" in s["routes"] else "") + "):")
         lines.append("    " + "; ".join(
-            f"{label} {_num(s[name + '_cpu_ms_per_op']['kemi'])} / "
-            f"{_num(s[name + '_cpu_ms_per_op']['native'])} ({_num(s['ratio_' + name + '_cpu_per_op'])})"
+            f"{label} " + " / ".join(_num(s[name + '_cpu_ms_per_op'][k]) for k in s["routes"])
+            + f" ({_num(s['ratio_' + name + '_cpu_per_op'])}"
+            + (f", {_num(s['ratio_group_' + name + '_cpu_per_op'])}" if "group" in s["routes"] else "")
+            + ")"
             for name, label in (("kamailio", "Kamailio"), ("rtpengine", "rtpengine"),
                                 ("mariadb", "MariaDB"))
             if kind == "calls" or name != "rtpengine"))
@@ -742,17 +922,28 @@ def render(result: dict) -> str:
     lines.append(f"  KEMI   INVITE, authenticated (routed):  {fmt_dist(lat['kemi']['invite_routed'])}")
     lines.append(f"  KEMI   INVITE, first (407 challenge):   {fmt_dist(lat['kemi']['invite_challenge'])}")
     lines.append(f"  native INVITE (routed):                 {fmt_dist(lat['native']['invite_routed'])}")
+    if "group" in lat:
+        lines.append(f"  group  INVITE, carrier (routed):        {fmt_dist(lat['group']['invite_routed'])}")
     for key in ("kemi", "native"):
         lines.append(f"  {names[key]:<6} REGISTER challenge / save:     "
                      f"{fmt_dist(lat[key]['register_challenge'])} / "
                      f"{fmt_dist(lat[key]['register_save'])}")
-    for key in ("kemi", "native"):
+    for key in result["callee"]:
         callee = result["callee"][key]
         lines.append(f"Callee sipp ({names[key]}): {callee['answered']} calls answered, "
                      f"{callee['failed']} failed"
                      + (" (" + ", ".join(f"{k}={v}" for k, v in callee["failures"].items()) + ")"
                         if callee["failures"] else "")
                      + f"; stack restarts after overloaded steps: {meta['restarts'][key]}")
+    group_steps = [s for s in steps if s.get("routing")]
+    if group_steps:
+        total = {k: sum(s["routing"][k] for s in group_steps)
+                 for k in ("group_ring", "hangup", "other", "rerouted")}
+        lines.append(f"Group route, all call steps: {sum(s['attempted'] for s in group_steps)} calls "
+                     f"attempted; first routing of each: {total['group_ring']} rang a member "
+                     f"through its group, {total['hangup']} 480 member busy, {total['other']} "
+                     f"other; {total['rerouted']} INVITEs routed again (retransmissions under "
+                     "overload)")
     return "\n".join(lines) + "\n"
 
 
@@ -780,7 +971,12 @@ def versions() -> dict:
 
 # -- main -------------------------------------------------------------------------------------
 def check_port_ranges() -> None:
-    """The RTP ranges must not overlap the ephemeral ports the SIP ports are chosen from."""
+    """The RTP ranges must not overlap each other, nor the ephemeral ports the SIP ports are
+    chosen from."""
+    spans = sorted((first, last, key) for key, (first, last) in RTP_RANGES.items())
+    for (_, last, key), (first, _, other) in zip(spans, spans[1:]):
+        if first <= last:
+            raise RuntimeError(f"rtpengine ranges of {key} and {other} overlap")
     try:
         with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
             low, high = (int(v) for v in handle.read().split())
@@ -824,19 +1020,25 @@ def main(argv=None) -> int:
         check_port_ranges()
         db_name = instance.create_database(base)
         git = git_state()
-        code = snapshot_code(work)
+        snap = snapshot_code(work)   # (code: the exit code)
+        git["snapshot_sha256"] = snap["sha256"]
         routes = [
-            Route("kemi", "KEMI route (kamailio.cfg + kemi/)", code["kamailio_cfg"],
-                  os.path.join(BENCH_DIR, "uac-auth.xml"), CALLEES["kemi"], base, db_name, work,
-                  code["kemi_script"], args.children),
-            Route("native", "native baseline (bench/kamailio-native.cfg)", code["native_cfg"],
-                  os.path.join(BENCH_DIR, "uac-noauth.xml"), CALLEES["native"], base, db_name,
-                  work, code["kemi_script"], args.children),
+            Route("kemi", "KEMI route (kamailio.cfg + kemi/)", snap["kamailio_cfg"],
+                  os.path.join(BENCH_DIR, "uac-auth.xml"), [CALLEES["kemi"]], base, db_name, work,
+                  snap["kemi_script"], args.children),
+            Route("native", "native baseline (bench/kamailio-native.cfg)", snap["native_cfg"],
+                  os.path.join(BENCH_DIR, "uac-noauth.xml"), [CALLEES["native"]], base, db_name,
+                  work, snap["kemi_script"], args.children),
+            Route("group", "KEMI carrier -> global number -> range -> group (kamailio.cfg + kemi/)",
+                  snap["kamailio_cfg"], os.path.join(BENCH_DIR, "uac-noauth.xml"),
+                  [ext for ext, _, _, _ in group_pool(prof["group_pool"])], base, db_name, work,
+                  snap["kemi_script"], args.children, source=CARRIER_ADDRESS),
         ]
         files = provision(base, db_name, prof["reg_users"], routes, work)
+        tenant_users = 1 + sum(len(route.callees) for route in routes) + prof["reg_users"]
         for route in routes:
             route.start(files)
-        print("bench: both stacks up, callees registered", flush=True)
+        print("bench: the three stacks up, callees registered", flush=True)
 
         # warm-up: each worker opens its database connections; then the latency runs
         for route in routes:
@@ -852,10 +1054,13 @@ def main(argv=None) -> int:
         for kind, rates, seconds, step_fn in (
                 ("calls", prof["call_rates"], prof["call_seconds"], call_step),
                 ("registrations", prof["reg_rates"], prof["reg_seconds"], register_step)):
-            failed_in_row = {route.key: 0 for route in routes}
+            # the group route takes part in the call steps only
+            taking_part = [r for r in routes if kind == "calls" or r.key != "group"]
+            failed_in_row = {route.key: 0 for route in taking_part}
             for index, rate in enumerate(rates):
-                # alternate which route goes first, so slow drifts of the machine hit both
-                for route in (routes if index % 2 == 0 else list(reversed(routes))):
+                # rotate which route goes first, so slow drifts of the machine hit all
+                shift = index % len(taking_part)
+                for route in taking_part[shift:] + taking_part[:shift]:
                     if failed_in_row[route.key] >= STOP_AFTER_FAILED:
                         continue   # overloaded twice in a row: higher rates tell nothing more
                     route.wait_quiet()
@@ -886,11 +1091,17 @@ def main(argv=None) -> int:
                      "calls_seconds": prof["call_seconds"], "registrations_seconds": prof["reg_seconds"],
                      "registration_users": prof["reg_users"],
                      "routes": {r.key: r.label for r in routes}, "restarts": restarts,
+                     "group_pool": prof["group_pool"], "tenant_users": tenant_users,
+                     "carrier_address": CARRIER_ADDRESS,
                      "stop_after_failed_steps": STOP_AFTER_FAILED,
                      "note": "The KEMI route authenticates every INVITE (407 challenge, then a "
                              "second INVITE: 2 INVITEs per call) and reads tenant and user from "
-                             "MariaDB; the native baseline does lookup + relay only. Both use "
-                             "rtpengine the same way. The ratio includes those costs."},
+                             "MariaDB; the native baseline does lookup + relay only. The group "
+                             "route runs the KEMI code for a carrier call (trusted by source "
+                             "address, 1 INVITE) to a global number -> time range -> group of "
+                             "one member, with a pool of such numbers/groups/members because a "
+                             "member in a call is busy. All use rtpengine the same way. The "
+                             "ratios include those costs."},
             "latency": latency, "steps": steps, "summary": summary(steps), "callee": callee,
         }
         result["meta"]["runtime_s"] = round(time.monotonic() - began, 1)
