@@ -129,7 +129,7 @@ def anchor_call(caller_party):
     """Record-route, track the dialog (the caller counts as busy) and anchor the media."""
     KSR.rr.record_route()
     KSR.dialog.dlg_manage()
-    for keepalive in ("ka-src", "ka-dst", "timeout-bye"):
+    for keepalive in ("ka-src", "ka-dst"):
         KSR.dialog.dlg_set_property(keepalive)
     if caller_party:
         KSR.dialog.set_dlg_profile(BUSY_PROFILE, caller_party)

@@ -17,7 +17,7 @@ import threading
 import pytest
 
 from tests.sip.audio import tone_fractions
-from tests.sip.phone import AGENT_PATH, Phone, PhoneError
+from tests.sip.phone import AGENT_PATH, TONE_FREQUENCIES_HZ, Phone, PhoneError
 
 
 @pytest.fixture
@@ -26,6 +26,8 @@ def make_phone(tmp_path):
     phones = []
 
     def make(username, **kwargs):
+        # each test's phones get the same tones whatever ran before in this process
+        kwargs.setdefault("tone_hz", TONE_FREQUENCIES_HZ[len(phones) % len(TONE_FREQUENCIES_HZ)])
         phone = Phone(username, log_dir=tmp_path, **kwargs).start()
         phones.append(phone)
         return phone
