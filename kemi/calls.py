@@ -10,6 +10,7 @@ import datetime
 import KSR
 
 import digest
+import media_calls
 from sip import (RTPENGINE_FLAGS, STOP, Worker, dialled_number, log_call, log_error, log_route,
                  pv, record, reply)
 from vpbx import callflow, cdr, dialplan, outgoing
@@ -54,6 +55,8 @@ def route_initial_invite():
     config = store.tenant_config(tenant)
     caller = store.user_by_username(tenant.id, pv("$fU"))
     caller_party = party(tenant.id, caller.extension) if caller else None
+    if media_calls.is_voicemail_access(dialled):     # 086 + global number: its mailbox
+        return media_calls.voicemail_access(tenant, config, pv("$fU"), dialled, caller_party)
     if any(str(g.short_number) == dialled for g in config.groups or []):
         plan = callflow.plan_group(config, dialled, member_state(tenant.id))
         return start_flow(plan, tenant, config, pv("$fU"), dialled, caller_party)
@@ -267,6 +270,7 @@ def relay(seconds, first_reply_seconds=None):
     KSR.tm.t_set_fr(seconds * 1000, (first_reply_seconds or seconds) * 1000)
     KSR.tm.t_on_reply("ksr_onreply_media")
     KSR.tm.t_on_failure("ksr_failure_media")
+    media_calls.on_relay()
     if KSR.tm.t_relay() < 0:
         KSR.rtpengine.rtpengine_delete0()
         KSR.sl.sl_reply_error()
@@ -274,9 +278,11 @@ def relay(seconds, first_reply_seconds=None):
 
 
 def final_destination(run, action):
-    """The plan's end: an external number through the carrier, or (for now) a refusal."""
-    outcome = {"number": "carrier", "voicemail": "480:voicemail_not_available",
-               "announcement": "480:announcement_not_available"}.get(action.kind, "480:hangup")
+    """The plan's end: a voicemail or an announcement (the media application answers), an
+    external number through the carrier, or the end of the call."""
+    if action.kind in ("voicemail", "announcement"):
+        return media_calls.to_media(run, action)
+    outcome = {"number": "carrier"}.get(action.kind, "480:hangup")
     log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled,
               decision=f"{action.kind}:{action.target or action.reason or ''}".rstrip(":"),
               outcome=outcome, range=run.range)
@@ -289,9 +295,7 @@ def final_destination(run, action):
         return relay(DIRECT_RING_SECONDS)
     KSR.rtpengine.rtpengine_delete0()
     record_refusal(480)
-    reason = {"voicemail": "Voicemail Not Available Yet",
-              "announcement": "Announcements Not Available Yet"}.get(action.kind, "Nobody Answered")
-    return reply(480, reason)
+    return reply(480, "Nobody Answered")
 
 
 # -- replies, failures and the end of calls ---------------------------------------------------

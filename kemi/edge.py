@@ -7,6 +7,7 @@ import KSR
 
 import calls
 import digest
+import media_calls
 from sip import RTPENGINE_FLAGS, STOP, log_error, pv, refresh_configuration, reply
 from vpbx.store import DatabaseUnavailable
 
@@ -59,6 +60,7 @@ def route_within_dialog():
         elif KSR.is_INVITE() or KSR.is_ACK():
             KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
             if KSR.is_INVITE():
+                media_calls.in_dialog_invite()     # hold / resume: music on hold
                 # no failure route here: a refused re-INVITE must not end the call's media
                 KSR.tm.t_on_reply("ksr_onreply_media")
         if KSR.tm.t_relay() < 0:

@@ -16,6 +16,7 @@ import KSR  # noqa: E402  (exists only inside Kamailio)
 
 import calls  # noqa: E402
 import edge  # noqa: E402
+import media_calls  # noqa: E402
 import sip  # noqa: E402
 
 
@@ -35,10 +36,11 @@ class kamailio:  # noqa: N801 (the name app_python3 expects)
         return edge.request_route()
 
     def ksr_onreply_media(self, msg):
+        media_calls.on_reply()          # an answer ends the ringback tone
         return calls.onreply_media()
 
     def ksr_failure_media(self, msg):
-        return calls.failure_media()
+        return media_calls.on_failure(calls.failure_media)
 
     def ksr_dialog_event(self, msg, event):
         return calls.dialog_event(event)

@@ -1,8 +1,13 @@
-"""The media application: the SIP endpoint that answers calls needing one (voicemail,
-announcements, voicemail access), built on PJSUA2. Kamailio sends such calls to it; rtpengine
-still anchors their media on the way.
+"""The media application: the SIP endpoint that answers calls needing one, built on PJSUA2.
+Kamailio (and only Kamailio) sends such calls to it; rtpengine still anchors their media.
 
-This first version answers every call on its port, plays the prompt named by the dialled
-user part (a WAV in <data_dir>/prompts/, else a short tone), then hangs up. Voicemail and
-announcements build on it.
+    app.py       the PJSUA2 endpoint, calls and their actions (play, collect digits, record)
+    flows.py     what a caller hears and does: voicemail deposit and remote access,
+                 announcements
+    actions.py   the actions a flow asks for
+    prompts.py   system prompts (FR/EN/DE, spoken by espeak-ng at set-up) and sounds
+
+`python -m media` runs it for the platform configuration; it also sends voice-to-mail
+(vpbx.media_mail) in a background thread. Music on hold and ringback tones are played by
+rtpengine (kemi/media_calls.py), not here.
 """

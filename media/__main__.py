@@ -4,11 +4,16 @@ import signal
 
 from vpbx import config
 
+from . import prompts
 from .app import MediaApp
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 cfg = config.load()
-app = MediaApp(cfg.sip_address, cfg.media_port, cfg.data_dir)
+made = prompts.generate(cfg.data_dir)      # only what is missing (set-up made the rest)
+if made:
+    logging.getLogger("vpbx.media").info("%d prompts generated in %s", made,
+                                         prompts.prompt_dir(cfg.data_dir))
+app = MediaApp(cfg)
 
 
 def _stop(signum, frame):

@@ -1,41 +1,340 @@
-"""The media application's SIP side: one PJSUA2 endpoint on 127.0.0.1:<media sip_port>."""
+"""The media application's SIP side: one PJSUA2 endpoint on <sip address>:<media sip_port>.
+
+Only Kamailio talks to it: an INVITE from any other address than the edge's is refused
+(403), so nothing a phone writes in its headers can reach a mailbox. The Request-URI that
+the routing chose says what the call is for:
+
+    sip:vm-<E.164 digits>@…     the voicemail of a global number (deposit; * → remote access)
+    sip:ann-<audio id>@…        an announcement, then the call ends
+
+Each answered call runs a flow (media/flows.py) one action at a time (media/actions.py).
+Everything runs in the main thread (PJSUA2 with mainThreadOnly); DTMF digits are queued by
+the callback and handled in the loop; the voice-to-mail thread only touches the database
+and SMTP.
+"""
+import collections
+import gc
 import logging
+import os
+import re
 import time
+import uuid
 
 import pjsua2 as pj
+import pymysql
 
-from . import prompts
+from vpbx import audio, db, logline, media_config, media_mail, media_store
+
+from . import flows, prompts
+from .actions import CallEnded, CloseRecording, Collect, Hangup, Play, Record
 
 log = logging.getLogger("vpbx.media")
 EVENT_SLICE_MS = 20
+PLAY_MARGIN_SECONDS = 0.25
+UNUSED_AUDIO_SECONDS = 24 * 3600     # an unused conversion this old is removed at start-up
+VOICEMAIL_TAG = "VPBX-MEDIA"
+_REQUEST_URI = re.compile(r"^INVITE\s+sips?:([^@\s;>]+)@", re.I)
+_VOICEMAIL = re.compile(r"^vm-([1-9]\d{5,14})$")
+_ANNOUNCEMENT = re.compile(r"^ann-(\d{1,10})$")
+_FROM_URI = re.compile(r"sips?:(?:([^@;>]+)@)?([^;>:]+)")
 
 
-class PromptCall(pj.Call):
-    """An answered call that plays one WAV to the caller, then hangs up."""
+class Refused(Exception):
+    """A call the media app does not answer: (SIP code, reason)."""
 
-    def __init__(self, account, call_id, app):
+    def __init__(self, code: int, reason: str):
+        super().__init__(f"{code} {reason}")
+        self.code, self.reason = code, reason
+
+
+def wav_is_complete(path: str) -> bool:
+    """Whether pjmedia has closed the WAV file (its RIFF size covers the whole file)."""
+    try:
+        with open(path, "rb") as wav:
+            header = wav.read(8)
+            size = os.fstat(wav.fileno()).st_size
+    except FileNotFoundError:
+        return False
+    return (len(header) == 8 and header[:4] == b"RIFF"
+            and int.from_bytes(header[4:], "little") == size - 8)
+
+
+class FlowContext:
+    """What a flow may use: the data folder, settings, database, caller, log."""
+
+    def __init__(self, app: "MediaApp", call_id: str, caller: str, tenant: str | None):
+        self.app, self.call_id, self.caller, self.tenant = app, call_id, caller, tenant
+        self.data_dir, self.settings = app.data_dir, app.settings
+
+    def db(self, work):
+        return self.app.db(work)
+
+    def connection(self):
+        return self.app.connection()
+
+    def reset_connection(self):
+        self.app.reset_connection()
+
+    def event(self, decision: str, outcome: str, warning: bool = False, **extra) -> None:
+        line = logline.format_line(VOICEMAIL_TAG, {
+            "call_id": self.call_id, "tenant": self.tenant, "from": self.caller,
+            "to": extra.pop("number", None), "decision": decision, "outcome": outcome},
+            {k: v for k, v in extra.items() if v is not None})
+        (log.warning if warning else log.info)("%s", line)
+
+    def message_stored(self, message_id: int) -> None:
+        self.app.wake_mailer()
+
+
+class MediaCall(pj.Call):
+    """An answered call running a flow."""
+
+    def __init__(self, account, call_id, app: "MediaApp"):
         super().__init__(account, call_id)
         self.app = app
+        self.flow = None
+        self.ctx = None
+        self.sip_call_id = ""
+        self.audio = None
+        self.started = False
+        self.ended = False
+        self.finished = False
+        self.action = None
+        self.deadline = None
         self.player = None
-        self.hangup_at = None
+        self.play_file = None
+        self.recorder = None
+        self.recording_path = None
+        self.digits = collections.deque()       # typed, not used yet
+        self.pending_digits = collections.deque()   # from the callback, for the loop
+        self.collected = ""
+        self.prompt_playing = False
 
+    # -- PJSUA2 callbacks (never raise into C++) ---------------------------------------
     def onCallState(self, prm):
-        info = self.getInfo()
-        if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
-            log.info("call %s ended", info.callIdString)
-            self.app.forget(self)
+        try:
+            info = self.getInfo()
+            if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+                self.ended = True
+                log.info("call %s ended (%s)", info.callIdString, info.lastStatusCode)
+        except Exception:  # noqa: BLE001
+            log.exception("onCallState")
 
     def onCallMediaState(self, prm):
-        info = self.getInfo()
-        for index, media in enumerate(info.media):
-            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE \
-                    and self.player is None:
-                wav = prompts.resolve(self.app.data_dir, self.app.dialled(info))
-                self.player = pj.AudioMediaPlayer()
-                self.player.createPlayer(wav, pj.PJMEDIA_FILE_NO_LOOP)
-                self.player.startTransmit(self.getAudioMedia(index))
-                self.hangup_at = time.monotonic() + prompts.wav_seconds(wav) + 0.3
-                log.info("call %s: playing %s", info.callIdString, wav)
+        try:
+            info = self.getInfo()
+            for media in info.media:
+                if media.type == pj.PJMEDIA_TYPE_AUDIO and \
+                        media.status == pj.PJSUA_CALL_MEDIA_ACTIVE and self.audio is None:
+                    self.audio = self.getAudioMedia(media.index)
+        except Exception:  # noqa: BLE001
+            log.exception("onCallMediaState")
+
+    def onDtmfDigit(self, prm):
+        self.pending_digits.append(prm.digit)      # (never logged: PINs are typed here)
+
+    # -- the flow ----------------------------------------------------------------------
+    def tick(self, now: float) -> None:
+        """Called by the loop: start the flow once media is up, deliver digits, timers,
+        the caller's hang-up."""
+        if self.finished:
+            return
+        try:
+            if not self.started:
+                if self.ended:
+                    self.finish()
+                elif self.audio is not None:
+                    self.started = True
+                    self.advance(None)
+                return
+            while self.pending_digits and not self.finished:
+                self.on_digit(self.pending_digits.popleft())
+            if self.ended and not self.finished:
+                self.on_hangup()
+            if self.deadline is not None and now >= self.deadline and not self.finished:
+                self.deadline = None
+                self.on_deadline(now)
+        except Exception:  # noqa: BLE001 - one call's error must not stop the others
+            log.exception("call %s: flow error", self.sip_call_id)
+            self.finish(hangup=True)
+
+    def advance(self, value=None, error: Exception | None = None) -> None:
+        """Resume the flow with the last action's result, and start its next action."""
+        while True:
+            self.action = None
+            try:
+                action = self.flow.throw(error) if error is not None else self.flow.send(value)
+            except (StopIteration, CallEnded):
+                self.finish(hangup=True)
+                return
+            error, value = None, None
+            if isinstance(action, Hangup):
+                self.finish(hangup=True)
+                return
+            if self.ended and not isinstance(action, (CloseRecording, Record)):
+                error = CallEnded()
+                continue
+            self.action = action
+            done, value = self.begin(action)
+            if not done:
+                return
+
+    def begin(self, action):
+        """Start an action; (True, result) when it is over at once."""
+        now = time.monotonic()
+        if isinstance(action, Play):
+            if action.interrupt == "any" and self.digits:
+                return True, self.digits[0]
+            self.start_player(action.parts, action.loop, now)
+            return False, None
+        if isinstance(action, Collect):
+            self.collected = ""
+            while self.digits and len(self.collected) < action.count:
+                digit = self.digits.popleft()
+                if digit == "#":
+                    return True, self.collected
+                self.collected += digit
+            if len(self.collected) >= action.count:
+                return True, self.collected
+            if action.prompt and not self.collected:
+                self.prompt_playing = True
+                self.start_player(action.prompt, False, now)
+            else:
+                self.deadline = now + action.timeout
+            return False, None
+        if isinstance(action, Record):
+            if self.ended:
+                return True, "hangup"
+            self.recording_path = action.path
+            self.recorder = pj.AudioMediaRecorder()
+            self.recorder.createRecorder(action.path)
+            self.audio.startTransmit(self.recorder)
+            self.deadline = now + action.max_seconds
+            return False, None
+        if isinstance(action, CloseRecording):
+            self.stop_recorder()
+            if self.recording_path is None:
+                return True, False
+            self.deadline = now + 0.05
+            self.close_until = now + action.timeout
+            return False, None
+        raise TypeError(f"unknown action {action!r}")
+
+    def on_digit(self, digit: str) -> None:
+        action = self.action
+        if isinstance(action, Play):
+            if action.interrupt == "any" or digit in action.interrupt:
+                self.stop_player()
+                if action.interrupt == "any":
+                    self.digits.append(digit)
+                self.advance(digit)
+                return
+        elif isinstance(action, Collect):
+            if self.prompt_playing:
+                self.stop_player()
+                self.prompt_playing = False
+            if digit == "#":
+                self.advance(self.collected)
+                return
+            self.collected += digit
+            if len(self.collected) >= action.count:
+                self.advance(self.collected)
+                return
+            self.deadline = time.monotonic() + action.timeout
+            return
+        self.digits.append(digit)
+
+    def on_deadline(self, now: float) -> None:
+        action = self.action
+        if isinstance(action, Play):
+            if action.loop:
+                return
+            self.stop_player()
+            self.advance(None)
+        elif isinstance(action, Collect):
+            if self.prompt_playing:
+                self.stop_player()
+                self.prompt_playing = False
+                self.deadline = now + action.timeout
+                return
+            self.advance(self.collected)
+        elif isinstance(action, Record):
+            self.advance("max")
+        elif isinstance(action, CloseRecording):
+            if wav_is_complete(self.recording_path):
+                self.recording_path = None
+                self.advance(True)
+            elif now >= self.close_until:
+                log.error("call %s: recording %s not finished in time", self.sip_call_id,
+                          self.recording_path)
+                self.recording_path = None
+                self.advance(False)
+            else:
+                self.deadline = now + 0.05
+
+    def on_hangup(self) -> None:
+        """The caller hung up: a recording is kept, anything else ends the flow."""
+        action = self.action
+        if isinstance(action, Record):
+            self.deadline = None
+            self.advance("hangup")
+        elif isinstance(action, CloseRecording):
+            return
+        else:
+            self.stop_player()
+            self.deadline = None
+            self.advance(error=CallEnded())
+
+    # -- players and recorders ---------------------------------------------------------
+    def start_player(self, parts, loop: bool, now: float) -> None:
+        if len(parts) == 1:
+            path, self.play_file = parts[0], None
+        else:
+            path = self.play_file = prompts.concatenate(
+                parts, os.path.join(self.app.tmp_dir, f"play-{uuid.uuid4().hex}.wav"))
+        self.player = pj.AudioMediaPlayer()
+        self.player.createPlayer(path, 0 if loop else pj.PJMEDIA_FILE_NO_LOOP)
+        self.player.startTransmit(self.audio)
+        self.deadline = None if loop else now + prompts.wav_seconds(path) + PLAY_MARGIN_SECONDS
+
+    def stop_player(self) -> None:
+        if self.player is not None:
+            try:
+                if self.audio is not None and not self.ended:
+                    self.player.stopTransmit(self.audio)
+            except pj.Error:
+                pass
+            self.player = None
+        if self.play_file:
+            try:
+                os.unlink(self.play_file)
+            except FileNotFoundError:
+                pass
+            self.play_file = None
+
+    def stop_recorder(self) -> None:
+        if self.recorder is not None:
+            try:
+                if self.audio is not None and not self.ended:
+                    self.audio.stopTransmit(self.recorder)
+            except pj.Error:
+                pass
+            self.recorder = None          # destroying it writes the WAV header
+
+    def finish(self, hangup: bool = False) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        self.deadline = None
+        self.stop_player()
+        self.stop_recorder()
+        if self.flow is not None:
+            self.flow.close()
+        if hangup and not self.ended:
+            try:
+                self.hangup(pj.CallOpParam())
+            except pj.Error:
+                pass
 
 
 class MediaAccount(pj.Account):
@@ -44,61 +343,217 @@ class MediaAccount(pj.Account):
         self.app = app
 
     def onIncomingCall(self, prm):
-        call = PromptCall(self, prm.callId, self.app)
+        call = MediaCall(self, prm.callId, self.app)
         answer = pj.CallOpParam()
-        answer.statusCode = 200
-        call.answer(answer)
+        try:
+            flow, ctx = self.app.accept(prm.rdata)
+            call.flow, call.ctx = flow, ctx
+            call.sip_call_id = ctx.call_id
+            answer.statusCode = 200
+        except Refused as refused:
+            answer.statusCode, answer.reason = refused.code, refused.reason
+            call.finished = True
+        except Exception:  # noqa: BLE001
+            log.exception("incoming call")
+            answer.statusCode, answer.reason = 500, "Media Application Error"
+            call.finished = True
         self.app.calls.append(call)
+        try:
+            call.answer(answer)
+        except pj.Error as exc:
+            log.error("answer failed: %s", exc.info())
+            call.finished = True
 
 
 class MediaApp:
     """Owns the PJSUA2 endpoint; `run()` handles SIP and media events until stopped."""
 
-    def __init__(self, address: str, port: int, data_dir: str):
-        self.address, self.port, self.data_dir = address, port, data_dir
+    def __init__(self, cfg, settings=None):
+        self.cfg = cfg
+        self.address, self.port, self.data_dir = cfg.sip_address, cfg.media_port, cfg.data_dir
+        self.edge = (cfg.sip_address, cfg.sip_port)
+        self.settings = settings or media_config.load(cfg)
+        self.tmp_dir = os.path.join(self.data_dir, "tmp")
+        os.makedirs(self.tmp_dir, exist_ok=True)
         self.calls = []
         self.running = True
+        self._conn = None
+        self.mailer = media_mail.Mailer(cfg, self.settings)
         self.endpoint = pj.Endpoint()
         self.endpoint.libCreate()
         ep_cfg = pj.EpConfig()
         ep_cfg.uaConfig.threadCnt = 0
         ep_cfg.uaConfig.mainThreadOnly = True
+        ep_cfg.uaConfig.maxCalls = 32
         ep_cfg.uaConfig.userAgent = "vpbx-media"
         ep_cfg.logConfig.level = 2
         ep_cfg.logConfig.consoleLevel = 2
         ep_cfg.medConfig.clockRate = prompts.SAMPLE_RATE
+        ep_cfg.medConfig.sndClockRate = prompts.SAMPLE_RATE
         ep_cfg.medConfig.noVad = True
+        ep_cfg.medConfig.ecTailLen = 0
         self.endpoint.libInit(ep_cfg)
         transport = pj.TransportConfig()
-        transport.port = port
-        transport.boundAddress = address
-        transport.publicAddress = address
+        transport.port = self.port
+        transport.boundAddress = self.address
+        transport.publicAddress = self.address
         self.endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
         self.endpoint.libStart()
         self.endpoint.audDevManager().setNullDev()
+        self.endpoint.codecSetPriority("PCMU/8000/1", 255)
+        self.endpoint.codecSetPriority("PCMA/8000/1", 254)
         account_cfg = pj.AccountConfig()
-        account_cfg.idUri = f"sip:media@{address}:{port}"
+        account_cfg.idUri = f"sip:media@{self.address}:{self.port}"
+        account_cfg.mediaConfig.transportConfig.boundAddress = self.address
+        account_cfg.mediaConfig.transportConfig.publicAddress = self.address
+        account_cfg.natConfig.iceEnabled = False
         self.account = MediaAccount(self)
         self.account.create(account_cfg)
 
-    @staticmethod
-    def dialled(info) -> str:
-        """The user part of the URI the call was sent to (which prompt to play)."""
-        uri = info.localUri.split("<", 1)[-1].split(">", 1)[0]
-        return uri.split(":", 1)[-1].split("@", 1)[0]
+    # -- database ----------------------------------------------------------------------
+    def connection(self):
+        if self._conn is None:
+            self._conn = db.connect(self.cfg, connect_timeout=2, read_timeout=5)
+        return self._conn
 
-    def forget(self, call) -> None:
-        if call in self.calls:
-            self.calls.remove(call)
+    def reset_connection(self):
+        try:
+            if self._conn is not None:
+                self._conn.close()
+        except Exception:  # noqa: BLE001 - it is being thrown away
+            pass
+        self._conn = None
+
+    def db(self, work):
+        """work(cursor) on the app's connection, re-opened once if it was lost."""
+        for attempt in (1, 2):
+            try:
+                with self.connection().cursor() as cur:
+                    return work(cur)
+            except (pymysql.err.OperationalError, pymysql.err.InterfaceError):
+                self._conn = None
+                if attempt == 2:
+                    raise
+
+    def wake_mailer(self) -> None:
+        self.mailer.wake()
+
+    # -- incoming calls ----------------------------------------------------------------
+    def accept(self, rdata):
+        """The flow for an incoming INVITE, or Refused."""
+        source = rdata.srcAddress.rsplit(":", 1)
+        if len(source) != 2 or (source[0], int(source[1])) != self.edge:
+            log.warning("INVITE from %s refused: only the SIP edge %s:%d may call the media app",
+                        rdata.srcAddress, *self.edge)
+            raise Refused(403, "Forbidden")
+        message = rdata.wholeMsg
+        match = _REQUEST_URI.match(message)
+        service = match.group(1) if match else ""
+        call_id = _header(message, "Call-ID", "i")
+        caller_uri = _header(message, "From", "f")
+        try:
+            return self._flow_for(service, call_id, caller_uri)
+        except pymysql.err.Error as exc:
+            log.error("database unavailable for call %s: %s", call_id, exc)
+            raise Refused(503, "Service Unavailable") from exc
+
+    def _flow_for(self, service: str, call_id: str, caller_uri: str):
+        voicemail = _VOICEMAIL.match(service)
+        if voicemail:
+            number = "+" + voicemail.group(1)
+            box = self.db(lambda cur: media_store.mailbox(cur, number))
+            if box is None:
+                raise Refused(404, "No Such Mailbox")
+            if box["mode"] == "disabled":
+                raise Refused(480, "Voicemail Disabled")
+            ctx = FlowContext(self, call_id, self.caller_of(caller_uri, box["tenant_id"]),
+                              box["tenant"])
+            ctx.event("voicemail", "answered", number=number, mode=box["mode"])
+            return flows.voicemail(ctx, box), ctx
+        announcement = _ANNOUNCEMENT.match(service)
+        if announcement:
+            row = self.db(lambda cur: media_store.audio_file(cur, int(announcement.group(1)),
+                                                              "announcement"))
+            path = media_store.abs_path(self.data_dir, row["path"]) if row else None
+            if path is None or not os.path.isfile(path):
+                raise Refused(404, "No Such Announcement")
+            ctx = FlowContext(self, call_id, self.caller_of(caller_uri, row["tenant_id"]),
+                              row["tenant"])
+            ctx.event("announcement", "answered", name=row["name"])
+            return flows.announcement(ctx, path), ctx
+        log.warning("call %s for %r refused: unknown service", call_id, service)
+        raise Refused(404, "Not Found")
+
+    def caller_of(self, from_uri: str, tenant_id: int) -> str:
+        """Who calls: a user's extension when the caller is a user of the tenant, else the
+        user part of From (the carrier's calling number)."""
+        match = _FROM_URI.search(from_uri or "")
+        if not match:
+            return ""
+        user, domain = match.group(1) or "", match.group(2).lower()
+        row = self.db(lambda cur: _user_extension(cur, tenant_id, domain, user))
+        return row or user
+
+    # -- main loop ---------------------------------------------------------------------
+    def recover(self) -> None:
+        """Start-up repair: messages stored without their row get it; conversions of audio
+        files nothing uses any more (removed, replaced, or left by a refused upload) go."""
+        try:
+            media_store.recover_messages(self.connection(), self.data_dir, log)
+            with self.connection().cursor() as cur:
+                unused = audio.unused_files(cur, self.data_dir)
+            for path in unused:
+                if time.time() - os.path.getmtime(path) > UNUSED_AUDIO_SECONDS:
+                    os.unlink(path)
+                    log.info("unused audio file %s removed", path)
+        except pymysql.err.Error as exc:
+            log.error("voicemail recovery skipped (database unavailable): %s", exc)
+        for name in os.listdir(self.tmp_dir):
+            try:
+                os.unlink(os.path.join(self.tmp_dir, name))
+            except OSError:
+                pass
 
     def run(self) -> None:
-        log.info("media application listening on %s:%d", self.address, self.port)
+        log.info("media application listening on %s:%d (edge %s:%d)", self.address, self.port,
+                 *self.edge)
+        self.recover()
+        self.mailer.start()
         while self.running:
             self.endpoint.libHandleEvents(EVENT_SLICE_MS)
             now = time.monotonic()
             for call in list(self.calls):
-                if call.hangup_at is not None and now >= call.hangup_at:
-                    call.hangup_at = None
-                    call.hangup(pj.CallOpParam())
+                call.tick(now)
+                if call.finished and call.ended:
+                    self.calls.remove(call)
+        self.mailer.stop()
+        for call in self.calls:
+            call.finish(hangup=True)
         self.endpoint.hangupAllCalls()
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline and any(not c.ended for c in self.calls):
+            self.endpoint.libHandleEvents(EVENT_SLICE_MS)
+        # every PJSUA2 object must be gone before libDestroy (a Call destroyed later aborts)
+        self.calls.clear()
+        self.account.shutdown()
+        self.account = None
+        gc.collect()
         self.endpoint.libDestroy()
+
+
+def _user_extension(cur, tenant_id: int, domain: str, username: str) -> str | None:
+    cur.execute("SELECT u.extension FROM users u JOIN tenants t ON t.id = u.tenant_id"
+                " WHERE u.tenant_id = %s AND t.domain = %s AND u.username = %s",
+                (tenant_id, domain, username))
+    row = cur.fetchone()
+    return row["extension"] if row else None
+
+
+def _header(message: str, name: str, compact: str) -> str:
+    for line in message.split("\r\n")[1:]:
+        if not line:
+            break
+        key, _, value = line.partition(":")
+        if key.strip().lower() in (name.lower(), compact):
+            return value.strip()
+    return ""

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up of a Virtual PBX platform on Debian 12/13, as root:
 # Debian packages, the Python venv, a running MariaDB, the database and its user, the
-# platform configuration (/etc/vpbx/vpbx.conf), the schema migrations and `vpbx` on PATH.
+# platform configuration (/etc/vpbx/vpbx.conf), the schema migrations, the voicemail prompts
+# and `vpbx` on PATH.
 # Run by `make run` and `make test`; safe to run again.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +11,8 @@ DB_NAME="${VPBX_DB_NAME:-vpbx}"
 DB_USER="${VPBX_DB_USER:-vpbx}"
 PACKAGES=(kamailio kamailio-python3-modules kamailio-mysql-modules rtpengine-daemon sip-tester
           mariadb-client python3-pymysql python3-venv ca-certificates procps iproute2
-          chromium)   # chromium: the web UI's browser tests (Playwright drives Debian's build)
+          chromium    # chromium: the web UI's browser tests (Playwright drives Debian's build)
+          espeak-ng sox ffmpeg)   # system prompts from text; audio file conversion (WAV/MP3)
 say() { printf '== %s\n' "$*"; }
 
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root" >&2; exit 1; }
@@ -85,6 +87,11 @@ SQL
 
 say "schema migrations"
 VPBX_CONFIG="$CONF" "$ROOT/.venv/bin/python" -m vpbx.cli migrate
+
+# voicemail system prompts (FR/EN/DE) spoken by espeak-ng into <data_dir>/prompts: only the
+# missing ones, so recorded prompts put in their place are kept
+say "system prompts"
+VPBX_CONFIG="$CONF" PYTHONPATH="$ROOT" "$ROOT/.venv/bin/python" -m media.prompts
 
 cat > /usr/local/bin/vpbx <<WRAP
 #!/bin/sh

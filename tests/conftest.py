@@ -39,3 +39,59 @@ def conn(throwaway_db):
     connection = db.connect(throwaway_db)
     yield connection
     connection.close()
+
+
+# ---- the real platform of the integration and media tests (one per session) ---------------
+
+@pytest.fixture(scope="session")
+def platform(platform_config, tmp_path_factory):
+    """rtpengine, Kamailio, the call-record loader and the media app on ports of their own,
+    a throwaway database, the tenants of tests/integration/tenants applied."""
+    from tests.integration.conftest import TENANTS, Platform
+    from tests.support import media as media_support
+    from vpbx.stack import Stack
+    folder = str(tmp_path_factory.mktemp("platform"))
+    name = instance.create_database(platform_config)
+    cfg = instance.write_instance_config(platform_config, folder, name)
+    smtp_port = media_support.prepare(cfg)     # prompts, voice-to-mail to a test SMTP port
+    stack = Stack(cfg, components=("rtpengine", "kamailio", "cdr", "media"))
+    stack.start()
+    plat = Platform(cfg, stack, folder)
+    plat.smtp_port = smtp_port
+    try:
+        for file in ("platform.yaml", "acme.yaml", "globex.yaml", "initech.yaml"):
+            result = plat.vpbx("apply", os.path.join(TENANTS, file))
+            assert result.returncode == 0, result.stdout + result.stderr
+        yield plat
+    finally:
+        stack.stop()
+        instance.drop_database(platform_config, name)
+
+
+@pytest.fixture
+def phones(platform, tmp_path):
+    """Factory of registered phones: phones("alice") → a Phone registered as alice;
+    phones("x", password=…, domain=…) for users of other tenants (tests/media); other
+    keywords go to Phone (e.g. tone_hz)."""
+    from tests.integration.conftest import DOMAINS, PASSWORDS
+    from tests.sip.phone import Phone
+    made = []
+
+    def make(username, *, register=True, password=None, domain=None, **options):
+        phone = Phone(username, password or PASSWORDS[username], domain or DOMAINS[username],
+                      platform.cfg.sip_port, name=f"{username}{len(made)}",
+                      log_dir=str(tmp_path), **options)
+        phone.start()
+        made.append(phone)
+        phone.registered = False
+        if register:
+            assert phone.register() == 200, f"{username} could not register"
+            phone.registered = True
+        return phone
+
+    yield make
+    for phone in made:
+        if phone.registered:
+            phone.unregister()   # leave no binding behind for the next test
+        phone.close()
+    platform.wait_no_media_sessions()

@@ -9,13 +9,14 @@ No SQL here: the stored tenant and a `platform` lookup are passed in.
 from dataclasses import dataclass, field
 
 from . import provision_doc as v
+from . import media_provision
 from .provision_doc import Node, Problems
 from .provision_model import (CYCLING_DISTRIBUTIONS, DEFAULT_CYCLES, DEFAULT_RINGS,
                               DISTRIBUTIONS, HANGUP, SECTIONS, SETTINGS, Group,
                               Holiday, Number, Route, StoredTenant, Tenant, TimeRange, User,
                               key_of, time_ranges_with_office_hours)
 
-UNSUPPORTED_SECTIONS = ("audio", "voicemail", "outgoing", "directory")
+UNSUPPORTED_SECTIONS = ("outgoing", "directory")
 TENANT_KEYS = ("tenant", *SETTINGS, "users", "time_ranges", "holidays", "audio", "groups",
                "numbers", "voicemail", "outgoing", "directory")
 _NOUNS = {"users": "user", "time_ranges": "time range", "groups": "group",
@@ -101,7 +102,7 @@ def _holiday(node: Node) -> Holiday | None:
 
 
 def _group(node: Node) -> Group | None:
-    """An entry of `groups` (SPEC F3.1); a ringback tone cannot be given yet."""
+    """An entry of `groups` (SPEC F3.1); `ringback` names a ringback tone (audio:)."""
     if not node.mapping(("name", "short_number", "distribution", "rings", "cycles", "members",
                          "ringback", "no_answer")):
         return None
@@ -113,9 +114,10 @@ def _group(node: Node) -> Group | None:
         node.at("cycles").fail("only cyclic and random groups have cycles")
     cycles = node.field("cycles", v.integer(1, 10), default=DEFAULT_CYCLES)
     members = node.field("members", v.extensions, default=())
-    node.field("ringback", v.no_audio)
+    ringback = node.field("ringback", v.text(128))
     return Group(name, short_number, distribution, rings, cycles, members,
-                 no_answer=node.field("no_answer", v.destination, default=HANGUP))
+                 no_answer=node.field("no_answer", v.destination, default=HANGUP),
+                 ringback=ringback)
 
 
 def _route(node: Node) -> Route | None:
@@ -213,6 +215,8 @@ def parse_tenant(root: Node) -> ParsedTenant:
     parsed = ParsedTenant(tenant, given={key for key in SETTINGS if root.has(key)})
     for section in SECTIONS:
         _parse_section(root, parsed, section)
+    media_provision.parse_audio(root, parsed)
+    media_provision.parse_voicemail(root, parsed)
     return parsed
 
 
@@ -399,4 +403,5 @@ def check_tenant(parsed: ParsedTenant, stored: StoredTenant | None, platform,
     _check_platform_numbers(items, platform.number_owners, problems)
     if tenant.domain:
         _check_passwords(parsed, tenant, stored, problems)
+    media_provision.check_media(parsed, tenant, stored, items, problems)
     return tenant

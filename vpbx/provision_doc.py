@@ -332,6 +332,7 @@ _DESTINATION_RULE = ("must be hangup or one of {group: NAME}, {voicemail: NUMBER
                      "{announcement: NAME}, {number: \"0XXXXXXXXX\"}")
 _DESTINATION_TARGETS = {
     "group": text(128),
+    "announcement": text(128),
     "voicemail": e164,
     "number": pattern(r"[0+]\d{2,30}", "an external number must be digits after a leading "
                                        "0 or +, such as \"0215667956\""),
@@ -339,7 +340,7 @@ _DESTINATION_TARGETS = {
 
 
 def destination(value) -> Destination:
-    """A destination as CONFIG-FORMAT gives it; announcements are refused for now."""
+    """A destination as CONFIG-FORMAT gives it."""
     if value == "hangup":
         return HANGUP
     if not isinstance(value, dict) or len(value) != 1:
@@ -347,6 +348,4 @@ def destination(value) -> Destination:
     (kind, target), = value.items()
     if kind not in DESTINATION_KINDS:
         raise Invalid(_DESTINATION_RULE)
-    if kind == "announcement":
-        raise Invalid("announcements are not supported yet")
     return Destination(kind, _DESTINATION_TARGETS[kind](target))

@@ -2,6 +2,7 @@
 
 Passwords are not printed (only HA1 digests are stored); applying the output keeps them.
 """
+import os
 import re
 
 import yaml
@@ -42,6 +43,16 @@ _Dumper.add_representer(_FlowMap, lambda dumper, value: dumper.represent_mapping
     "tag:yaml.org,2002:map", list(value.items()), flow_style=True))
 
 
+def _insert_before(document: dict, before: str, key: str, value) -> dict:
+    """The document with `key` placed just before `before` (CONFIG-FORMAT's order)."""
+    result = {}
+    for name, item in document.items():
+        if name == before:
+            result[key] = value
+        result[name] = item
+    return result
+
+
 def _destination(destination: Destination):
     """`hangup`, or {kind: target} on one line."""
     return "hangup" if destination == HANGUP else _FlowMap({destination.kind: destination.target})
@@ -75,6 +86,8 @@ def _group(group) -> dict:
     if group.distribution in CYCLING_DISTRIBUTIONS:
         data["cycles"] = group.cycles
     data["members"] = _Flow(group.members)
+    if group.ringback:
+        data["ringback"] = group.ringback
     data["no_answer"] = _destination(group.no_answer)
     return data
 
@@ -90,6 +103,38 @@ def _number(number) -> dict:
     return data
 
 
+def _audio(stored: StoredTenant) -> dict:
+    """The `audio` section: each kind's files as their stored conversions (absolute paths,
+    so that applying the export finds the very same files)."""
+    from . import audio, config
+    data_dir = config.load().data_dir
+    section = {}
+    for item in stored.config.audio or []:
+        entry = _FlowMap(name=item.name, file=os.path.join(data_dir, item.path))
+        if item.selected:
+            entry["selected"] = True
+        section.setdefault(audio.KIND_KEYS[item.kind], []).append(entry)
+    return section
+
+
+def _voicemail(stored: StoredTenant) -> list:
+    """The `voicemail` section: mailboxes whose settings are not the defaults (no PIN: only
+    its hash is stored, and applying without one keeps it)."""
+    from . import config
+    entries = []
+    for box in stored.config.voicemail or []:
+        if box.is_default:
+            continue
+        entry = {"number": box.number, "mode": box.mode}
+        if box.email:
+            entry["email"] = box.email
+        entry["language"] = box.language
+        if box.greeting is not None:
+            entry["greeting"] = os.path.join(config.load().data_dir, box.greeting.path)
+        entries.append(entry)
+    return entries
+
+
 def tenant_text(stored: StoredTenant) -> str:
     """The tenant file of a stored tenant: `vpbx apply` of it changes nothing."""
     tenant = stored.config
@@ -102,5 +147,10 @@ def tenant_text(stored: StoredTenant) -> str:
         "groups": [_group(group) for group in tenant.groups],
         "numbers": [_number(number) for number in tenant.numbers],
     }
+    if tenant.audio:
+        document = _insert_before(document, "groups", "audio", _audio(stored))
+    voicemail = _voicemail(stored)
+    if voicemail:
+        document["voicemail"] = voicemail
     return _HEADER + yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                                default_flow_style=False, width=100)

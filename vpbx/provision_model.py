@@ -62,7 +62,8 @@ class Holiday:
 
 @dataclass(frozen=True)
 class Group:
-    """A call group; members are extensions in ringing order."""
+    """A call group; members are extensions in ringing order; `ringback` names a ringback
+    tone of the tenant's audio files (None: the phones' usual ring tone)."""
     name: str
     short_number: int
     distribution: str
@@ -70,6 +71,7 @@ class Group:
     cycles: int = DEFAULT_CYCLES
     members: tuple[str, ...] = ()
     no_answer: Destination = HANGUP
+    ringback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,48 @@ class Number:
     outside_hours: Destination = HANGUP
 
 
+AUDIO_KINDS = ("announcement", "music_on_hold", "ringback")
+VOICEMAIL_MODES = ("enabled", "greeting_only", "disabled")
+VOICEMAIL_LANGUAGES = ("fr", "en", "de")
+DEFAULT_VOICEMAIL_MODE = "enabled"
+DEFAULT_VOICEMAIL_LANGUAGE = "fr"
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """An audio file of the tenant (F7): kind is announcement, music_on_hold or ringback.
+    Two files are the same when their stored conversions are (sha256); `path` is where the
+    conversion is stored (relative to the data folder), `source` the file a tenant file
+    gave (when read from a file)."""
+    kind: str
+    name: str
+    sha256: str | None = None
+    selected: bool = False
+    path: str | None = field(default=None, compare=False)
+    source: str | None = field(default=None, compare=False)
+    source_sha256: str | None = field(default=None, compare=False)
+    duration_ms: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Voicemail:
+    """The voicemail settings of a global number (F5). A number without any is enabled, in
+    French, without PIN, e-mail or own greeting. The PIN is only known when a file gives it
+    (only its hash is stored); `greeting` is the stored greeting's AudioFile."""
+    number: str
+    mode: str = DEFAULT_VOICEMAIL_MODE
+    email: str | None = None
+    language: str = DEFAULT_VOICEMAIL_LANGUAGE
+    greeting: AudioFile | None = None
+    pin: str | None = field(default=None, compare=False, repr=False)
+    pin_hash: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_default(self) -> bool:
+        return (self.mode, self.email, self.language, self.greeting, self.pin_hash) == \
+            (DEFAULT_VOICEMAIL_MODE, None, DEFAULT_VOICEMAIL_LANGUAGE, None, None)
+
+
 @dataclass
 class Tenant:
     """A tenant file's content. None means "absent from the file": that part is left as it is."""
@@ -101,6 +145,9 @@ class Tenant:
     holidays: list[Holiday] | None = None
     groups: list[Group] | None = None
     numbers: list[Number] | None = None
+    audio: list[AudioFile] | None = None        # None: as stored; a kind absent from the
+    audio_kinds: tuple[str, ...] = ()           # file's audio: is left as stored too
+    voicemail: list[Voicemail] | None = None
 
     def with_settings_of(self, stored: "Tenant | None") -> "Tenant":
         """This tenant with each absent setting taken from `stored` (or the default if new)."""
@@ -121,7 +168,8 @@ class StoredTenant:
 
 _KEYS = {"users": lambda user: user.extension, "time_ranges": lambda time_range: time_range.name,
          "groups": lambda group: group.name, "numbers": lambda number: number.number,
-         "holidays": lambda holiday: holiday}
+         "holidays": lambda holiday: holiday, "audio": lambda audio: (audio.kind, audio.name),
+         "voicemail": lambda box: box.number}
 
 
 def key_of(section: str, item) -> object:

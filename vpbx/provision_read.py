@@ -4,8 +4,8 @@ Every query names its tenant explicitly (tenant id, or "another tenant than this
 """
 from collections import defaultdict
 
-from .provision_model import (DAYS, Destination, Group, Holiday, Number, Route, StoredTenant,
-                              Tenant, TimeRange, User)
+from .provision_model import (DAYS, AudioFile, Destination, Group, Holiday, Number, Route,
+                              StoredTenant, Tenant, TimeRange, User, Voicemail)
 
 
 def _rows(cur, sql: str, args: tuple) -> list[dict]:
@@ -75,10 +75,47 @@ def _groups(cur, tenant_id: int) -> list[Group]:
         (tenant_id, tenant_id)), "group_id")
     return [Group(row["name"], row["short_number"], row["distribution"], row["rings"],
                   row["cycles"], tuple(m["extension"] for m in members[row["id"]]),
-                  _destination(row["no_answer_kind"], row["no_answer_target"]))
-            for row in _rows(cur, "SELECT id, name, short_number, distribution, rings, cycles,"
-                                  " no_answer_kind, no_answer_target FROM call_groups"
-                                  " WHERE tenant_id = %s ORDER BY id", (tenant_id,))]
+                  _destination(row["no_answer_kind"], row["no_answer_target"]),
+                  row["ringback"])
+            for row in _rows(cur, "SELECT g.id, g.name, g.short_number, g.distribution, g.rings,"
+                                  " g.cycles, g.no_answer_kind, g.no_answer_target,"
+                                  " a.name AS ringback FROM call_groups g"
+                                  " LEFT JOIN audio_files a ON a.id = g.ringback_audio_id"
+                                  " AND a.tenant_id = g.tenant_id"
+                                  " WHERE g.tenant_id = %s ORDER BY g.id", (tenant_id,))]
+
+
+def _audio_file(row: dict) -> AudioFile:
+    return AudioFile(row["kind"], row["name"], row["sha256"], bool(row["selected"]),
+                     path=row["path"], source_sha256=row["source_sha256"],
+                     duration_ms=row["duration_ms"])
+
+
+_AUDIO_COLUMNS = "kind, name, sha256, selected, path, source_sha256, duration_ms"
+
+
+def _audio(cur, tenant_id: int) -> list[AudioFile]:
+    """The tenant's audio files (not the voicemail greetings), by kind then creation."""
+    return [_audio_file(row) for row in _rows(
+        cur, f"SELECT {_AUDIO_COLUMNS} FROM audio_files WHERE tenant_id = %s"
+             " AND kind <> 'greeting' ORDER BY FIELD(kind, 'announcement', 'music_on_hold',"
+             " 'ringback'), id", (tenant_id,))]
+
+
+def _voicemail(cur, tenant_id: int) -> list[Voicemail]:
+    """The voicemail settings stored for the tenant's numbers, in the numbers' order."""
+    greetings = {row["name"]: _audio_file(row) for row in _rows(
+        cur, f"SELECT {_AUDIO_COLUMNS} FROM audio_files WHERE tenant_id = %s"
+             " AND kind = 'greeting'", (tenant_id,))}
+    rows = _rows(cur, "SELECT n.number, b.mode, b.email, b.language, b.pin_hash,"
+                      " b.greeting_audio_id FROM voicemail_boxes b"
+                      " JOIN global_numbers n ON n.id = b.number_id"
+                      " WHERE b.tenant_id = %s AND n.tenant_id = %s ORDER BY n.id",
+                 (tenant_id, tenant_id))
+    return [Voicemail(row["number"], row["mode"], row["email"], row["language"],
+                      greetings.get(row["number"]) if row["greeting_audio_id"] else None,
+                      pin_hash=row["pin_hash"])
+            for row in rows]
 
 
 def _numbers(cur, tenant_id: int) -> list[Number]:
@@ -116,7 +153,8 @@ def read_tenant(cur, slug: str) -> StoredTenant | None:
                     timezone=row["timezone"], access_code=bool(row["access_code"]),
                     users=_users(cur, tenant_id), time_ranges=_time_ranges(cur, tenant_id),
                     holidays=_holidays(cur, tenant_id), groups=_groups(cur, tenant_id),
-                    numbers=_numbers(cur, tenant_id))
+                    numbers=_numbers(cur, tenant_id), audio=_audio(cur, tenant_id),
+                    voicemail=_voicemail(cur, tenant_id))
     return StoredTenant(tenant_id, config, _ha1_by_username(cur, tenant_id))
 
 

@@ -290,6 +290,8 @@ class _Groups(_Writer):
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                     (tenant_id, group.name, *self._values(group)))
         self._members(cur, tenant_id, group)
+        if group.ringback:
+            media_provision_write.set_ringback(cur, tenant_id, group)
         return [f"{self.label(group)}: created"]
 
     def update(self, cur, tenant_id, old, new):
@@ -299,6 +301,8 @@ class _Groups(_Writer):
                     (*self._values(new), tenant_id, new.name))
         if old.members != new.members:
             self._members(cur, tenant_id, new)
+        if old.ringback != new.ringback:
+            media_provision_write.set_ringback(cur, tenant_id, new)
         return [f"{self.label(new)}: updated"]
 
     def delete(self, cur, tenant_id, group):
@@ -377,7 +381,8 @@ def write_tenant(cur, tenant: Tenant, stored: StoredTenant | None) -> list[str]:
     """Store a checked tenant (settings filled in) over its stored state; the change lines.
     Sections that are None are left as they are. Time ranges are removed last, once no
     route uses them any more."""
-    empty = Tenant(tenant.slug, users=[], time_ranges=[], holidays=[], groups=[], numbers=[])
+    empty = Tenant(tenant.slug, users=[], time_ranges=[], holidays=[], groups=[], numbers=[],
+                   audio=[], voicemail=[])
     current = stored.config if stored else empty
     tenant_id, lines = _write_settings(cur, tenant, stored)
     if tenant.users is not None:
@@ -393,10 +398,14 @@ def write_tenant(cur, tenant: Tenant, stored: StoredTenant | None) -> list[str]:
                                      wanted_ranges, remove=False)
         lines += range_lines
         unused_ranges = changes.removed
+    audio_lines, unused_audio = media_provision_write.write_audio(cur, tenant_id, tenant, current)
+    lines += audio_lines
     for writer, wanted in ((_Holidays(), tenant.holidays), (_Groups(), tenant.groups),
                            (_Numbers(), tenant.numbers)):
         if wanted is not None:
             lines += _sync(cur, tenant_id, writer, getattr(current, writer.section), wanted)[0]
+    lines += media_provision_write.write_voicemail(cur, tenant_id, tenant, current)
+    lines += media_provision_write.remove_audio(cur, tenant_id, unused_audio)
     return lines + _remove(cur, tenant_id, ranges, unused_ranges)
 
 
@@ -430,3 +439,7 @@ def delete_tenant(cur, tenant_id: int) -> None:
     """Remove a tenant, its SIP accounts and registrations, and everything it owns."""
     for statement in _DELETE_TENANT:
         cur.execute(statement, (tenant_id,))
+
+
+# audio files, ringback tones and voicemail settings: writers built on the ones above
+from . import media_provision_write  # noqa: E402

@@ -570,3 +570,8 @@ PROBLEMS_FR = [
     (_P(r"another vpbx command is changing the configuration.*"),
      "la configuration est en cours de modification ailleurs ; réessayez"),
 ]
+
+# the voicemail and audio tabs
+from .catalogue_media_fr import MEDIA_FR, MEDIA_PROBLEMS_FR  # noqa: E402
+FRENCH.update({text: french for text, french in MEDIA_FR.items() if text not in FRENCH})
+PROBLEMS_FR += MEDIA_PROBLEMS_FR

@@ -48,7 +48,7 @@ def destination_entry(form, prefix: str):
     if choice == "number":
         return {"number": "".join((form.get(f"{prefix}_number") or "").split())}
     kind, _sep, target = choice.partition(":")
-    if kind in ("group", "voicemail") and target:
+    if kind in ("group", "voicemail", "announcement") and target:
         return {kind: target}
     return "hangup"
 
@@ -57,7 +57,7 @@ def destination_values(destination, prefix: str) -> dict:
     """The form values that show a destination."""
     if destination.kind == "number":
         return {prefix: "number", f"{prefix}_number": destination.target}
-    if destination.kind in ("group", "voicemail"):
+    if destination.kind in ("group", "voicemail", "announcement"):
         return {prefix: f"{destination.kind}:{destination.target}"}
     return {prefix: "hangup"}
 

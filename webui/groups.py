@@ -22,13 +22,14 @@ def split_extensions(text: str) -> list[str]:
 class GroupPages(SectionPages):
     section, noun = "groups", "group"
     fields = ("name", "short_number", "distribution", "rings", "cycles", "members",
-              "no_answer")
+              "ringback", "no_answer")
     list_template, form_template = "groups/list.html", "groups/form.html"
 
     def values_of(self, group, config):
         return {"name": group.name, "short_number": str(group.short_number),
                 "distribution": group.distribution, "rings": str(group.rings),
                 "cycles": str(group.cycles), "members": ", ".join(group.members),
+                "ringback": group.ringback or "",
                 **destination_values(group.no_answer, "no_answer")}
 
     def empty_values(self, config):
@@ -45,11 +46,16 @@ class GroupPages(SectionPages):
                  "no_answer": destination_entry(form, "no_answer")}
         if distribution in CYCLING_DISTRIBUTIONS:
             entry["cycles"] = number_or_text(form.get("cycles"))
+        ringback = form.get("ringback", old.ringback if old is not None else "")
+        if ringback:
+            entry["ringback"] = ringback
         return entry, {}
 
     def context(self, config):
         return {"distributions": DISTRIBUTIONS, "cycling": CYCLING_DISTRIBUTIONS,
                 "choices": destination_choices(config),
+                "ringbacks": [item.name for item in config.audio or []
+                              if item.kind == "ringback"],
                 "users": {user.extension: user for user in config.users or []},
                 "groups_by_name": {group.name: group for group in config.groups or []}}
 

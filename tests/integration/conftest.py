@@ -1,5 +1,6 @@
-"""A real platform for the integration tests: MariaDB (throwaway database), rtpengine and
-Kamailio with the KEMI routing, on ports of their own, provisioned with `vpbx apply`.
+"""A real platform for the integration tests: MariaDB (throwaway database), rtpengine,
+Kamailio with the KEMI routing and the media application, on ports of their own,
+provisioned with `vpbx apply`.
 
 One platform serves the whole session; each test gets fresh phones, and after each test
 rtpengine must hold no session any more (no media session is ever left behind).
@@ -8,13 +9,9 @@ import os
 import subprocess
 import time
 
-import pytest
-
 from rtpengine.ngclient import NgClient
-from tests.sip.phone import Phone
-from tests.support import instance
 from vpbx import logline
-from vpbx.stack import ROOT, VENV_PYTHON, Stack
+from vpbx.stack import ROOT, VENV_PYTHON
 
 TENANTS = os.path.join(os.path.dirname(__file__), "tenants")
 PASSWORDS = {"alice": "alice-s3cret", "bob": "bob-s3cret!", "carol": "carol-s3cret",
@@ -81,44 +78,5 @@ class Platform:
         assert not left, f"rtpengine still holds sessions: {left}"
 
 
-@pytest.fixture(scope="session")
-def platform(platform_config, tmp_path_factory):
-    folder = str(tmp_path_factory.mktemp("platform"))
-    name = instance.create_database(platform_config)
-    cfg = instance.write_instance_config(platform_config, folder, name)
-    stack = Stack(cfg, components=("rtpengine", "kamailio", "cdr"))
-    stack.start()
-    plat = Platform(cfg, stack, folder)
-    try:
-        for file in ("platform.yaml", "acme.yaml", "globex.yaml", "initech.yaml"):
-            result = plat.vpbx("apply", os.path.join(TENANTS, file))
-            assert result.returncode == 0, result.stdout + result.stderr
-        yield plat
-    finally:
-        stack.stop()
-        instance.drop_database(platform_config, name)
-
-
-@pytest.fixture
-def phones(platform, tmp_path):
-    """Factory of registered phones: phones("alice") → a Phone registered as alice."""
-    made = []
-
-    def make(username, *, register=True, password=None):
-        phone = Phone(username, password or PASSWORDS[username], DOMAINS[username],
-                      platform.cfg.sip_port, name=f"{username}{len(made)}",
-                      log_dir=str(tmp_path))
-        phone.start()
-        made.append(phone)
-        phone.registered = False
-        if register:
-            assert phone.register() == 200, f"{username} could not register"
-            phone.registered = True
-        return phone
-
-    yield make
-    for phone in made:
-        if phone.registered:
-            phone.unregister()   # leave no binding behind for the next test
-        phone.close()
-    platform.wait_no_media_sessions()
+# The `platform` (session) and `phones` fixtures are in tests/conftest.py: the media tests
+# (tests/media/) share the same platform instance.

@@ -376,6 +376,10 @@ class Phone:
 
         return dict(self._wait_for(f"media of call {call_id} to be {status}", latest_has_status, timeout))
 
+    def send_dtmf(self, digits: str, call_id: Optional[int] = None) -> None:
+        """Send DTMF digits (0-9, *, #) in the call as RFC 4733 telephone-events."""
+        self._request("dtmf", call=self._resolve_call(call_id), digits=digits)
+
     def transfer(self, dest: str, call_id: Optional[int] = None) -> None:
         """Blind-transfer the call to ``dest`` (user part or URI) by sending REFER.
 

@@ -596,6 +596,10 @@ class PhoneAgent:
         prm.opt.flag = pj.PJSUA_CALL_UNHOLD
         self.call_by_handle(call).reinvite(prm)
 
+    def cmd_dtmf(self, call: int, digits: str) -> None:
+        """Send DTMF digits in the call as RFC 4733 telephone-events."""
+        self.call_by_handle(call).dialDtmf(digits)
+
     def cmd_transfer(self, call: int, uri: str) -> None:
         """Blind-transfer the call: send REFER with Refer-To the URI."""
         self.call_by_handle(call).xfer(uri, pj.CallOpParam(True))

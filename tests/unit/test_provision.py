@@ -433,14 +433,14 @@ INVALID = [
     (_set(["groups", 0, "members"], ["7956", "7999"]),
      "groups[0].members: no user has the extension 7999"),
     (_set(["groups", 0, "members"], ["7956", "7956"]), "groups[0].members: 7956 is listed twice"),
-    (_set(["groups", 0, "ringback"], "Soft"), "groups[0].ringback: audio files are not "
-     "supported yet"),
+    (_set(["groups", 0, "ringback"], "Soft"), "groups[0].ringback: no ringback tone is named "
+     "'Soft'"),
     (_set(["groups", 0, "no_answer"], {"group": "Sales"}),
      "groups[0].no_answer: no group is named 'Sales'"),
     (_set(["groups", 0, "no_answer"], {"voicemail": "+41215660000"}),
      "groups[0].no_answer: +41215660000 is not one of this tenant's numbers"),
     (_set(["groups", 0, "no_answer"], {"announcement": "Closed"}),
-     "groups[0].no_answer: announcements are not supported yet"),
+     "groups[0].no_answer: no announcement is named 'Closed'"),
     (_set(["groups", 0, "no_answer"], {"number": "12345"}), "groups[0].no_answer: an external "
      "number must be digits after a leading 0 or +, such as \"0215667956\""),
     (_set(["groups", 0, "no_answer"], "voicemail"), "groups[0].no_answer: must be hangup or "
@@ -499,7 +499,7 @@ def test_invalid_file_reports_one_line_and_changes_nothing(applied, tmp_path, ch
     assert snapshot(applied) == before
 
 
-@pytest.mark.parametrize("section", ["audio", "voicemail", "outgoing", "directory"])
+@pytest.mark.parametrize("section", ["outgoing", "directory"])
 def test_unsupported_sections_are_refused(applied, tmp_path, section):
     document = acme()
     document[section] = [{"name": "anything"}]
@@ -536,9 +536,9 @@ def test_all_problems_of_a_file_are_reported_at_once(applied, tmp_path):
     document["groups"][0]["rings"] = 99
     document["audio"] = {"ringback": [{"name": "Soft", "file": "soft.wav"}]}
     lines = [line.split(": ", 1)[1] for line in apply(applied, tmp_path, document).problems]
-    assert lines == ["audio: not supported yet by this version of vpbx (nothing was changed)",
-                     "users[0].extension: must be 2 to 6 digits",
-                     "groups[0].rings: must be a whole number from 1 to 20"]
+    assert lines == ["users[0].extension: must be 2 to 6 digits",
+                     "groups[0].rings: must be a whole number from 1 to 20",
+                     "audio.ringback[0].file: cannot read soft.wav: No such file or directory"]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -677,8 +677,8 @@ def test_cli_apply_reports_problems_and_exits_1(throwaway_db, tmp_path):
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"{path}: audio: not supported yet by this version of vpbx (nothing was changed)",
-        f"{path}: users[1].extension: must be 2 to 6 digits"]
+        f"{path}: users[1].extension: must be 2 to 6 digits",
+        f"{path}: audio.announcements[0].file: cannot read closed.mp3: No such file or directory"]
     assert vpbx(throwaway_db, "export", "acme").returncode == 1     # nothing was created
 
 

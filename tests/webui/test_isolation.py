@@ -19,6 +19,7 @@ TABLE_OF = {
     "api.time_ranges_": "time_ranges", "api.holidays_": "holidays",
     "platform.": "tenants", "directory.": "directory_contacts",
     "outgoing.": "presentation_rules",
+    "audio.": "audio_files", "api.audio_": "audio_files",
 }
 
 
@@ -64,6 +65,13 @@ def globex_ids(conn) -> dict:
             cur.execute("INSERT INTO presentation_rules (tenant_id, number)"
                         " VALUES (%s, '+41225550000')", (tenant_id,))
         ids["presentation_rules"] = row["id"] if row else cur.lastrowid
+        cur.execute("SELECT id FROM audio_files WHERE tenant_id = %s", (tenant_id,))
+        row = cur.fetchone()
+        if row is None:
+            cur.execute("INSERT INTO audio_files (tenant_id, kind, name, path, sha256)"
+                        " VALUES (%s, 'announcement', 'Globex closed', 'audio/00/none.wav',"
+                        " REPEAT('0', 64))", (tenant_id,))
+        ids["audio_files"] = row["id"] if row else cur.lastrowid
     return ids
 
 

@@ -1,0 +1,102 @@
+"""Remote access to a mailbox (SPEC F5.3): 086 + the global number, * during the greeting,
+the PIN, then the messages; wrong PINs end the call and lock the mailbox."""
+import datetime
+import os
+import time
+
+import pytest
+
+from media import prompts
+from vpbx import media_store
+
+from .conftest import (GUARDED, GUARDED_PIN, OWNER, OWNER_PIN, query, seconds_of,
+                       tone_timeline, wait_media_line)
+
+pytestmark = pytest.mark.integration
+
+
+def national(number: str) -> str:
+    return "0" + number[3:]          # +41215558007 → 0215558007
+
+
+def start_access(platform, phone, number, record_to=None) -> str:
+    """Dial 086 + the number, press * during the greeting; the call's SIP Call-ID."""
+    phone.call("086" + national(number), record_to=record_to)
+    call_id = phone.wait_call_state("CONFIRMED", timeout=5)["sip_call_id"]
+    phone.wait_rtp(10, timeout=8)             # the media path is up (digits travel in it)
+    phone.send_dtmf("*")
+    wait_media_line(platform, decision="access", outcome="star", call_id=call_id)
+    return call_id
+
+
+MESSAGE_HZ = 1850
+
+
+def put_message(platform, dbconn, number, seconds=2.0) -> tuple[int, str]:
+    """A message as the media app stores one (leaving one by phone is tested elsewhere):
+    (its id, its path)."""
+    box = query(dbconn, "SELECT n.id, n.tenant_id FROM global_numbers n WHERE n.number = %s",
+                number)[0]
+    with dbconn.cursor() as cur:
+        box_id = media_store.ensure_box(cur, box["tenant_id"], box["id"])
+    relative = os.path.join(media_store.message_folder(box_id), f"test-{time.time_ns()}.wav")
+    prompts.tone_wav(media_store.abs_path(platform.cfg.data_dir, relative), MESSAGE_HZ, seconds)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return media_store.add_message(dbconn, box_id, "8002", now, int(seconds * 1000), relative,
+                                   None), relative
+
+
+def test_the_owner_listens_to_a_message_and_deletes_it(platform, voxco, vx, dbconn, tmp_path):
+    message_id, path = put_message(platform, dbconn, OWNER)
+    owner = vx("vx1")
+    heard = tmp_path / "owner.wav"
+    call_id = start_access(platform, owner, OWNER, record_to=heard)
+    owner.send_dtmf(OWNER_PIN)
+    wait_media_line(platform, timeout=15, decision="access", outcome="granted", call_id=call_id)
+    wait_media_line(platform, timeout=20, decision="message", outcome="played",
+                    call_id=call_id, id=str(message_id))
+    owner.send_dtmf("7")                                          # delete
+    wait_media_line(platform, decision="message", outcome="deleted", call_id=call_id,
+                    id=str(message_id))
+    owner.wait_call_state("DISCONNECTED", timeout=10)             # "no more messages, goodbye"
+    assert query(dbconn, "SELECT id FROM voicemail_messages WHERE id = %s", message_id) == []
+    assert not os.path.exists(media_store.abs_path(platform.cfg.data_dir, path))
+    timeline = tone_timeline(owner.wait_recording(), [MESSAGE_HZ, owner.tone_hz])
+    assert 0.5 <= seconds_of(timeline, MESSAGE_HZ) <= 2.3        # the 2 s message, played back
+    platform.wait_log("VPBX-ROUTE", tenant="voxco", to="086" + national(OWNER),
+                      decision=f"voicemail_access:{OWNER}", outcome="media")
+
+
+def enter_wrong_pins(platform, phone, call_id, pins) -> None:
+    for count, pin in enumerate(pins, 1):
+        phone.send_dtmf(pin)
+        wait_media_line(platform, timeout=15, decision="access", outcome="wrong_pin",
+                        call_id=call_id, in_call=str(count))
+
+
+def test_wrong_pins_end_the_call_then_lock_the_mailbox(platform, voxco, vx, dbconn):
+    phone = vx("vx2")
+    call_id = start_access(platform, phone, GUARDED)
+    enter_wrong_pins(platform, phone, call_id, ["1111", "2222", "3333"])
+    phone.wait_call_state("DISCONNECTED", timeout=10)              # three wrong: call ended
+    wait_media_line(platform, decision="access", outcome="too_many_wrong_pins", call_id=call_id)
+
+    call_id = start_access(platform, phone, GUARDED)
+    enter_wrong_pins(platform, phone, call_id, ["4444", "5555"])   # five in a row: locked
+    lockout = wait_media_line(platform, decision="access", outcome="lockout", call_id=call_id)
+    phone.wait_call_state("DISCONNECTED", timeout=10)
+    box, = query(dbconn, "SELECT b.locked_until, b.locked_until > UTC_TIMESTAMP() AS locked"
+                         " FROM voicemail_boxes b JOIN global_numbers n ON n.id = b.number_id"
+                         " WHERE n.number = %s", GUARDED)
+    assert box["locked"] == 1 and lockout["until"]
+
+    call_id = start_access(platform, phone, GUARDED)               # even the right PIN…
+    wait_media_line(platform, decision="access", outcome="locked", call_id=call_id)
+    phone.send_dtmf(GUARDED_PIN)
+    phone.wait_call_state("DISCONNECTED", timeout=10)
+    assert not query(dbconn, "SELECT 1 FROM voicemail_boxes b JOIN global_numbers n"
+                             " ON n.id = b.number_id WHERE n.number = %s"
+                             " AND b.failed_pin_attempts > 0", GUARDED)
+    with dbconn.cursor() as cur:                                    # unlock for other runs
+        cur.execute("UPDATE voicemail_boxes b JOIN global_numbers n ON n.id = b.number_id"
+                    " SET b.locked_until = NULL WHERE n.number = %s", (GUARDED,))
