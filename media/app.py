@@ -514,6 +514,17 @@ class MediaApp:
             except OSError:
                 pass
 
+    def forget_ended_calls(self) -> None:
+        """Drop the calls that are over, and free their PJSUA2 objects now. PJSUA reuses its
+        call slots in turn; a Call object freed later (a reference cycle through a flow's
+        exception keeps it alive until the garbage collector runs) would hang up whichever
+        new call holds its slot by then (603 Decline)."""
+        over = [call for call in self.calls if call.finished and call.ended]
+        if over:
+            self.calls = [call for call in self.calls if not (call.finished and call.ended)]
+            del over
+            gc.collect()
+
     def run(self) -> None:
         log.info("media application listening on %s:%d (edge %s:%d)", self.address, self.port,
                  *self.edge)
@@ -524,8 +535,7 @@ class MediaApp:
             now = time.monotonic()
             for call in list(self.calls):
                 call.tick(now)
-                if call.finished and call.ended:
-                    self.calls.remove(call)
+            self.forget_ended_calls()
         self.mailer.stop()
         for call in self.calls:
             call.finish(hangup=True)

@@ -129,3 +129,16 @@ def test_each_message_is_emailed_and_retried_while_the_server_is_down(platform, 
         row, = query(dbconn, "SELECT path, emailed_at FROM voicemail_messages WHERE id = %s",
                      message_id)
     assert row["emailed_at"] is not None
+
+
+def test_every_call_of_a_long_series_is_answered(platform, voxco, carrier):
+    """The media app reuses its call slots (32 of them, in turn): a call it answered long
+    ago and that the caller ended must never end a later call that got the same slot."""
+    for attempt in range(45):
+        carrier.call(edge_uri(platform, CLOSED))
+        try:
+            carrier.wait_call_state("CONFIRMED", timeout=5)
+        except Exception as exc:
+            raise AssertionError(f"call {attempt + 1} of the series was not answered") from exc
+        carrier.hangup()                              # during the announcement
+        carrier.wait_call_state("DISCONNECTED", timeout=5)
