@@ -17,13 +17,17 @@ rtpengine (offer, answer and delete on every call):
           the bench tenant, through the time range in force ("Always") to a call group
           (hierarchical) whose member's phone rings (route_carrier_call, start_flow)
 
-A group member in a call is busy and skipped (a second call would end at the group's
-no-answer rule), so the group route has a pool of callees, each the only member of its own
-group behind its own global number ("Bench group N", +41215550999 + N - 1), all routed
-through "Always"; the caller's CSV walks through the pool (more members than calls held at
-once, up to ~400 calls/s: `group_pool` in PROFILES). Its calls are counted in the Kamailio log
-(VPBX-ROUTE ... decision="group:Bench group N" outcome=ring) after each step: a call refused
-at once with "480 member busy" means the pool was too small for the rate (or, in an
+A group member in a call is busy and skipped (with one member, a second call would end at
+the group's no-answer rule), so the group route has a pool of callees: `group_pool` in
+PROFILES = (K groups, M members each). Each group ("Bench group N", hierarchical) sits behind
+its own global number (+41215550999 + N - 1), all routed through "Always"; the caller's CSV
+walks through the K numbers, and a call rings the first of its group's members not in a call
+(busy ones are skipped: VPBX-ROUTE ... skipped=…). K stays small because the routing reads
+the tenant's groups on every group call (callflow member state: ~1.5 us per group here, which
+one group per member would turn into ~1 ms per call at 400 calls/s); K x M exceeds the calls
+held at once (rate x ~1.1 s). The calls are counted in the Kamailio log (VPBX-ROUTE ...
+decision="group:Bench group N" outcome=ring) after each step: a call refused at once with
+"480 member busy" (all M busy) means the pool was too small for the rate (or, in an
 overloaded step, calls lasted far longer than the hold).
 
 All three run a copy of the routing code taken at the start, so one run measures one version
@@ -72,7 +76,7 @@ RESULTS_DIR = os.path.join(BENCH_DIR, "results")
 NATIVE_CFG = os.path.join(BENCH_DIR, "kamailio-native.cfg")
 DOMAIN = "bench.pbx.test"
 CALLER = "1001"                      # SIP username = extension (the baseline has no database)
-CALLEES = {"kemi": "2001", "native": "2002", "group": "2003"}   # group: the first of its pool
+CALLEES = {"kemi": "2001", "native": "2002", "group": "20001"}  # group: the first of its pool
 # the group route: the carrier's trunk calls global numbers of the bench tenant
 CARRIER_ADDRESS = "127.0.0.2"        # on loopback; platform_settings carrier_address
 CARRIER_PORT = 5060                  # platform_settings carrier_port (only used to call out)
@@ -97,19 +101,16 @@ STOP_AFTER_FAILED = 2                # a route stops stepping up after this many
 # range overlaps nothing of the tests'.
 RTP_RANGES = {"kemi": (6000, 12999), "native": (13000, 19999), "group": (20000, 26999)}
 
-# full: 1200 calls/s is left out (the native route has not passed 1000 on 2 CPUs) to keep
-# the whole run under 7 minutes. group_pool: members (each alone in its group) called in
-# turn, more than the calls held at once (rate x ~1.1 s): 500 covers up to ~400 calls/s. Not
-# more: the routing reads the tenant's groups on every group call (callflow member state), so
-# each pool group costs a little on every call (~1.5 us; 0.3 ms per call with 1 group, 1.1 ms
-# with 500 on this machine). A pool too small shows as "480 member busy" in the group rows.
+# full: 7 s call steps (8 before the group route) and no 1200 calls/s step keep the whole run
+# under 7 minutes with three routes. group_pool: (groups, members per group) of the group route;
+# 100 x 12 holds up to ~900 calls/s (a group's calls at once: rate / 100 x ~1.1 s < 12).
 PROFILES = {
-    "full": dict(call_rates=(100, 200, 300, 400, 500, 600, 800, 1000), call_seconds=8,
+    "full": dict(call_rates=(100, 200, 300, 400, 500, 600, 800, 1000), call_seconds=7,
                  reg_rates=(1000, 2000, 3000, 4000, 5000, 6000, 8000), reg_seconds=4,
-                 reg_users=500, group_pool=500,
+                 reg_users=500, group_pool=(100, 12),
                  latency_rate=50, latency_seconds=4, reg_latency_rate=100),
     "quick": dict(call_rates=(50, 100), call_seconds=3, reg_rates=(200, 400), reg_seconds=2,
-                  reg_users=50, group_pool=150, latency_rate=20, latency_seconds=2, reg_latency_rate=50),
+                  reg_users=50, group_pool=(10, 15), latency_rate=20, latency_seconds=2, reg_latency_rate=50),
 }
 
 LATENCY_LINE = re.compile(r"\{(\S+) (\S+)\} <core> .*request-route executed in: (\d+) usec")
@@ -241,6 +242,7 @@ class Route:
         self.callees = list(callees)
         self.callee = self.callees[0]
         self.source = source          # the caller's address (sipp -i)
+        self.pool = []                # the group route's groups (group_pool)
         self.work = work
         self.folder = os.path.join(work, key)
         low, high = RTP_RANGES[key]
@@ -463,13 +465,16 @@ def mariadb_cpu_seconds() -> float:
 
 
 # -- database ---------------------------------------------------------------------------------
-def group_pool(size: int) -> list:
-    """The group route's pool: (callee extension, group name, short number, global number)."""
-    if not 1 <= size <= 800:        # short numbers 200-999; extensions 2003… below 3000
-        raise ValueError(f"group pool of {size}: 1 to 800 members")
-    return [(str(int(CALLEES["group"]) + i), f"Bench group {i + 1}",
-             200 + (GROUP_SHORT_FIRST - 200 + i) % 800, f"+{GROUP_NUMBER_FIRST + i}")
-            for i in range(size)]
+def group_pool(groups: int, members: int) -> list:
+    """The group route's pool: per group (name, short number, global number, member
+    extensions in their hierarchical order)."""
+    if not 1 <= groups <= 800 or groups * members > 9999:   # short numbers 200-999;
+        raise ValueError(f"group pool {groups} x {members}")  # extensions 20001-29999
+    first = int(CALLEES["group"])
+    return [(f"Bench group {g + 1}", 200 + (GROUP_SHORT_FIRST - 200 + g) % 800,
+             f"+{GROUP_NUMBER_FIRST + g}",
+             [str(first + g * members + m) for m in range(members)])
+            for g in range(groups)]
 
 
 def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: list,
@@ -479,9 +484,9 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
     The caller calls a callee of its own per route (the instances share the database, hence
     the `location` table); the registration users register on kemi and native. For the group
     route: the carrier (platform_settings), a time range "Always" (every day, 00:00-24:00),
-    and per pool member a call group (hierarchical, 6 rings, 1 cycle, then hang up) with that
-    member alone and a global number routed through "Always" to that group (outside hours:
-    hang up). The kemi and native callers send from 127.0.0.1, not the carrier's address, and
+    and per pool group a call group (hierarchical, 6 rings, 1 cycle, then hang up) with its
+    members and a global number routed through "Always" to that group (outside hours: hang
+    up). The kemi and native callers send from 127.0.0.1, not the carrier's address, and
     dial extensions: none of this touches their calls.
     """
     regs = [str(FIRST_REG_USER + i) for i in range(reg_users)]
@@ -490,7 +495,7 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
     assert len(set(users)) == len(users), "an extension is used twice"
     passwords = {user: secrets.token_hex(8) for user in users}
     group_route = next((route for route in routes if route.key == "group"), None)
-    pool = group_pool(len(group_route.callees)) if group_route else []
+    pool = group_route.pool if group_route else []
     conn = db.connect(base, database=db_name, autocommit=False)
     try:
         with conn.cursor() as cur:
@@ -523,8 +528,8 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
     for route in routes:
         if route.key == "group":
             # the carrier calls the pool's global numbers in turn (uac-noauth.xml: field1 is
-            # the Request-URI's user); a member is called again only after the whole pool
-            lines = [f"{CARRIER_CALLER};{number};{DOMAIN};-" for _, _, _, number in pool]
+            # the Request-URI's user)
+            lines = [f"{CARRIER_CALLER};{number};{DOMAIN};-" for _, _, number, _ in pool]
         else:
             lines = [f"{CALLER};{route.callee};{DOMAIN};{auth(CALLER)}"]
         files[f"{route.key}-caller"] = write(f"{route.key}-caller", lines)
@@ -536,7 +541,8 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
 
 
 def provision_group_route(cur, tenant_id: int, pool: list) -> None:
-    """The carrier, the time range "Always", and per pool member its group and global number."""
+    """The carrier, the time range "Always", and per pool group the group, its members and
+    its global number."""
     cur.executemany("INSERT INTO platform_settings (name, value) VALUES (%s, %s)"
                     " ON DUPLICATE KEY UPDATE value = VALUES(value)",
                     [("carrier_address", CARRIER_ADDRESS), ("carrier_port", str(CARRIER_PORT))])
@@ -549,23 +555,25 @@ def provision_group_route(cur, tenant_id: int, pool: list) -> None:
                     " cycles, no_answer_kind, no_answer_target)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                     [(tenant_id, name, short, "hierarchical", 6, 1, "hangup", None)
-                     for _, name, short, _ in pool])
+                     for name, short, _, _ in pool])
     cur.execute("SELECT id, name FROM call_groups WHERE tenant_id = %s", (tenant_id,))
     group_ids = {row["name"]: row["id"] for row in cur.fetchall()}
     cur.execute("SELECT id, extension FROM users WHERE tenant_id = %s", (tenant_id,))
     user_ids = {row["extension"]: row["id"] for row in cur.fetchall()}
     cur.executemany("INSERT INTO group_members (group_id, user_id, position) VALUES (%s, %s, %s)",
-                    [(group_ids[name], user_ids[ext], 1) for ext, name, _, _ in pool])
+                    [(group_ids[name], user_ids[ext], position)
+                     for name, _, _, members in pool
+                     for position, ext in enumerate(members, start=1)])
     cur.executemany("INSERT INTO global_numbers (tenant_id, number, label, outside_kind,"
                     " outside_target) VALUES (%s, %s, %s, %s, %s)",
-                    [(tenant_id, number, f"Bench line {ext}", "hangup", None)
-                     for ext, _, _, number in pool])
+                    [(tenant_id, number, f"Bench line {name}", "hangup", None)
+                     for name, _, number, _ in pool])
     cur.execute("SELECT id, number FROM global_numbers WHERE tenant_id = %s", (tenant_id,))
     number_ids = {row["number"]: row["id"] for row in cur.fetchall()}
     cur.executemany("INSERT INTO number_routes (number_id, position, time_range_id, dest_kind,"
                     " dest_target) VALUES (%s, %s, %s, %s, %s)",
                     [(number_ids[number], 1, range_id, "group", name)
-                     for _, name, _, number in pool])
+                     for name, _, number, _ in pool])
 
 
 # -- steps ------------------------------------------------------------------------------------
@@ -622,18 +630,20 @@ def call_step(route: Route, rate: int, seconds: float, files: dict, work: str, t
     return step
 
 
-ROUTE_OUTCOME = re.compile(r'VPBX-ROUTE call_id=(\S+) .*? decision=("[^"]*"|\S+) outcome=(\S+)')
+ROUTE_OUTCOME = re.compile(r'VPBX-ROUTE call_id=(\S+) .*? decision=("[^"]*"|\S+) outcome=(\S+)(.*)')
+SKIPPED = re.compile(r' skipped=(\S+)')
 
 
 def routing_outcomes(text: str) -> dict:
     """What the KEMI routing decided for the step's new calls (VPBX-ROUTE lines), by the
-    first routing of each Call-ID: rang a group's member (group_ring), ended at the group's
-    hangup because its member was busy (hangup: the pool is too small for the rate), or
-    anything else. rerouted: INVITEs routed again (retransmissions that came before the first
-    copy had its transaction: an overloaded stack)."""
-    out = {"group_ring": 0, "hangup": 0, "other": 0, "rerouted": 0}
+    first routing of each Call-ID: rang a group's member (group_ring; skipped: busy members
+    passed over on the way, in all), ended at the group's hangup because all its members were
+    busy (hangup: the pool is too small for the rate), or anything else. rerouted: INVITEs
+    routed again (retransmissions that came before the first copy had its transaction: an
+    overloaded stack)."""
+    out = {"group_ring": 0, "skipped": 0, "hangup": 0, "other": 0, "rerouted": 0}
     seen = set()
-    for call_id, decision, outcome in ROUTE_OUTCOME.findall(text):
+    for call_id, decision, outcome, rest in ROUTE_OUTCOME.findall(text):
         decision = decision.strip('"')
         if outcome == "plan" or outcome.startswith("no_answer"):
             continue                       # the plan's first line; the action follows
@@ -643,6 +653,9 @@ def routing_outcomes(text: str) -> dict:
         seen.add(call_id)
         if outcome == "ring" and decision.startswith("group:Bench group "):
             out["group_ring"] += 1
+            skipped = SKIPPED.search(rest)
+            if skipped and skipped.group(1) != "-":
+                out["skipped"] += len(skipped.group(1).split(","))
         elif outcome == "480:hangup":
             out["hangup"] += 1
         else:
@@ -829,11 +842,10 @@ def render(result: dict) -> str:
         "per call. The KEMI/native ratio includes those costs. "
         "group = the same kamailio.cfg + kemi/ as KEMI, called by the carrier (from "
         f"{CARRIER_ADDRESS}: trusted, no auth, 1 INVITE per call) at a global number, routed "
-        "through the time range in force (\"Always\") to a hierarchical call group whose one "
-        "member rings: calls only. A member in a call is busy (skipped), so there is a pool of "
-        f"{meta.get('group_pool', '?')} such number/group/member sets, called in turn; the bench "
-        f"tenant has {meta.get('tenant_users', '?')} users (the routing reads all of them per "
-        "group call). "
+        "through the time range in force (\"Always\") to a hierarchical call group whose "
+        "first member not in a call rings (busy ones are skipped): calls only; a pool of "
+        f"{_pool(meta)} global numbers/groups x members, called in turn; the bench tenant has "
+        f"{meta.get('tenant_users', '?')} users. "
         "All: rtpengine offer/answer/delete per call, record_route, usrloc db_mode 2, REGISTER "
         f"with digest auth, {meta['sip_children']} SIP workers, -m {SHM_MB}; the caller holds "
         f"{HOLD_MS} ms; sipp, Kamailio, rtpengine and MariaDB share the machine's CPUs "
@@ -850,8 +862,8 @@ def render(result: dict) -> str:
         "the machine's CPUs over the step; left rtp/dlg = sessions rtpengine and dialogs Kamailio "
         "(KEMI and group: native tracks none) still hold after the step; rang via group = the "
         "group route's calls whose first routing sent them to a group member (VPBX-ROUTE ... "
-        "outcome=ring in its Kamailio log), 480 member busy = calls refused at once because the "
-        "member was still in the pool's previous call (a pool too small for the rate), INVITEs "
+        "outcome=ring in its Kamailio log; busy skipped/call = members in a call passed over), "
+        "480 all members busy = calls refused at once (a pool too small for the rate), INVITEs "
         "routed again = retransmissions routed anew (an overloaded stack).")
     lines = [
         f"Virtual PBX benchmark  {meta['started_utc']}  ({meta['profile']} profile, "
@@ -890,10 +902,11 @@ def render(result: dict) -> str:
                 row += "  " + ", ".join(f"{k}={v}" for k, v in step["failures"].items())
             if step.get("routing"):
                 routing = step["routing"]
-                row += f"  rang via group: {routing['group_ring']}" + "".join(
-                    f", {label} {routing[key]}" for key, label in
-                    (("hangup", "480 member busy"), ("other", "other"),
-                     ("rerouted", "INVITEs routed again")) if routing[key])
+                row += (f"  rang via group: {routing['group_ring']} "
+                        f"(busy skipped/call {routing['skipped'] / max(1, routing['group_ring']):.1f})"
+                        + "".join(f", {label} {routing[key]}" for key, label in
+                                  (("hangup", "480 all members busy"), ("other", "other"),
+                                   ("rerouted", "INVITEs routed again")) if routing[key]))
             lines.append(row)
         s = summ[kind]
         bound = lambda r: " (all its steps passed)" if s[r]["all_passed"] else ""
@@ -941,10 +954,15 @@ def render(result: dict) -> str:
                  for k in ("group_ring", "hangup", "other", "rerouted")}
         lines.append(f"Group route, all call steps: {sum(s['attempted'] for s in group_steps)} calls "
                      f"attempted; first routing of each: {total['group_ring']} rang a member "
-                     f"through its group, {total['hangup']} 480 member busy, {total['other']} "
+                     f"through its group, {total['hangup']} 480 all members busy, {total['other']} "
                      f"other; {total['rerouted']} INVITEs routed again (retransmissions under "
                      "overload)")
     return "\n".join(lines) + "\n"
+
+
+def _pool(meta: dict) -> str:
+    pool = meta.get("group_pool") or {}
+    return f"{pool.get('groups', '?')} x {pool.get('members_per_group', '?')}"
 
 
 def _num(value) -> str:
@@ -1022,6 +1040,7 @@ def main(argv=None) -> int:
         git = git_state()
         snap = snapshot_code(work)   # (code: the exit code)
         git["snapshot_sha256"] = snap["sha256"]
+        pool = group_pool(*prof["group_pool"])
         routes = [
             Route("kemi", "KEMI route (kamailio.cfg + kemi/)", snap["kamailio_cfg"],
                   os.path.join(BENCH_DIR, "uac-auth.xml"), [CALLEES["kemi"]], base, db_name, work,
@@ -1031,9 +1050,11 @@ def main(argv=None) -> int:
                   work, snap["kemi_script"], args.children),
             Route("group", "KEMI carrier -> global number -> range -> group (kamailio.cfg + kemi/)",
                   snap["kamailio_cfg"], os.path.join(BENCH_DIR, "uac-noauth.xml"),
-                  [ext for ext, _, _, _ in group_pool(prof["group_pool"])], base, db_name, work,
+                  [ext for *_, members in pool for ext in members],
+                  base, db_name, work,
                   snap["kemi_script"], args.children, source=CARRIER_ADDRESS),
         ]
+        routes[-1].pool = pool
         files = provision(base, db_name, prof["reg_users"], routes, work)
         tenant_users = 1 + sum(len(route.callees) for route in routes) + prof["reg_users"]
         for route in routes:
@@ -1091,17 +1112,20 @@ def main(argv=None) -> int:
                      "calls_seconds": prof["call_seconds"], "registrations_seconds": prof["reg_seconds"],
                      "registration_users": prof["reg_users"],
                      "routes": {r.key: r.label for r in routes}, "restarts": restarts,
-                     "group_pool": prof["group_pool"], "tenant_users": tenant_users,
+                     "group_pool": {"groups": prof["group_pool"][0],
+                                    "members_per_group": prof["group_pool"][1]},
+                     "tenant_users": tenant_users,
                      "carrier_address": CARRIER_ADDRESS,
                      "stop_after_failed_steps": STOP_AFTER_FAILED,
                      "note": "The KEMI route authenticates every INVITE (407 challenge, then a "
                              "second INVITE: 2 INVITEs per call) and reads tenant and user from "
                              "MariaDB; the native baseline does lookup + relay only. The group "
                              "route runs the KEMI code for a carrier call (trusted by source "
-                             "address, 1 INVITE) to a global number -> time range -> group of "
-                             "one member, with a pool of such numbers/groups/members because a "
-                             "member in a call is busy. All use rtpengine the same way. The "
-                             "ratios include those costs."},
+                             "address, 1 INVITE) to a global number -> time range -> "
+                             "hierarchical group, whose first member not in a call rings; a "
+                             "pool of numbers/groups x members because a member in a call is "
+                             "busy. All use rtpengine the same way. The ratios include those "
+                             "costs."},
             "latency": latency, "steps": steps, "summary": summary(steps), "callee": callee,
         }
         result["meta"]["runtime_s"] = round(time.monotonic() - began, 1)
