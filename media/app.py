@@ -525,6 +525,13 @@ class MediaApp:
             del over
             gc.collect()
 
+    def tick_calls(self, now: float) -> None:
+        """Give each call its turn. A method of its own, so that no loop variable of run()
+        keeps the last call's PJSUA2 object alive after forget_ended_calls (nor after
+        libDestroy, where freeing it aborts the process)."""
+        for call in list(self.calls):
+            call.tick(now)
+
     def run(self) -> None:
         log.info("media application listening on %s:%d (edge %s:%d)", self.address, self.port,
                  *self.edge)
@@ -532,9 +539,7 @@ class MediaApp:
         self.mailer.start()
         while self.running:
             self.endpoint.libHandleEvents(EVENT_SLICE_MS)
-            now = time.monotonic()
-            for call in list(self.calls):
-                call.tick(now)
+            self.tick_calls(time.monotonic())
             self.forget_ended_calls()
         self.mailer.stop()
         for call in self.calls:
