@@ -85,6 +85,11 @@ class FlowContext:
     def message_stored(self, message_id: int) -> None:
         self.app.wake_mailer()
 
+    def message_kept(self, **row) -> None:
+        """A message on disk whose row could not be written: stored later, in the background,
+        once the database answers again (media_mail.Mailer.keep_for_retry)."""
+        self.app.mailer.keep_for_retry(row)
+
 
 class MediaCall(pj.Call):
     """An answered call running a flow."""

@@ -92,10 +92,13 @@ def record_message(ctx, box):
             message_id = media_store.add_message(
                 ctx.connection(), box_id, ctx.caller, received_at, duration_ms,
                 os.path.join(folder_relative, f"{name}.wav"), box.get("email"))
-        except pymysql.err.Error as exc:      # kept on disk: recovered when the database is back
+        except pymysql.err.Error as exc:      # kept on disk: stored when the database is back
             ctx.event("message", "kept_on_disk", number=box["number"], warning=True,
                       error=str(exc)[:120], file=f"{name}.wav")
             ctx.reset_connection()
+            ctx.message_kept(box_id=box_id, caller=ctx.caller, received_at=received_at,
+                             duration_ms=duration_ms, email=box.get("email"),
+                             path=os.path.join(folder_relative, f"{name}.wav"))
         else:
             ctx.event("message", "stored", number=box["number"], id=message_id,
                       duration_ms=duration_ms, ended_by=how, emailed_to=box.get("email") or None)

@@ -50,13 +50,18 @@ def load(cfg: Config) -> MediaSettings:
     )
 
 
-def write_smtp(cfg: Config, **values) -> None:
-    """Set keys of the [smtp] section of the configuration file (tests, set-up)."""
+def write_section(cfg: Config, section: str, **values) -> None:
+    """Set keys of a section ([media], [smtp]) of the configuration file (tests, set-up)."""
     parser = configparser.ConfigParser()
     parser.read(cfg.path)
-    if not parser.has_section("smtp"):
-        parser.add_section("smtp")
+    if not parser.has_section(section):
+        parser.add_section(section)
     for key, value in values.items():
-        parser.set("smtp", key, str(value))
+        parser.set(section, key, str(value))
     with open(cfg.path, "w") as handle:
         parser.write(handle)
+
+
+def write_smtp(cfg: Config, **values) -> None:
+    """Set keys of the [smtp] section of the configuration file (tests, set-up)."""
+    write_section(cfg, "smtp", **values)

@@ -3,8 +3,10 @@
 The outbox (table voicemail_outbox) is filled in the same transaction as the message; the
 `Mailer` thread of the media application sends what is due. A mail the SMTP server did not
 accept stays in the outbox and is tried again later (the delay doubles, up to an hour), so a
-server that is down loses nothing.
+server that is down loses nothing. The same thread writes the rows of messages that had to be
+kept on disk while the database was away (`keep_for_retry`), as soon as it answers again.
 """
+import collections
 import datetime
 import logging
 import smtplib
@@ -119,16 +121,42 @@ def send_due(conn, data_dir: str, settings: MediaSettings) -> tuple[int, int]:
     return sent, failed
 
 
+def store_kept(conn, kept: collections.deque) -> list[int]:
+    """Write the rows of messages kept on disk (oldest first, each removed from `kept` once
+    stored); a database error leaves the rest for the next round. The new message ids."""
+    stored = []
+    while kept:
+        row = kept[0]
+        message_id = media_store.add_message(
+            conn, row["box_id"], row["caller"], row["received_at"], row["duration_ms"],
+            row["path"], row.get("email"))
+        kept.popleft()
+        stored.append(message_id)
+        log.warning("voicemail message %s stored once the database answered again (id %d)",
+                    row["path"], message_id)
+    return stored
+
+
 class Mailer(threading.Thread):
-    """Sends the outbox in the background; `wake()` after a new message sends at once."""
+    """Sends the outbox in the background; `wake()` after a new message sends at once.
+    Messages kept on disk while the database was away get their row here, retried every
+    `poll_seconds` until the database answers (and, should the app stop first, at its next
+    start-up from their sidecar files)."""
 
     def __init__(self, cfg: Config, settings: MediaSettings, poll_seconds: float = 1.0):
         super().__init__(name="voice-to-mail", daemon=True)
         self.cfg, self.settings, self.poll_seconds = cfg, settings, poll_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._kept = collections.deque()
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def keep_for_retry(self, row: dict) -> None:
+        """A message whose row could not be written: box_id, caller, received_at,
+        duration_ms, path (data-folder-relative), email. Stored as soon as possible."""
+        self._kept.append(row)
         self._wake.set()
 
     def stop(self) -> None:
@@ -141,7 +169,8 @@ class Mailer(threading.Thread):
         while not self._stop.is_set():
             try:
                 if conn is None:
-                    conn = db.connect(self.cfg, read_timeout=10)
+                    conn = db.connect(self.cfg, connect_timeout=2, read_timeout=10)
+                store_kept(conn, self._kept)
                 if time.monotonic() >= next_recovery:
                     # messages whose row could not be written (database down) get it now
                     next_recovery = time.monotonic() + RECOVERY_SECONDS

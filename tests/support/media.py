@@ -17,13 +17,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PROMPT_CACHE = os.path.join(ROOT, "tests", "artifacts", "prompt-cache")
 
 
-def prepare(cfg) -> int:
+def prepare(cfg, **media) -> int:
     """Before the media app starts: its prompts (spoken ones cached across runs) and an SMTP
-    port of its own for voice-to-mail (retried every second). Returns that port."""
+    port of its own for voice-to-mail (retried every second); `media`: keys of the [media]
+    section (e.g. max_message_seconds=3). Returns the SMTP port."""
     prompts.generate(cfg.data_dir, cache_dir=PROMPT_CACHE)
     port = free_port(socket.SOCK_STREAM)
     media_config.write_smtp(cfg, host="127.0.0.1", port=port, sender="voicemail@pbx.test",
                             retry_seconds=1, timeout=3)
+    if media:
+        media_config.write_section(cfg, "media", **media)
     return port
 
 
