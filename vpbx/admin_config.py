@@ -121,9 +121,20 @@ def find_item(conn, tenant_id: int, section: str, item_id: int):
 
 # ---- changing --------------------------------------------------------------------------------
 
+# Sections with tabs of their own that write them directly (vpbx.presentation, vpbx.directory,
+# by the same rules): an edit of another section leaves them as they are, as a file without them
+# would (a removed user leaves its presentation rule, a presented number cannot be removed).
+_EDITED_ELSEWHERE = ("outgoing", "directory")
+
+
 def document_of(stored: StoredTenant) -> dict:
-    """The stored tenant as a tenant document (what `vpbx export` prints, loaded)."""
-    return yaml.load(tenant_text(stored), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    """The stored tenant as a tenant document (what `vpbx export` prints, loaded), without
+    the sections other tabs edit (_EDITED_ELSEWHERE)."""
+    document = yaml.load(tenant_text(stored),
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    for section in _EDITED_ELSEWHERE:
+        document.pop(section, None)
+    return document
 
 
 def _entry_key(section: str, entry: dict):

@@ -57,7 +57,8 @@ def _short_code_taken(cur, tenant_id: int, short_code: str | None) -> bool:
     return cur.fetchone() is not None
 
 
-def _insert(cur, tenant_id: int, contact: Contact) -> None:
+def insert_contact(cur, tenant_id: int, contact: Contact) -> None:
+    """Store a checked contact of the tenant (in the caller's transaction)."""
     cur.execute("INSERT INTO directory_contacts (tenant_id, name, number, short_code)"
                 " VALUES (%s, %s, %s, %s)",
                 (tenant_id, contact.name, contact.number, contact.short_code))
@@ -69,7 +70,7 @@ def add_contact(conn, tenant_id: int, contact: Contact) -> list[tuple[str, str]]
     with provision.transaction(conn) as cur:
         if _short_code_taken(cur, tenant_id, contact.short_code):
             return [("short", f"##{contact.short_code} is already used by another contact")]
-        _insert(cur, tenant_id, contact)
+        insert_contact(cur, tenant_id, contact)
         provision.mark_changed(cur)
     provision.notify_routing(conn)
     return []
@@ -126,7 +127,7 @@ def import_csv(conn, tenant_id: int, text: str) -> tuple[int, list[str]]:
         if taken:
             return 0, taken
         for _, contact in checked:
-            _insert(cur, tenant_id, contact)
+            insert_contact(cur, tenant_id, contact)
         provision.mark_changed(cur)
     provision.notify_routing(conn)
     return len(checked), []

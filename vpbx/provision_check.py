@@ -9,14 +9,13 @@ No SQL here: the stored tenant and a `platform` lookup are passed in.
 from dataclasses import dataclass, field
 
 from . import provision_doc as v
-from . import media_provision
+from . import media_provision, outgoing_provision
 from .provision_doc import Node, Problems
 from .provision_model import (CYCLING_DISTRIBUTIONS, DEFAULT_CYCLES, DEFAULT_RINGS,
                               DISTRIBUTIONS, HANGUP, SECTIONS, SETTINGS, Group,
                               Holiday, Number, Route, StoredTenant, Tenant, TimeRange, User,
                               key_of, time_ranges_with_office_hours)
 
-UNSUPPORTED_SECTIONS = ("outgoing", "directory")
 TENANT_KEYS = ("tenant", *SETTINGS, "users", "time_ranges", "holidays", "audio", "groups",
                "numbers", "voicemail", "outgoing", "directory")
 _NOUNS = {"users": "user", "time_ranges": "time range", "groups": "group",
@@ -201,12 +200,8 @@ def _check_unique(problems: Problems, items: list, paths: list[str], attribute) 
 
 
 def parse_tenant(root: Node) -> ParsedTenant:
-    """Every value of a tenant file checked on its own; unsupported sections refused."""
+    """Every value of a tenant file checked on its own."""
     root.mapping(TENANT_KEYS)
-    for section in UNSUPPORTED_SECTIONS:
-        if root.value.get(section):
-            root.at(section).fail("not supported yet by this version of vpbx "
-                                  "(nothing was changed)")
     tenant = Tenant(slug=root.field("tenant", v.slug, required=True),
                     name=root.field("name", v.text(128)),
                     domain=root.field("domain", v.domain),
@@ -217,6 +212,8 @@ def parse_tenant(root: Node) -> ParsedTenant:
         _parse_section(root, parsed, section)
     media_provision.parse_audio(root, parsed)
     media_provision.parse_voicemail(root, parsed)
+    outgoing_provision.parse_outgoing(root, parsed)
+    outgoing_provision.parse_directory(root, parsed)
     return parsed
 
 
@@ -404,4 +401,5 @@ def check_tenant(parsed: ParsedTenant, stored: StoredTenant | None, platform,
     if tenant.domain:
         _check_passwords(parsed, tenant, stored, problems)
     media_provision.check_media(parsed, tenant, stored, items, problems)
+    outgoing_provision.check_outgoing(parsed, stored, items, problems)
     return tenant

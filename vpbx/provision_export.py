@@ -135,6 +135,20 @@ def _voicemail(stored: StoredTenant) -> list:
     return entries
 
 
+def _outgoing(tenant) -> dict:
+    """The `outgoing` section: each presentation rule on one line."""
+    return {"presentation": [_FlowMap(number=rule.number, users=_Flow(rule.users))
+                             for rule in tenant.presentation]}
+
+
+def _contact(contact) -> _FlowMap:
+    """A `directory` entry on one line; `short` only when the contact has a short code."""
+    entry = _FlowMap(name=contact.name, number=contact.number)
+    if contact.short_code:
+        entry["short"] = contact.short_code
+    return entry
+
+
 def tenant_text(stored: StoredTenant) -> str:
     """The tenant file of a stored tenant: `vpbx apply` of it changes nothing."""
     tenant = stored.config
@@ -152,5 +166,9 @@ def tenant_text(stored: StoredTenant) -> str:
     voicemail = _voicemail(stored)
     if voicemail:
         document["voicemail"] = voicemail
+    if tenant.presentation:
+        document["outgoing"] = _outgoing(tenant)
+    if tenant.directory:
+        document["directory"] = [_contact(contact) for contact in tenant.directory]
     return _HEADER + yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                                default_flow_style=False, width=100)

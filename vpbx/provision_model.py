@@ -8,6 +8,9 @@ import dataclasses
 import datetime
 from dataclasses import dataclass, field
 
+from .directory import Contact               # a directory entry: name, number, short code
+from .outgoing import PresentationRule       # a caller ID presentation rule: number, users
+
 OFFICE_HOURS = "Office hours"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DISTRIBUTIONS = ("cyclic", "hierarchical", "simultaneous", "least_active", "random")
@@ -148,6 +151,8 @@ class Tenant:
     audio: list[AudioFile] | None = None        # None: as stored; a kind absent from the
     audio_kinds: tuple[str, ...] = ()           # file's audio: is left as stored too
     voicemail: list[Voicemail] | None = None
+    presentation: list[PresentationRule] | None = None   # outgoing: presentation: (users
+    directory: list[Contact] | None = None               # sorted; contacts without id)
 
     def with_settings_of(self, stored: "Tenant | None") -> "Tenant":
         """This tenant with each absent setting taken from `stored` (or the default if new)."""
@@ -169,12 +174,13 @@ class StoredTenant:
 _KEYS = {"users": lambda user: user.extension, "time_ranges": lambda time_range: time_range.name,
          "groups": lambda group: group.name, "numbers": lambda number: number.number,
          "holidays": lambda holiday: holiday, "audio": lambda audio: (audio.kind, audio.name),
-         "voicemail": lambda box: box.number}
+         "voicemail": lambda box: box.number,
+         "presentation": lambda rule: rule.number, "directory": lambda contact: contact}
 
 
 def key_of(section: str, item) -> object:
     """What identifies an item of a section across applies: the extension, name or number
-    (a holiday is only identified by all it says)."""
+    (a holiday or a directory contact is only identified by all it says)."""
     return _KEYS[section](item)
 
 

@@ -4,8 +4,9 @@ Every query names its tenant explicitly (tenant id, or "another tenant than this
 """
 from collections import defaultdict
 
-from .provision_model import (DAYS, AudioFile, Destination, Group, Holiday, Number, Route,
-                              StoredTenant, Tenant, TimeRange, User, Voicemail)
+from .provision_model import (DAYS, AudioFile, Contact, Destination, Group, Holiday, Number,
+                              PresentationRule, Route, StoredTenant, Tenant, TimeRange, User,
+                              Voicemail)
 
 
 def _rows(cur, sql: str, args: tuple) -> list[dict]:
@@ -135,6 +136,27 @@ def _numbers(cur, tenant_id: int) -> list[Number]:
                              (tenant_id,))]
 
 
+def _presentation(cur, tenant_id: int) -> list[PresentationRule]:
+    """The tenant's caller ID presentation rules, one per number (the web UI may have stored
+    several rules for one number: they are one rule here), users sorted; a rule that no
+    user has any more shows nothing to anybody and is left out."""
+    users_by_number = {}
+    for row in _rows(cur, "SELECT r.number, u.extension FROM presentation_rules r"
+                          " JOIN presentation_rule_users ru ON ru.rule_id = r.id"
+                          " JOIN users u ON u.id = ru.user_id AND u.tenant_id = r.tenant_id"
+                          " WHERE r.tenant_id = %s ORDER BY r.id, u.extension", (tenant_id,)):
+        users_by_number.setdefault(row["number"], set()).add(row["extension"])
+    return [PresentationRule(number, tuple(sorted(users)))
+            for number, users in users_by_number.items()]
+
+
+def _directory(cur, tenant_id: int) -> list[Contact]:
+    """The tenant's directory contacts by name (without their ids: a contact is all it says)."""
+    return [Contact(None, row["name"], row["number"], row["short_code"])
+            for row in _rows(cur, "SELECT name, number, short_code FROM directory_contacts"
+                                  " WHERE tenant_id = %s ORDER BY name, id", (tenant_id,))]
+
+
 def find_tenant_id(cur, slug: str) -> int | None:
     """The id of the tenant named `slug`, or None."""
     rows = _rows(cur, "SELECT id FROM tenants WHERE slug = %s", (slug,))
@@ -154,7 +176,9 @@ def read_tenant(cur, slug: str) -> StoredTenant | None:
                     users=_users(cur, tenant_id), time_ranges=_time_ranges(cur, tenant_id),
                     holidays=_holidays(cur, tenant_id), groups=_groups(cur, tenant_id),
                     numbers=_numbers(cur, tenant_id), audio=_audio(cur, tenant_id),
-                    voicemail=_voicemail(cur, tenant_id))
+                    voicemail=_voicemail(cur, tenant_id),
+                    presentation=_presentation(cur, tenant_id),
+                    directory=_directory(cur, tenant_id))
     return StoredTenant(tenant_id, config, _ha1_by_username(cur, tenant_id))
 
 

@@ -382,13 +382,15 @@ def write_tenant(cur, tenant: Tenant, stored: StoredTenant | None) -> list[str]:
     Sections that are None are left as they are. Time ranges are removed last, once no
     route uses them any more."""
     empty = Tenant(tenant.slug, users=[], time_ranges=[], holidays=[], groups=[], numbers=[],
-                   audio=[], voicemail=[])
+                   audio=[], voicemail=[], presentation=[], directory=[])
     current = stored.config if stored else empty
     tenant_id, lines = _write_settings(cur, tenant, stored)
+    removed_users = []
     if tenant.users is not None:
         users = _Users(current.domain, tenant.domain, stored.ha1 if stored else {})
         user_lines, changes = _sync(cur, tenant_id, users, current.users, tenant.users)
         lines += user_lines
+        removed_users = changes.removed
         if tenant.groups is None:
             lines += _lost_memberships(current.groups, changes.removed)
     ranges, unused_ranges = _TimeRanges(), []
@@ -405,6 +407,9 @@ def write_tenant(cur, tenant: Tenant, stored: StoredTenant | None) -> list[str]:
         if wanted is not None:
             lines += _sync(cur, tenant_id, writer, getattr(current, writer.section), wanted)[0]
     lines += media_provision_write.write_voicemail(cur, tenant_id, tenant, current)
+    lines += outgoing_provision_write.write_presentation(cur, tenant_id, tenant, current,
+                                                        removed_users)
+    lines += outgoing_provision_write.write_directory(cur, tenant_id, tenant, current)
     lines += media_provision_write.remove_audio(cur, tenant_id, unused_audio)
     return lines + _remove(cur, tenant_id, ranges, unused_ranges)
 
@@ -441,5 +446,6 @@ def delete_tenant(cur, tenant_id: int) -> None:
         cur.execute(statement, (tenant_id,))
 
 
-# audio files, ringback tones and voicemail settings: writers built on the ones above
-from . import media_provision_write  # noqa: E402
+# audio files, ringback tones and voicemail settings; presentation rules and the directory:
+# writers built on the ones above
+from . import media_provision_write, outgoing_provision_write  # noqa: E402

@@ -16,7 +16,7 @@ PASSWORDS = {"julien": "Julien-s3cret!", "marie": "Marie-s3cret!", "paul": "Paul
 # every table a tenant's configuration lives in, for "nothing changed" snapshots
 TABLES = ("platform_settings", "tenants", "users", "subscriber", "location", "time_ranges",
           "time_range_periods", "holidays", "call_groups", "group_members", "global_numbers",
-          "number_routes")
+          "number_routes", "presentation_rules", "presentation_rule_users", "directory_contacts")
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -488,28 +488,20 @@ INVALID = [
 
 @pytest.mark.parametrize("change, expected", INVALID, ids=[line for _, line in INVALID])
 def test_invalid_file_reports_one_line_and_changes_nothing(applied, tmp_path, change, expected):
-    document = acme()
+    assert_refused(applied, tmp_path, acme(), change, expected)
+
+
+def assert_refused(conn, tmp_path, document, change, expected: str) -> None:
+    """Applying `document` with a valid change and then `change` reports the `expected`
+    lines (one per problem, "\n" between them) and changes nothing."""
     document["name"] = "ACME Renamed"          # a valid change that must not happen either
     change(document)
-    before = snapshot(applied)
-    result = apply(applied, tmp_path, document)
+    before = snapshot(conn)
+    result = apply(conn, tmp_path, document)
     assert result.problems == [f"{tmp_path / 'acme.yaml'}: {line}"
                                for line in expected.split("\n")]
     assert result.changes == []
-    assert snapshot(applied) == before
-
-
-@pytest.mark.parametrize("section", ["outgoing", "directory"])
-def test_unsupported_sections_are_refused(applied, tmp_path, section):
-    document = acme()
-    document[section] = [{"name": "anything"}]
-    before = snapshot(applied)
-    result = apply(applied, tmp_path, document)
-    assert result.problems == [f"{tmp_path / 'acme.yaml'}: {section}: not supported yet by "
-                               "this version of vpbx (nothing was changed)"]
-    assert snapshot(applied) == before
-    document[section] = []                     # an empty section asks for nothing
-    assert apply(applied, tmp_path, document).problems == []
+    assert snapshot(conn) == before
 
 
 def test_invalid_new_tenant_creates_nothing(conn, tmp_path):

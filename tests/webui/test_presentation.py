@@ -36,11 +36,11 @@ def test_a_rule_shows_a_number_the_tenant_owns_for_the_chosen_users(acme, no_rul
 def test_a_number_of_another_tenant_or_a_user_twice_is_refused(acme, no_rules):
     stolen = post(acme, "/outgoing/presentation", {"number": "+41225550000", "users": ["7956"]})
     assert stolen.status_code == 400
-    assert "choose one of your company's numbers" in html.unescape(stolen.get_data(as_text=True))
+    assert "is not one of your company's numbers" in html.unescape(stolen.get_data(as_text=True))
     assert post(acme, "/outgoing/presentation", {"number": "+41215667955",
                                                  "users": ["7956"]}).status_code == 302
     twice = post(acme, "/outgoing/presentation", {"number": "+41215667961", "users": ["7956"]})
-    assert twice.status_code == 400 and "already have a rule" in twice.get_data(as_text=True)
+    assert twice.status_code == 400 and "already has a rule" in twice.get_data(as_text=True)
     assert len(rule_ids(acme)) == 1
 
 
