@@ -32,10 +32,12 @@ class Collect:
 
 @dataclass
 class Record:
-    """Record what the caller says into `path` until they hang up ("hangup") or
-    `max_seconds` passed ("max")."""
+    """Record what the caller says into `path` until they hang up ("hangup"),
+    `max_seconds` passed ("max"), or they type one of `stop_keys` ("key"). Other digits
+    typed while recording are dropped."""
     path: str
     max_seconds: float
+    stop_keys: str = ""
 
 
 @dataclass
@@ -43,6 +45,15 @@ class CloseRecording:
     """Finish the WAV file of the last Record (also after the caller hung up); the result
     is True when the file is complete."""
     timeout: float = 3.0
+
+
+@dataclass
+class Background:
+    """Run `work(connection)` in a worker thread, away from the media loop, with a database
+    connection of its own (opened and closed around it): for work that takes long, such as
+    converting and storing an audio file. The result is what `work` returns (an exception
+    it raises is thrown into the flow). It runs to its end even if the caller hangs up."""
+    work: object
 
 
 @dataclass

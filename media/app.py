@@ -9,10 +9,11 @@ the routing chose says what the call is for:
 
 Each answered call runs a flow (media/flows.py) one action at a time (media/actions.py).
 Everything runs in the main thread (PJSUA2 with mainThreadOnly); DTMF digits are queued by
-the callback and handled in the loop; the voice-to-mail thread only touches the database
-and SMTP.
+the callback and handled in the loop; the voice-to-mail thread and the workers of Background
+actions only touch the database, files and SMTP.
 """
 import collections
+import concurrent.futures
 import gc
 import logging
 import os
@@ -26,12 +27,14 @@ import pymysql
 from vpbx import audio, db, logline, media_config, media_mail, media_store
 
 from . import flows, prompts
-from .actions import CallEnded, CloseRecording, Collect, Hangup, Play, Record
+from .actions import Background, CallEnded, CloseRecording, Collect, Hangup, Play, Record
 
 log = logging.getLogger("vpbx.media")
 EVENT_SLICE_MS = 20
 PLAY_MARGIN_SECONDS = 0.25
 UNUSED_AUDIO_SECONDS = 24 * 3600     # an unused conversion this old is removed at start-up
+POLL_SECONDS = 0.05                  # how often a finishing recording or background work is checked
+BACKGROUND_WORKERS = 2
 VOICEMAIL_TAG = "VPBX-MEDIA"
 _REQUEST_URI = re.compile(r"^INVITE\s+sips?:([^@\s;>]+)@", re.I)
 _VOICEMAIL = re.compile(r"^vm-([1-9]\d{5,14})$")
@@ -60,11 +63,11 @@ def wav_is_complete(path: str) -> bool:
 
 
 class FlowContext:
-    """What a flow may use: the data folder, settings, database, caller, log."""
+    """What a flow may use: the data and scratch folders, settings, database, caller, log."""
 
     def __init__(self, app: "MediaApp", call_id: str, caller: str, tenant: str | None):
         self.app, self.call_id, self.caller, self.tenant = app, call_id, caller, tenant
-        self.data_dir, self.settings = app.data_dir, app.settings
+        self.data_dir, self.tmp_dir, self.settings = app.data_dir, app.tmp_dir, app.settings
 
     def db(self, work):
         return self.app.db(work)
@@ -110,6 +113,7 @@ class MediaCall(pj.Call):
         self.play_file = None
         self.recorder = None
         self.recording_path = None
+        self.future = None                      # of the running Background action
         self.digits = collections.deque()       # typed, not used yet
         self.pending_digits = collections.deque()   # from the callback, for the loop
         self.collected = ""
@@ -176,7 +180,7 @@ class MediaCall(pj.Call):
             if isinstance(action, Hangup):
                 self.finish(hangup=True)
                 return
-            if self.ended and not isinstance(action, (CloseRecording, Record)):
+            if self.ended and not isinstance(action, (CloseRecording, Record, Background)):
                 error = CallEnded()
                 continue
             self.action = action
@@ -210,6 +214,7 @@ class MediaCall(pj.Call):
         if isinstance(action, Record):
             if self.ended:
                 return True, "hangup"
+            self.digits.clear()           # typed before the recording: not for it
             self.recording_path = action.path
             self.recorder = pj.AudioMediaRecorder()
             self.recorder.createRecorder(action.path)
@@ -220,8 +225,12 @@ class MediaCall(pj.Call):
             self.stop_recorder()
             if self.recording_path is None:
                 return True, False
-            self.deadline = now + 0.05
+            self.deadline = now + POLL_SECONDS
             self.close_until = now + action.timeout
+            return False, None
+        if isinstance(action, Background):
+            self.future = self.app.background(action.work)
+            self.deadline = now + POLL_SECONDS
             return False, None
         raise TypeError(f"unknown action {action!r}")
 
@@ -247,6 +256,11 @@ class MediaCall(pj.Call):
                 return
             self.deadline = time.monotonic() + action.timeout
             return
+        elif isinstance(action, Record):
+            if digit in action.stop_keys:
+                self.deadline = None
+                self.advance("key")
+            return                      # other digits typed while recording are dropped
         self.digits.append(digit)
 
     def on_deadline(self, now: float) -> None:
@@ -275,15 +289,26 @@ class MediaCall(pj.Call):
                 self.recording_path = None
                 self.advance(False)
             else:
-                self.deadline = now + 0.05
+                self.deadline = now + POLL_SECONDS
+        elif isinstance(action, Background):
+            if not self.future.done():
+                self.deadline = now + POLL_SECONDS
+                return
+            future, self.future = self.future, None
+            error = future.exception()
+            if error is not None:
+                self.advance(error=error)
+            else:
+                self.advance(future.result())
 
     def on_hangup(self) -> None:
-        """The caller hung up: a recording is kept, anything else ends the flow."""
+        """The caller hung up: a recording is kept and background work finishes, anything
+        else ends the flow."""
         action = self.action
         if isinstance(action, Record):
             self.deadline = None
             self.advance("hangup")
-        elif isinstance(action, CloseRecording):
+        elif isinstance(action, (CloseRecording, Background)):
             return
         else:
             self.stop_player()
@@ -384,6 +409,8 @@ class MediaApp:
         self.running = True
         self._conn = None
         self.mailer = media_mail.Mailer(cfg, self.settings)
+        self.workers = concurrent.futures.ThreadPoolExecutor(
+            max_workers=BACKGROUND_WORKERS, thread_name_prefix="media-work")
         self.endpoint = pj.Endpoint()
         self.endpoint.libCreate()
         ep_cfg = pj.EpConfig()
@@ -442,6 +469,16 @@ class MediaApp:
 
     def wake_mailer(self) -> None:
         self.mailer.wake()
+
+    def background(self, work) -> concurrent.futures.Future:
+        """Run work(connection) in a worker thread with a database connection of its own."""
+        def run():
+            conn = db.connect(self.cfg, connect_timeout=2, read_timeout=30)
+            try:
+                return work(conn)
+            finally:
+                conn.close()
+        return self.workers.submit(run)
 
     # -- incoming calls ----------------------------------------------------------------
     def accept(self, rdata):
@@ -547,6 +584,7 @@ class MediaApp:
             self.tick_calls(time.monotonic())
             self.forget_ended_calls()
         self.mailer.stop()
+        self.workers.shutdown(wait=True)
         for call in self.calls:
             call.finish(hangup=True)
         self.endpoint.hangupAllCalls()

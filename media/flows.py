@@ -1,7 +1,8 @@
 """What callers hear and do, as generators of actions (media/actions.py).
 
     voicemail(ctx, box)       greeting, beep, message recorded (F5.1, F5.2); * → remote access
-    remote_access(ctx, box)   PIN (with lock-out), new-message count, each message (F5.3)
+    remote_access(ctx, box)   PIN (with lock-out), new-message count, 0 to record the
+                              greeting (F5.4), each message (F5.3)
     announcement(ctx, path)   plays the announcement, then the call ends (F7.3)
 
 `ctx` (media.app.FlowContext) gives the data folder, the database, the caller and the log.
@@ -12,12 +13,16 @@ import uuid
 
 import pymysql
 
-from vpbx import media_mail, media_store
+from vpbx import audio_admin, media_mail, media_store
 
 from . import prompts
-from .actions import CloseRecording, Collect, Hangup, Play, Record
+from .actions import Background, CloseRecording, Collect, Hangup, Play, Record
 
 MIN_MESSAGE_SECONDS = 0.5      # shorter than this is no message (the caller hung up at once)
+GREETING_KEY = "0"             # in remote access, after the message count: record the greeting
+GREETING_KEY_SECONDS = 1.5     # how long the key is waited for once its prompt has played
+MAX_GREETING_SECONDS = 60
+MIN_GREETING_SECONDS = 1.0     # shorter than this leaves the greeting as it was
 
 
 def _say(ctx, language, *names) -> list[str]:
@@ -108,6 +113,56 @@ def record_message(ctx, box):
         yield Hangup()
 
 
+def record_greeting(ctx, box):
+    """The owner records the mailbox's greeting by phone (F5.4): the instructions and the
+    beep, then what they say until # (or hang-up, or MAX_GREETING_SECONDS), stored as an
+    uploaded greeting is (vpbx.audio_admin.save_mailbox: checked, converted, the tenant's
+    rules) so that the next caller hears it."""
+    language = box["language"]
+    recording = os.path.join(ctx.tmp_dir, f"greeting-{uuid.uuid4().hex}.wav")
+    try:
+        yield Play(_say(ctx, language, "record_greeting")
+                   + [prompts.resolve(ctx.data_dir, "beep")])
+        ctx.event("greeting", "recording", number=box["number"])
+        how = yield Record(recording, MAX_GREETING_SECONDS, stop_keys="#")
+        complete = yield CloseRecording()
+        seconds = prompts.wav_seconds(recording) if complete else 0.0
+        if seconds < MIN_GREETING_SECONDS:
+            ctx.event("greeting", "too_short", number=box["number"], seconds=f"{seconds:.1f}")
+            yield Play(_say(ctx, language, "greeting_unchanged"), interrupt="any")
+            return
+        try:
+            problems = yield Background(
+                lambda conn: save_greeting(conn, box["tenant"], box["number"], recording))
+        except (pymysql.err.Error, OSError) as exc:
+            problems = [f"{type(exc).__name__}: {exc}"]
+        if problems:
+            ctx.event("greeting", "not_saved", number=box["number"], warning=True,
+                      reason="; ".join(problems)[:160])
+            yield Play(_say(ctx, language, "greeting_not_saved"), interrupt="any")
+        else:
+            ctx.event("greeting", "saved", number=box["number"], ended_by=how,
+                      duration_ms=int(seconds * 1000))
+            yield Play(_say(ctx, language, "greeting_saved"), interrupt="any")
+    finally:
+        try:
+            os.unlink(recording)
+        except FileNotFoundError:
+            pass
+
+
+def save_greeting(conn, tenant: str, number: str, recording: str) -> list[str]:
+    """Make the WAV at `recording` the greeting of the tenant's `number`, as an upload in
+    the Voicemail tab does; the reasons it was refused (empty when it was saved)."""
+    with open(recording, "rb") as handle:
+        data = handle.read()
+    try:
+        outcome = audio_admin.save_mailbox(conn, tenant, number, greeting=data)
+    except LookupError:
+        return [f"{number} is no longer a number of {tenant}"]
+    return [problem.reason for problem in outcome.problems]
+
+
 def _fsync_folder(folder: str) -> None:
     descriptor = os.open(folder, os.O_RDONLY)
     try:
@@ -179,6 +234,8 @@ def message_header(ctx, box, message) -> list[str]:
 
 
 def listen(ctx, box):
+    """The owner, once the PIN is right: how many new messages, the offer to record the
+    greeting, then each message with its menu."""
     box_id, language = box["box_id"], box["language"]
     found = ctx.db(lambda cur: media_store.messages(cur, box_id))
     new = sum(1 for message in found if message["is_new"])
@@ -187,7 +244,9 @@ def listen(ctx, box):
                      *prompts.number_words(new), "new_message" if new == 1 else "new_messages")
     else:
         count = _say(ctx, language, "no_new_messages")
-    yield Play(count, interrupt="any")
+    yield Play(count + _say(ctx, language, "greeting_option"), interrupt="any")
+    if (yield Collect(1, timeout=GREETING_KEY_SECONDS)) == GREETING_KEY:
+        yield from record_greeting(ctx, box)
     for message in found:
         try:
             audio = media_store.abs_path(ctx.data_dir, message["path"])

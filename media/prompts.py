@@ -88,6 +88,29 @@ TEXTS = {
     "no_more_messages": {"fr": "Il n'y a plus de message.", "en": "There are no more messages.",
                          "de": "Es gibt keine weiteren Nachrichten."},
     "goodbye": {"fr": "Au revoir.", "en": "Goodbye.", "de": "Auf Wiederhören."},
+    # the greeting recorded by phone (remote access, key 0 after the message count)
+    "greeting_option": {
+        "fr": "Pour enregistrer votre annonce d'accueil, tapez 0.",
+        "en": "To record your greeting, press 0.",
+        "de": "Um Ihre Begrüßung aufzunehmen, drücken Sie die 0."},
+    "record_greeting": {
+        "fr": "Enregistrez votre annonce après le bip, puis tapez dièse.",
+        "en": "Record your greeting after the tone, then press the hash key.",
+        "de": "Sprechen Sie Ihre Begrüßung nach dem Signalton, und drücken Sie dann "
+              "die Rautetaste."},
+    "greeting_saved": {
+        "fr": "Votre annonce d'accueil est enregistrée.",
+        "en": "Your greeting is saved.",
+        "de": "Ihre Begrüßung ist gespeichert."},
+    "greeting_not_saved": {
+        "fr": "Votre annonce n'a pas pu être enregistrée. Veuillez réessayer plus tard.",
+        "en": "Your greeting could not be saved. Please try again later.",
+        "de": "Ihre Begrüßung konnte nicht gespeichert werden. Bitte versuchen Sie es "
+              "später wieder."},
+    "greeting_unchanged": {
+        "fr": "Rien n'a été enregistré. Votre annonce d'accueil ne change pas.",
+        "en": "Nothing was recorded. Your greeting is unchanged.",
+        "de": "Es wurde nichts aufgenommen. Ihre Begrüßung bleibt unverändert."},
 }
 for _n in range(60):
     TEXTS[f"n{_n}"] = {language: str(_n) for language in LANGUAGES}

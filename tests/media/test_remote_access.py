@@ -1,5 +1,6 @@
 """Remote access to a mailbox (SPEC F5.3): 086 + the global number, * during the greeting,
-the PIN, then the messages; wrong PINs end the call and lock the mailbox."""
+the PIN, then the messages; wrong PINs end the call and lock the mailbox; the owner records
+the greeting by phone (F5.4)."""
 import datetime
 import os
 import time
@@ -9,8 +10,8 @@ import pytest
 from media import prompts
 from vpbx import media_store
 
-from .conftest import (GUARDED, GUARDED_PIN, OWNER, OWNER_PIN, query, seconds_of,
-                       tone_timeline, wait_media_line)
+from .conftest import (GUARDED, GUARDED_PIN, OWNER, OWNER_PIN, edge_uri, first_time, query,
+                       seconds_of, tone_timeline, wait_media_line)
 
 pytestmark = pytest.mark.integration
 
@@ -53,8 +54,9 @@ def test_the_owner_listens_to_a_message_and_deletes_it(platform, voxco, vx, dbco
     call_id = start_access(platform, owner, OWNER, record_to=heard)
     owner.send_dtmf(OWNER_PIN)
     wait_media_line(platform, timeout=15, decision="access", outcome="granted", call_id=call_id)
-    wait_media_line(platform, timeout=20, decision="message", outcome="played",
-                    call_id=call_id, id=str(message_id))
+    wait_media_line(platform, timeout=30, decision="message", outcome="played",
+                    call_id=call_id, id=str(message_id))     # after the count and the offer
+                                                             # to record the greeting
     owner.send_dtmf("7")                                          # delete
     wait_media_line(platform, decision="message", outcome="deleted", call_id=call_id,
                     id=str(message_id))
@@ -100,3 +102,53 @@ def test_wrong_pins_end_the_call_then_lock_the_mailbox(platform, voxco, vx, dbco
     with dbconn.cursor() as cur:                                    # unlock for other runs
         cur.execute("UPDATE voicemail_boxes b JOIN global_numbers n ON n.id = b.number_id"
                     " SET b.locked_until = NULL WHERE n.number = %s", (GUARDED,))
+
+
+def test_the_owner_records_a_greeting_that_the_next_caller_hears(platform, voxco, vx, carrier,
+                                                                  dbconn, tmp_path):
+    """F5.4 by phone: 086 + number, *, PIN, 0 after the message count, the beep, the owner
+    speaks (its phone's tone) then #; "greeting saved"; a caller to the voicemail then hears
+    that tone as the greeting, before the beep."""
+    owner = vx("vx1")
+    call_id = start_access(platform, owner, OWNER)
+    owner.send_dtmf(OWNER_PIN)
+    wait_media_line(platform, timeout=15, decision="access", outcome="granted", call_id=call_id)
+    owner.send_dtmf("0")                          # during "… To record your greeting, press 0"
+    wait_media_line(platform, timeout=15, decision="greeting", outcome="recording",
+                    call_id=call_id)
+    time.sleep(3.0)                               # the owner speaks (its tone)
+    owner.send_dtmf("#")
+    saved = wait_media_line(platform, timeout=15, decision="greeting", outcome="saved",
+                            call_id=call_id)
+    assert saved["ended_by"] == "key" and 2500 <= int(saved["duration_ms"]) <= 4000
+    owner.hangup()
+
+    greeting, = query(dbconn, "SELECT a.id, a.path, a.duration_ms FROM voicemail_boxes b"
+                              " JOIN global_numbers n ON n.id = b.number_id"
+                              " JOIN audio_files a ON a.id = b.greeting_audio_id"
+                              " AND a.tenant_id = b.tenant_id AND a.kind = 'greeting'"
+                              " WHERE n.number = %s", OWNER)
+    stored = media_store.abs_path(platform.cfg.data_dir, greeting["path"])
+    assert 2500 <= greeting["duration_ms"] <= 4000
+    assert seconds_of(tone_timeline(stored, [owner.tone_hz]), owner.tone_hz) >= 2.0
+
+    newest = query(dbconn, "SELECT COALESCE(MAX(id), 0) AS id FROM voicemail_messages")[0]["id"]
+    heard = tmp_path / "caller.wav"
+    try:
+        carrier.call(edge_uri(platform, OWNER), record_to=heard)
+        caller_id = carrier.wait_call_state("CONFIRMED", timeout=5)["sip_call_id"]
+        wait_media_line(platform, timeout=10, decision="message", outcome="recording",
+                        call_id=caller_id)
+        carrier.hangup()                          # no message: only the greeting mattered
+        timeline = tone_timeline(carrier.wait_recording(), [owner.tone_hz, carrier.tone_hz,
+                                                            1000])
+        assert 2.0 <= seconds_of(timeline, owner.tone_hz) <= 4.0   # the recorded greeting,
+        assert first_time(timeline, owner.tone_hz) < first_time(timeline, 1000)  # the beep
+    finally:
+        for message in query(dbconn, "SELECT m.id, m.box_id FROM voicemail_messages m"
+                                     " JOIN voicemail_boxes b ON b.id = m.box_id"
+                                     " JOIN global_numbers n ON n.id = b.number_id"
+                                     " WHERE n.number = %s AND m.id > %s", OWNER, newest):
+            with dbconn.cursor() as cur:          # leave the owner's mailbox as it was
+                media_store.delete_message(cur, platform.cfg.data_dir, message["box_id"],
+                                           message["id"])
