@@ -4,7 +4,8 @@ The schemas say what CONFIG-FORMAT says of each tenant-file entry; the provision
 (vpbx.provision_check) remain the authority, and a body that fits the schema but breaks a
 rule (a member who is not a user, a short number already used…) gets 422 with the reasons.
 """
-from vpbx.provision_model import DAYS, DISTRIBUTIONS
+from vpbx.audio import FILE_KINDS
+from vpbx.provision_model import DAYS, DISTRIBUTIONS, VOICEMAIL_LANGUAGES, VOICEMAIL_MODES
 
 # section -> (path, key field of its entries; None: the holiday is its own key)
 SECTIONS = {"users": ("/users", "extension"), "time_ranges": ("/time-ranges", "name"),
@@ -159,6 +160,125 @@ def _paths_of(section: str, path: str) -> dict:
     }
 
 
+_AUDIO_KINDS = list(FILE_KINDS.values())
+_MEDIA_SCHEMAS = {
+    "AudioFile": {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "kind", "name", "selected", "duration_ms", "used_by"],
+        "properties": {
+            "id": _ID, "kind": {"type": "string", "enum": _AUDIO_KINDS}, "name": _TEXT,
+            "selected": {"type": "boolean", "description": "the music on hold held parties "
+                                                           "hear (one at most)"},
+            "duration_ms": {"type": "integer", "minimum": 0},
+            "used_by": {"type": "array", "items": {"type": "string"},
+                        "description": "what uses the file (it cannot be deleted meanwhile)"}}},
+    "Mailbox": {
+        "type": "object", "additionalProperties": False,
+        "required": ["number", "label", "mode", "email", "language", "pin_set", "greeting_id",
+                     "messages", "locked_until"],
+        "properties": {
+            "number": _E164, "label": {"type": "string", "nullable": True},
+            "mode": {"type": "string", "enum": list(VOICEMAIL_MODES)},
+            "email": {"type": "string", "nullable": True},
+            "language": {"type": "string", "enum": list(VOICEMAIL_LANGUAGES)},
+            "pin_set": {"type": "boolean", "description": "whether a PIN is set (never the "
+                                                          "PIN itself)"},
+            "greeting_id": {"type": "integer", "nullable": True,
+                            "description": "the own greeting (uploaded or recorded by phone), "
+                                           "listened to at /audio/{audio_id}/file; null: the "
+                                           "default one in the mailbox's language"},
+            "messages": {"type": "object", "required": ["total", "new"],
+                         "additionalProperties": False,
+                         "properties": {"total": {"type": "integer", "minimum": 0},
+                                        "new": {"type": "integer", "minimum": 0}}},
+            "locked_until": {"type": "string", "nullable": True,
+                             "description": "UTC date-time until which remote access is "
+                                            "locked after wrong PINs"}}},
+    "MailboxInput": {
+        "type": "object", "additionalProperties": False,
+        "description": "The settings to change; absent or null ones stay as they are.",
+        "properties": {
+            "number": _nullable({**_E164, "description": "ignored (the path says it)"}),
+            "mode": _nullable({"type": "string", "enum": list(VOICEMAIL_MODES),
+                               "description": "a voicemail used as a destination cannot be "
+                                              "disabled"}),
+            "language": _nullable({"type": "string", "enum": list(VOICEMAIL_LANGUAGES)}),
+            "email": _nullable({"type": "string", "maxLength": 255,
+                                "pattern": r"^$|^[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}"
+                                           r"\.[A-Za-z]{2,24}$",
+                                "description": "voice-to-mail address; \"\" removes it"}),
+            "pin": _nullable({"type": "string", "pattern": r"^[0-9]{4}$", "writeOnly": True,
+                              "description": "4 digits, not trivial (0000, 1234…)"})}},
+}
+
+
+def _media_paths(auth_errors: dict) -> dict:
+    """The Melodies, Announcements and Voicemail tabs' operations (webui/audio.py,
+    webui/voicemail.py)."""
+    audio_id = [{"name": "audio_id", "in": "path", "required": True,
+                 "schema": {"type": "integer", "minimum": 1}}]
+    number = [{"name": "number", "in": "path", "required": True, "schema": _E164}]
+    upload = {"type": "object", "required": ["kind", "name", "file"], "properties": {
+        "kind": {"type": "string", "enum": _AUDIO_KINDS},
+        "name": {**_TEXT, "description": "a file of that kind and name is replaced"},
+        "file": {"type": "string", "format": "binary",
+                 "description": "WAV or MP3, at most 4 MB, checked by its content; at most "
+                                "10 files of each kind"},
+        "selected": {"type": "string", "enum": ["1", "true", "0", "false"],
+                     "description": "music on hold only: the one held parties hear"}}}
+    return {
+        "/audio": {
+            "get": {"operationId": "list_audio", "tags": ["Audio"],
+                    "description": "Music on hold, ringback tones and announcements (the "
+                                   "voicemail greetings are in /voicemail).",
+                    "responses": {"200": _response("all of them", {
+                        "type": "array", "items": _ref("AudioFile")}), **auth_errors}},
+            "post": {"operationId": "upload_audio", "tags": ["Audio"],
+                     "description": "Add a file, converted once to what calls play (8 kHz "
+                                    "mono).",
+                     "requestBody": {"required": True, "content": {
+                         "multipart/form-data": {"schema": upload}}},
+                     "responses": {"201": _response("added", _ref("AudioFile")),
+                                   "422": _ERRORS,
+                                   "413": _response("larger than the API accepts",
+                                                    _ref("Error")), **auth_errors}}},
+        "/audio/{audio_id}": {
+            "parameters": audio_id,
+            "delete": {"operationId": "delete_audio", "tags": ["Audio"],
+                       "responses": {"204": _response("deleted"), "404": _NOT_FOUND,
+                                     "409": _response("still used: the errors say where",
+                                                      _ref("Problems")), **auth_errors}}},
+        "/audio/{audio_id}/file": {
+            "parameters": audio_id,
+            "get": {"operationId": "audio_file", "tags": ["Audio"],
+                    "description": "The stored WAV, as calls hear it (greetings included).",
+                    "parameters": [{"name": "download", "in": "query", "required": False,
+                                    "schema": {"type": "string", "enum": ["0", "1"]},
+                                    "description": "1: as an attachment"}],
+                    "responses": {"200": {"description": "the audio", "content": {
+                        "audio/wav": {"schema": {"type": "string", "format": "binary"}}}},
+                        "404": _NOT_FOUND, **auth_errors}}},
+        "/voicemail": {
+            "get": {"operationId": "list_voicemail", "tags": ["Voicemail"],
+                    "description": "Every global number's mailbox.",
+                    "responses": {"200": _response("all of them", {
+                        "type": "array", "items": _ref("Mailbox")}), **auth_errors}}},
+        "/voicemail/{number}": {
+            "parameters": number,
+            "get": {"operationId": "get_voicemail", "tags": ["Voicemail"],
+                    "responses": {"200": _response("the mailbox", _ref("Mailbox")),
+                                  "404": _NOT_FOUND, **auth_errors}},
+            "put": {"operationId": "update_voicemail", "tags": ["Voicemail"],
+                    "description": "Change a mailbox's settings (the greeting is uploaded "
+                                   "in the Voicemail tab or recorded by phone).",
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": _ref("MailboxInput")}}},
+                    "responses": {"200": _response("changed", _ref("Mailbox")),
+                                  "422": _ERRORS, "404": _NOT_FOUND, "400": _BAD_BODY,
+                                  "415": _BAD_BODY, **auth_errors}}},
+    }
+
+
 def openapi_document() -> dict:
     paths = {}
     for section, (path, _key) in SECTIONS.items():
@@ -217,7 +337,12 @@ def openapi_document() -> dict:
                                        {"type": "array", "items": _ref("CallRecord")}),
                       "422": _response("a filter that is not usable", _ref("Problems")),
                       **auth_errors}}}
-    schemas = {"Destination": DESTINATION}
+    paths.update(_media_paths(auth_errors))
+    paths["/openapi.json"] = {"get": {
+        "operationId": "openapi", "tags": ["API"], "security": [],
+        "description": "This document (no token needed).",
+        "responses": {"200": _response("the OpenAPI document", {"type": "object"})}}}
+    schemas = {"Destination": DESTINATION, **_MEDIA_SCHEMAS}
     for name in _ENTRIES:
         schemas[name] = _stored_schema(name)
         schemas[f"{name}Input"] = _input_schema(name)
@@ -284,8 +409,9 @@ def openapi_document() -> dict:
         "openapi": "3.0.3",
         "info": {"title": "Virtual PBX tenant administration API", "version": "1",
                  "description": "A tenant's configuration (users, time ranges, holidays, "
-                                "groups, global numbers), the call-flow preview and the "
-                                "activity monitor. Same rules as the web UI and `vpbx apply`."},
+                                "groups, global numbers, audio files, voicemail), the "
+                                "call-flow preview, the activity monitor and the call "
+                                "records. Same rules as the web UI and `vpbx apply`."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": paths,
