@@ -5,13 +5,14 @@ provisioned with `vpbx apply`.
 One platform serves the whole session; each test gets fresh phones, and after each test
 rtpengine must hold no session any more (no media session is ever left behind).
 """
+import contextlib
 import os
 import subprocess
 import time
 
 from rtpengine.ngclient import NgClient
-from vpbx import logline
-from vpbx.stack import ROOT, VENV_PYTHON
+from vpbx import db, logline
+from vpbx.stack import ROOT, VENV_PYTHON, Stack
 
 TENANTS = os.path.join(os.path.dirname(__file__), "tenants")
 PASSWORDS = {"alice": "alice-s3cret", "bob": "bob-s3cret!", "carol": "carol-s3cret",
@@ -80,3 +81,33 @@ class Platform:
 
 # The `platform` (session) and `phones` fixtures are in tests/conftest.py: the media tests
 # (tests/media/) share the same platform instance.
+
+
+@contextlib.contextmanager
+def platform_behind_proxy(base, folder: str, components: tuple, tenant_files: list,
+                          prepare=None):
+    """A platform of its own (throwaway database, `components` of vpbx.stack) whose every
+    database connection goes through a forwarder the test can cut (`plat.proxy.cut()`, then
+    `.start()`), with `tenant_files` applied. `prepare(cfg)` runs before it starts (its
+    result is `plat.prepared`); `plat.direct()` connects to its database without the
+    forwarder (what the test checks while the platform's database is away)."""
+    from tests.support import instance
+    from tests.support.tcpproxy import TcpProxy
+    proxy = TcpProxy(base.db_host, base.db_port).start()
+    name = instance.create_database(base)
+    cfg = instance.write_instance_config(base, folder, name, db_port=proxy.port)
+    stack = Stack(cfg, components=components)
+    plat = Platform(cfg, stack, folder)
+    plat.proxy = proxy
+    plat.direct = lambda: db.connect(base, database=name)
+    try:
+        plat.prepared = prepare(cfg) if prepare else None
+        stack.start()
+        for path in tenant_files:
+            result = plat.vpbx("apply", path)
+            assert result.returncode == 0, result.stdout + result.stderr
+        yield plat
+    finally:
+        stack.stop()
+        proxy.cut()
+        instance.drop_database(base, name)

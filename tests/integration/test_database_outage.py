@@ -5,12 +5,8 @@ import time
 
 import pytest
 
-from rtpengine.ngclient import NgClient
-from tests.integration.conftest import DOMAINS, PASSWORDS, TENANTS, Platform
+from tests.integration.conftest import DOMAINS, PASSWORDS, TENANTS, platform_behind_proxy
 from tests.sip.phone import Phone
-from tests.support import instance
-from tests.support.tcpproxy import TcpProxy
-from vpbx.stack import Stack
 
 pytestmark = pytest.mark.integration
 
@@ -18,23 +14,11 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def fragile_platform(platform_config, tmp_path_factory):
     """A platform whose every database connection goes through a forwarder we can cut."""
-    folder = str(tmp_path_factory.mktemp("fragile"))
-    proxy = TcpProxy(platform_config.db_host, platform_config.db_port).start()
-    name = instance.create_database(platform_config)
-    cfg = instance.write_instance_config(platform_config, folder, name, db_port=proxy.port)
-    stack = Stack(cfg, components=("rtpengine", "kamailio"))
-    stack.start()
-    plat = Platform(cfg, stack, folder)
-    plat.proxy = proxy
-    try:
-        for file in ("platform.yaml", "acme.yaml"):
-            result = plat.vpbx("apply", os.path.join(TENANTS, file))
-            assert result.returncode == 0, result.stdout + result.stderr
+    with platform_behind_proxy(platform_config, str(tmp_path_factory.mktemp("fragile")),
+                               ("rtpengine", "kamailio"),
+                               [os.path.join(TENANTS, file)
+                                for file in ("platform.yaml", "acme.yaml")]) as plat:
         yield plat
-    finally:
-        stack.stop()
-        proxy.cut()
-        instance.drop_database(platform_config, name)
 
 
 def phone(plat, username, tmp_path):

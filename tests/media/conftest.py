@@ -93,12 +93,16 @@ def vx(phones, voxco):
     return make
 
 
+def carrier_phone(tmp_path) -> Phone:
+    """A started phone on the carrier's address (127.0.0.2), which calls an edge directly."""
+    return Phone("carrier", bind_address="127.0.0.2", name="carrier", log_dir=str(tmp_path),
+                 tone_hz=PHONE_HZ["carrier"]).start()
+
+
 @pytest.fixture
 def carrier(platform, tmp_path):
-    """A phone on the carrier's address (127.0.0.2), calling the edge directly."""
-    phone = Phone("carrier", bind_address="127.0.0.2", name="carrier", log_dir=str(tmp_path),
-                  tone_hz=PHONE_HZ["carrier"])
-    phone.start()
+    """The carrier's phone, calling the session platform's edge."""
+    phone = carrier_phone(tmp_path)
     yield phone
     phone.close()
 
@@ -143,21 +147,26 @@ def wait_media_line(platform, timeout: float = 10.0, **match) -> dict:
     raise AssertionError(f"no VPBX-MEDIA line with {match} in the media log")
 
 
-def tone_timeline(path, frequencies, window: float = 0.1, drift: float = 0.03) -> list:
-    """For each `window` seconds of a recording, the frequency among `frequencies` that holds
-    most of that window's energy (more than 40 %), else None (silence or something else).
-    A tone is looked for within ±`drift` of its frequency: on a loaded machine the phones'
-    media clocks wander and a tone comes out slightly shifted."""
+def recording_samples(path):
+    """(sample rate, 16-bit samples) of a mono WAV recording."""
     import array
     import sys
     import wave
-
-    from tests.sip.audio import _goertzel_power
     with wave.open(str(path), "rb") as wav:
         rate = wav.getframerate()
         samples = array.array("h", wav.readframes(wav.getnframes()))
     if sys.byteorder == "big":
         samples.byteswap()
+    return rate, samples
+
+
+def tone_timeline(path, frequencies, window: float = 0.1, drift: float = 0.03) -> list:
+    """For each `window` seconds of a recording, the frequency among `frequencies` that holds
+    most of that window's energy (more than 40 %), else None (silence or something else).
+    A tone is looked for within ±`drift` of its frequency: on a loaded machine the phones'
+    media clocks wander and a tone comes out slightly shifted."""
+    from tests.sip.audio import _goertzel_power
+    rate, samples = recording_samples(path)
     size = int(rate * window)
     timeline = []
     for start in range(0, len(samples) - size + 1, size):

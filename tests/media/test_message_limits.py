@@ -4,25 +4,18 @@ e-mail) as soon as the database answers again, without restarting anything.
 
 These tests run a platform of their own: a short maximum length ([media]
 max_message_seconds), and every database connection through a forwarder the test can cut."""
-import array
 import os
-import sys
 import time
-import wave
 
 import pytest
 import yaml
 
-from tests.integration.conftest import TENANTS, Platform
-from tests.sip.phone import Phone
-from tests.support import instance
+from tests.integration.conftest import TENANTS, platform_behind_proxy
 from tests.support import media as media_support
-from tests.support.tcpproxy import TcpProxy
-from vpbx import db, media_store
-from vpbx.stack import Stack
+from vpbx import media_store
 
-from .conftest import (DESK, EMAIL, GREETING_HZ, PHONE_HZ, edge_uri, first_time, tenant_document,
-                       tone_timeline, wait_media_line)
+from .conftest import (DESK, EMAIL, GREETING_HZ, carrier_phone, edge_uri, first_time, query,
+                       recording_samples, tenant_document, tone_timeline, wait_media_line)
 
 pytestmark = pytest.mark.integration
 MAX_SECONDS = 4
@@ -35,35 +28,22 @@ def limited(platform_config, tmp_path_factory):
     database behind `limited.proxy`, tenant voxco applied; `limited.direct()` is a
     connection to the database that does not go through the proxy."""
     folder = str(tmp_path_factory.mktemp("limited"))
-    proxy = TcpProxy(platform_config.db_host, platform_config.db_port).start()
-    name = instance.create_database(platform_config)
-    cfg = instance.write_instance_config(platform_config, folder, name, db_port=proxy.port)
-    smtp_port = media_support.prepare(cfg, max_message_seconds=MAX_SECONDS)
-    stack = Stack(cfg, components=("rtpengine", "kamailio", "media"))
-    plat = Platform(cfg, stack, folder)
-    plat.proxy, plat.smtp_port = proxy, smtp_port
-    plat.direct = lambda: db.connect(platform_config, database=name)
-    try:
-        stack.start()
-        tenant = os.path.join(folder, "voxco.yaml")
-        with open(tenant, "w") as handle:
-            yaml.safe_dump(tenant_document(folder), handle, sort_keys=False)
-        for path in (os.path.join(TENANTS, "platform.yaml"), tenant):
-            result = plat.vpbx("apply", path)
-            assert result.returncode == 0, result.stdout + result.stderr
+    tenant = os.path.join(folder, "voxco.yaml")
+    with open(tenant, "w") as handle:
+        yaml.safe_dump(tenant_document(folder), handle, sort_keys=False)
+    with platform_behind_proxy(
+            platform_config, folder, ("rtpengine", "kamailio", "media"),
+            [os.path.join(TENANTS, "platform.yaml"), tenant],
+            prepare=lambda cfg: media_support.prepare(cfg, max_message_seconds=MAX_SECONDS)
+    ) as plat:
+        plat.smtp_port = plat.prepared
         yield plat
-    finally:
-        stack.stop()
-        proxy.cut()
-        instance.drop_database(platform_config, name)
 
 
 @pytest.fixture
 def carrier(limited, tmp_path):
-    """A phone on the carrier's address, calling the edge of `limited`."""
-    phone = Phone("carrier", bind_address="127.0.0.2", name="carrier", log_dir=str(tmp_path),
-                  tone_hz=PHONE_HZ["carrier"])
-    phone.start()
+    """The carrier's phone, calling the edge of `limited`."""
+    phone = carrier_phone(tmp_path)
     yield phone
     phone.close()
 
@@ -75,20 +55,10 @@ def direct(limited):
     conn.close()
 
 
-def query(conn, sql, *args):
-    with conn.cursor() as cur:
-        cur.execute(sql, args)
-        return list(cur.fetchall())
-
-
 def loud_windows(path, window: float = 0.1) -> list[bool]:
     """For each `window` seconds of a recording, whether anything louder than about -50 dBFS
     was heard (a prompt, a tone), as tone_timeline measures it."""
-    with wave.open(str(path), "rb") as wav:
-        rate = wav.getframerate()
-        samples = array.array("h", wav.readframes(wav.getnframes()))
-    if sys.byteorder == "big":
-        samples.byteswap()
+    rate, samples = recording_samples(path)
     size = int(rate * window)
     return [sum(s * s for s in samples[start:start + size]) > size * 100 ** 2
             for start in range(0, len(samples) - size + 1, size)]
