@@ -1,10 +1,15 @@
 """Messages are stored durably: a message WAV without its database row (a crash between the
-rename and the row) is recovered at start-up; half-recorded files are removed."""
+rename and the row) is recovered at start-up; half-recorded files are removed; a message kept
+on disk while the database was away gets its row once it answers."""
+import collections
 import datetime
 import os
 
+import pymysql
+import pytest
+
 from media import prompts
-from vpbx import media_store
+from vpbx import media_mail, media_store
 
 from .test_provision_audio import apply, document, files, rows  # noqa: F401 (fixture)
 
@@ -34,3 +39,34 @@ def test_a_message_file_without_its_row_is_recovered(conn, throwaway_db, files):
     outbox, = rows(conn, "SELECT recipient, sent_at FROM voicemail_outbox")
     assert outbox == {"recipient": "desk@sono.test", "sent_at": None}   # and it is mailed
     assert media_store.recover_messages(conn, data_dir) == []           # once
+
+
+class _Away:
+    """A database connection while the database is away."""
+
+    def cursor(self):
+        raise pymysql.err.OperationalError(2003, "Can't connect to MySQL server")
+
+
+def test_a_message_kept_on_disk_gets_its_row_once_the_database_answers(
+        conn, throwaway_db, files):  # noqa: F811
+    assert apply(conn, files, document()).problems == []
+    box, = rows(conn, "SELECT b.id FROM voicemail_boxes b JOIN global_numbers n"
+                      " ON n.id = b.number_id WHERE n.number = '+41215550100'")
+    relative = os.path.join(media_store.message_folder(box["id"]), "20270324T081500-abc.wav")
+    received = datetime.datetime(2027, 3, 24, 8, 15, 0)
+    kept = collections.deque([{"box_id": box["id"], "caller": "+41791234567", "path": relative,
+                               "received_at": received, "duration_ms": 1500,
+                               "email": "desk@sono.test"}])
+    with pytest.raises(pymysql.err.OperationalError):
+        media_mail.store_kept(_Away(), kept)          # still away: kept for the next round
+    assert len(kept) == 1 and rows(conn, "SELECT id FROM voicemail_messages") == []
+    stored = media_mail.store_kept(conn, kept)        # back
+    assert not kept
+    message, = rows(conn, "SELECT id, box_id, caller, received_at, duration_ms, path"
+                          " FROM voicemail_messages")
+    assert message == {"id": stored[0], "box_id": box["id"], "caller": "+41791234567",
+                       "received_at": received, "duration_ms": 1500, "path": relative}
+    outbox, = rows(conn, "SELECT recipient FROM voicemail_outbox WHERE message_id = %s",
+                   stored[0])
+    assert outbox == {"recipient": "desk@sono.test"}  # and it is mailed
