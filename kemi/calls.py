@@ -24,6 +24,7 @@ BUSY_PROFILE = "vpbx_busy"          # dialog profile: value "tenant_id:extension
 PARTIES_VAR = "vpbx_parties"        # dialog variable: the users of an answered call
 DIRECT_RING_SECONDS = 120           # a call to one user rings until the caller gives up
 CARRIER_REPLY_SECONDS = 5           # a carrier that answers nothing at all by then is down
+IDENTITY_HEADERS = ("P-Asserted-Identity", "P-Preferred-Identity", "Remote-Party-ID")
 
 
 def party(tenant_id, extension):
@@ -51,6 +52,7 @@ def route_initial_invite():
     tenant = digest.authenticated_tenant(pv("$fd"), pv("$fU"))
     if tenant is None:
         return STOP
+    drop_claimed_identity()
     dialled = dialled_number()
     config = store.tenant_config(tenant)
     caller = store.user_by_username(tenant.id, pv("$fU"))
@@ -106,8 +108,7 @@ def route_to_carrier(number, tenant, config, caller, dialled, caller_party):
         log_route(tenant=tenant.slug, caller=pv("$fU"), dialled=dialled, decision="external",
                   outcome="503:no_media_relay", number=number)
         return reply(503, "Media Relay Unavailable")
-    for header in ("P-Asserted-Identity", "P-Preferred-Identity", "Remote-Party-ID"):
-        KSR.hdr.remove(header)
+    drop_contact_display_name()
     if presented:
         KSR.uac.uac_replace_from("", "sip:%s@%s" % (presented, tenant.domain))
         KSR.hdr.append("P-Asserted-Identity: <sip:%s@%s>\r\n" % (presented, tenant.domain))
@@ -121,6 +122,23 @@ def route_to_carrier(number, tenant, config, caller, dialled, caller_party):
               outcome="carrier", number=number, presented=presented)
     record_start(None, pv("$fU"), dialled, caller_party, f"carrier:{number}", on_net=False)
     return relay(DIRECT_RING_SECONDS, first_reply_seconds=CARRIER_REPLY_SECONDS)
+
+
+def drop_claimed_identity():
+    """A phone does not choose who it is to the others: the identity headers it sent are
+    removed from every call it makes, whatever the call becomes (to the carrier, only the
+    platform's P-Asserted-Identity goes, see route_to_carrier)."""
+    for header in IDENTITY_HEADERS:
+        KSR.hdr.remove(header)
+
+
+def drop_contact_display_name():
+    """The phone's Contact without the display name it put there (a number it may not
+    own): the carrier sees only the identity the platform presents."""
+    if pv("$(ct{nameaddr.name})"):
+        uri = pv("$(ct{nameaddr.uri})")
+        KSR.hdr.remove("Contact")
+        KSR.hdr.append("Contact: <%s>\r\n" % uri)
 
 
 def member_state(tenant_id):

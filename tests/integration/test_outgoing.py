@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+import yaml
 
 from tests.integration.test_call_records import record_of
 from tests.sip.phone import Phone
@@ -171,3 +172,63 @@ def test_a_phone_cannot_choose_the_identity_the_carrier_sees(platform, phones, g
     identities = re.findall(r"^P-Asserted-Identity:.*$", invite, re.M | re.I)
     assert len(identities) == 1 and "+41215550001@" in identities[0]
     alice.hangup()
+
+
+def forged_identity(number):
+    """The identity headers of a phone that pretends to be `number`."""
+    return [("P-Asserted-Identity", f"<sip:{number}@pbx.test>"),
+            ("P-Preferred-Identity", f"<sip:{number}@pbx.test>"),
+            ("Remote-Party-ID", f'"{number}" <sip:{number}@pbx.test>;party=calling;screen=yes')]
+
+
+@pytest.fixture
+def presentation_rules(platform, tmp_path):
+    """Set a tenant's presentation rules with `vpbx apply` (a file with only its outgoing:
+    section); every tenant set so is given no rules again afterwards."""
+    changed = set()
+
+    def apply(tenant, rules):
+        path = tmp_path / f"{tenant}-outgoing.yaml"
+        path.write_text(yaml.safe_dump({"tenant": tenant, "outgoing": {"presentation": rules}}))
+        result = platform.vpbx("apply", str(path))
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def set_rules(tenant, rules):
+        changed.add(tenant)
+        return apply(tenant, rules)
+
+    yield set_rules
+    for tenant in sorted(changed):
+        apply(tenant, [])
+
+
+@pytest.mark.parametrize("caller, rule, shown, forged", [
+    ("alice", None, "+41215550001", "+41215559000"),      # her direct number; Initech's main
+    ("cal", None, "+41215559000", "+41215550001"),        # no direct number: the main number
+    ("cal", "+41215559001", "+41215559001", "+41215559000"),   # the rule's, not another own
+], ids=["direct-number", "main-number", "rule"])
+def test_a_forged_identity_never_reaches_the_carrier(platform, phones, gateway,
+                                                     presentation_rules, caller, rule, shown,
+                                                     forged):
+    """A phone that sends a P-Asserted-Identity, P-Preferred-Identity, Remote-Party-ID and
+    a From display name of a number it does not own: the carrier sees the number the
+    tenant's rules give (its direct number, the main number, a rule's number) in From and
+    in the one P-Asserted-Identity, and the forged number nowhere."""
+    tenant = "acme" if caller == "alice" else "initech"
+    if rule:
+        assert presentation_rules(tenant, [{"number": rule, "users": ["7000"]}]) \
+            == f"presentation rule {rule}: created\n"
+    phone = phones(caller, display_name=forged)
+    phone.call("00219876543", headers=forged_identity(forged))
+    invite = gateway.wait_incoming()["invite_text"]
+    assert re.search(rf"^From:\s*<?sip:\{shown}@", invite, re.M | re.I), header(invite, "From")
+    identities = re.findall(r"^P-Asserted-Identity:.*$", invite, re.M | re.I)
+    assert len(identities) == 1 and f"<sip:{shown}@" in identities[0]
+    assert not re.search(r"^(P-Preferred-Identity|Remote-Party-ID):", invite, re.M | re.I)
+    assert forged not in invite
+    gateway.answer()
+    phone.wait_call_state("CONFIRMED")
+    phone.hangup()
+    line = platform.wait_log("VPBX-ROUTE", tenant=tenant, to="00219876543", outcome="carrier")
+    assert line["presented"] == shown

@@ -90,7 +90,8 @@ class Phone:
     ``NAME.pjsip.log`` and ``NAME.agent.log``; ``NAME`` defaults to
     ``USERNAME-N``.  ``bind_address`` is the loopback address the phone uses for SIP and
     RTP (127.0.0.2 plays the carrier).  ``accept_transfers=False`` makes the phone refuse
-    REFER with 603.
+    REFER with 603.  ``display_name`` is put before the account's URI in the From
+    of every request (e.g. a number the phone pretends to be).
     """
 
     def __init__(
@@ -107,6 +108,7 @@ class Phone:
         bind_address: str = "127.0.0.1",
         accept_transfers: bool = True,
         log_level: int = 3,
+        display_name: Optional[str] = None,
     ):
         if proxy_port is not None and not domain:
             raise ValueError("a phone that uses a proxy needs a domain")
@@ -121,6 +123,7 @@ class Phone:
         self.bind_address = bind_address
         self.accept_transfers = accept_transfers
         self.log_level = log_level
+        self.display_name = display_name
         log_dir = Path(log_dir) if log_dir is not None else DEFAULT_LOG_DIR
         self.pjsip_log_path = log_dir / f"{self.name}.pjsip.log"
         self.agent_log_path = log_dir / f"{self.name}.agent.log"
@@ -167,6 +170,8 @@ class Phone:
             command += ["--proxy", self.proxy]
         if not self.accept_transfers:
             command.append("--refuse-transfers")
+        if self.display_name:
+            command += ["--display-name", self.display_name]
         self._process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -249,14 +254,17 @@ class Phone:
 
     # --- calls --------------------------------------------------------------
 
-    def call(self, dest: str, record_to: Optional[os.PathLike] = None) -> int:
+    def call(self, dest: str, record_to: Optional[os.PathLike] = None,
+             headers: Optional[list[tuple[str, str]]] = None) -> int:
         """Send INVITE to ``dest`` and return the new call's handle.
 
         ``dest`` is a full ``sip:`` URI, or a user part (e.g. "7956") made into
         ``sip:7956@domain``.  ``record_to`` is a WAV file for what this phone
-        receives in the call.
+        receives in the call.  ``headers`` are (name, value) pairs the INVITE
+        carries as well, in order (e.g. a forged P-Asserted-Identity).
         """
-        result = self._request("call", uri=self._target_uri(dest), record_to=_path_or_none(record_to))
+        result = self._request("call", uri=self._target_uri(dest), record_to=_path_or_none(record_to),
+                               headers=[list(header) for header in headers or ()])
         with self._changed:
             self._placed_calls.add(result["call"])
         return result["call"]

@@ -453,6 +453,8 @@ class PhoneAgent:
         opts = self.options
         cfg = pj.AccountConfig()
         cfg.idUri = f"sip:{opts.username}@{opts.domain or '127.0.0.1'}"
+        if opts.display_name:
+            cfg.idUri = f'"{opts.display_name}" <{cfg.idUri}>'
         cfg.sipConfig.transportId = transport_id
         if opts.proxy:
             cfg.regConfig.registrarUri = f"sip:{opts.domain}"
@@ -561,12 +563,18 @@ class PhoneAgent:
         """Send REGISTER with expires 0 (the reg_state event tells the outcome)."""
         self.account.setRegistration(False)
 
-    def cmd_call(self, uri: str, record_to: Optional[str] = None) -> dict:
-        """Send INVITE to the URI; return the new call's handle."""
+    def cmd_call(self, uri: str, record_to: Optional[str] = None, headers: Optional[list] = None) -> dict:
+        """Send INVITE to the URI, with the extra (name, value) headers given; return the new
+        call's handle."""
         call = self.new_call(record_to=record_to)
         prm = pj.CallOpParam(True)
         prm.opt.audioCount = 1
         prm.opt.videoCount = 0
+        for name, value in headers or ():
+            header = pj.SipHeader()
+            header.hName = name
+            header.hValue = value
+            prm.txOption.headers.append(header)
         call.makeCall(uri, prm)
         return {"call": call.record.handle}
 
@@ -707,6 +715,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--tone-hz", type=int, default=440, help="frequency of the tone this phone sends")
     parser.add_argument("--log-file", default=None, help="file for pjsip's log")
     parser.add_argument("--log-level", type=int, default=3)
+    parser.add_argument("--display-name", default=None, help="display name of the From of its requests")
     parser.add_argument(
         "--refuse-transfers",
         dest="accept_transfers",

@@ -249,3 +249,15 @@ def test_agent_stops_cleanly_at_end_of_input_and_writes_only_json(tmp_path):
     assert finished.returncode == 0, finished.stderr
     events = [json.loads(line)["event"] for line in finished.stdout.splitlines()]
     assert events == ["ready", "stopped"]
+
+
+def test_a_call_carries_the_headers_and_display_name_given(make_phone):
+    """What the identity tests forge: extra headers of one INVITE, a From display name."""
+    alice, bob = make_phone("alice", display_name="+41215559999"), make_phone("bob")
+    alice.call(bob.contact_uri, headers=[("P-Asserted-Identity", "<sip:+41215559999@x.test>"),
+                                         ("Remote-Party-ID", "<sip:+41215559999@x.test>")])
+    invite = bob.wait_incoming()["invite_text"]
+    assert re.search(r'^From: "\+41215559999" <sip:alice@127\.0\.0\.1>', invite, re.M)
+    assert re.search(r"^P-Asserted-Identity: <sip:\+41215559999@x\.test>\r?$", invite, re.M)
+    assert re.search(r"^Remote-Party-ID: <sip:\+41215559999@x\.test>\r?$", invite, re.M)
+    alice.hangup()
