@@ -12,7 +12,7 @@ import KSR
 import digest
 import media_calls
 from sip import (RTPENGINE_FLAGS, STOP, Worker, dialled_number, log_call, log_error, log_route,
-                 pv, record, reply)
+                 pv, record, refresh_configuration, reply)
 from vpbx import callflow, cdr, dialplan, outgoing
 from vpbx.flowrun import FlowRun, contact_key
 from vpbx.numbers import external_form, international_form
@@ -121,7 +121,7 @@ def route_to_carrier(number, tenant, config, caller, dialled, caller_party):
     log_route(tenant=tenant.slug, caller=pv("$fU"), dialled=dialled, decision="external",
               outcome="carrier", number=number, presented=presented)
     record_start(None, pv("$fU"), dialled, caller_party, f"carrier:{number}", on_net=False)
-    return relay(DIRECT_RING_SECONDS, first_reply_seconds=CARRIER_REPLY_SECONDS)
+    return relay(DIRECT_RING_SECONDS, first_reply_seconds=CARRIER_REPLY_SECONDS, run=run)
 
 
 def drop_claimed_identity():
@@ -188,13 +188,13 @@ def ring_user(target, tenant_slug, caller, dialled, caller_party, **extra):
     KSR.pv.sets(FLOW_AVP, run.dumps())
     log_route(tenant=tenant_slug, caller=caller, dialled=dialled, decision=decision,
               outcome="ring", callee_tenant=user.tenant_slug, branches=len(run.contacts), **extra)
-    return relay(DIRECT_RING_SECONDS)
+    return relay(DIRECT_RING_SECONDS, run=run)
 
 
 def start_flow(plan, tenant, config, caller, dialled, caller_party, **extra):
     """A call to a global number or a group: log the plan's decision, anchor the media and
     take its first action."""
-    aors = member_aors(tenant, plan.steps)
+    aors = member_aors(tenant, config, plan.steps)
     run = FlowRun(tenant.slug, tenant.id, caller, dialled, plan.range, plan.steps, aors=aors,
                   caller_party=caller_party, access_code=tenant.access_code)
     first = plan.steps[0]
@@ -212,17 +212,12 @@ def start_flow(plan, tenant, config, caller, dialled, caller_party, **extra):
     return next_action(run)
 
 
-def member_aors(tenant, steps):
+def member_aors(tenant, config, steps):
     """extension → SIP address of record, for the members the plan may ring (only those:
     the flow state travels with every reply of the call)."""
-    extensions = {member for step in steps if step["kind"] == "group"
-                  for ring in step["ring"] for member in ring["members"]}
-    aors = {}
-    for extension in extensions:
-        user = Worker.store.user_by_extension(tenant.id, extension)
-        if user is not None:
-            aors[extension] = user.aor
-    return aors
+    known = Worker.store.member_aors(tenant, config)
+    return {member: known[member] for step in steps if step["kind"] == "group"
+            for ring in step["ring"] for member in ring["members"] if member in known}
 
 
 # -- one step at a time ------------------------------------------------------------------------
@@ -249,7 +244,7 @@ def next_action(run):
               strategy=action.distribution, ringing=",".join(action.members),
               seconds=action.seconds, skipped=",".join(run.skipped))
     KSR.pv.sets(FLOW_AVP, run.dumps())
-    return relay(action.seconds)
+    return relay(action.seconds, run=run)
 
 
 def ring_members(run, members):
@@ -282,13 +277,13 @@ def dset_uris():
     return [pv("$ru")] + [pv("$(branch(uri)[%d])" % index) for index in range(branch_count())]
 
 
-def relay(seconds, first_reply_seconds=None):
+def relay(seconds, first_reply_seconds=None, run=None):
     """Send the branches, each ringing for `seconds` at most (and answering anything at all
-    within `first_reply_seconds`, when given)."""
+    within `first_reply_seconds`, when given). `run`: the flow state just stored, if any."""
     KSR.tm.t_set_fr(seconds * 1000, (first_reply_seconds or seconds) * 1000)
     KSR.tm.t_on_reply("ksr_onreply_media")
     KSR.tm.t_on_failure("ksr_failure_media")
-    media_calls.on_relay()
+    media_calls.on_relay(run)
     if KSR.tm.t_relay() < 0:
         KSR.rtpengine.rtpengine_delete0()
         KSR.sl.sl_reply_error()
@@ -310,7 +305,7 @@ def final_destination(run, action):
         KSR.pv.sets(FLOW_AVP, run.dumps())
         number = external_form(action.target, access_code=run.access_code) or action.target
         KSR.pv.sets("$ru", "sip:%s@%s:%d" % (number, carrier[0], carrier[1]))
-        return relay(DIRECT_RING_SECONDS)
+        return relay(DIRECT_RING_SECONDS, run=run)
     KSR.rtpengine.rtpengine_delete0()
     record_refusal(480)
     return reply(480, "Nobody Answered")
@@ -323,10 +318,11 @@ def onreply_media():
         status = int(KSR.pv.get("$rs") or 0)
         if status < 300:
             KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
-        flow = pv(FLOW_AVP)
-        if 200 <= status < 300 and flow and not pv(ANSWERED_AVP):
-            KSR.pv.seti(ANSWERED_AVP, 1)           # retransmitted 200s are not a new answer
-            record_answer(FlowRun.loads(flow))
+        if 200 <= status < 300 and not pv(ANSWERED_AVP):
+            flow = pv(FLOW_AVP)                    # (only answers need the flow state)
+            if flow:
+                KSR.pv.seti(ANSWERED_AVP, 1)       # retransmitted 200s are not a new answer
+                record_answer(FlowRun.loads(flow))
         return 1
     except DatabaseUnavailable as exc:
         KSR.warn("vpbx: answer of %s not recorded (cyclic pointer): %s\n" % (pv("$ci"), exc))
@@ -382,13 +378,15 @@ def dialog_event(event):
     try:
         if event != "dialog:end":
             return 1
-        record("end", final_code=200, outcome="answered")
         parties = pv("$dlg_var(%s)" % PARTIES_VAR)
+        # the parties' end time goes with the record (vpbx.cdr writes it to users)
+        record("end", final_code=200, outcome="answered", **({"parties": parties} if parties else {}))
         ended = []
         for item in filter(None, parties.split(",")):
             tenant_id, extension = item.split(":", 1)
             ended.append((int(tenant_id), extension))
         if ended:
+            refresh_configuration()        # who is in a least-active group now
             Worker.store.record_call_end(ended)
         return 1
     except DatabaseUnavailable as exc:

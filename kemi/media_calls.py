@@ -118,14 +118,16 @@ def voicemail_access(tenant, config, caller, dialled, caller_party):
 
 
 # -- every relayed call ---------------------------------------------------------------------------
-def on_relay():
-    """Called just before a new call's branches are relayed (request or failure route)."""
+def on_relay(run=None):
+    """Called just before a new call's branches are relayed (request or failure route);
+    `run`: the call's flow state when the caller has it at hand (else read from its AVP)."""
     _Media.relayed = True
     try:
-        flow = pv(calls.FLOW_AVP)
-        if not flow:
-            return
-        run = FlowRun.loads(flow)
+        if run is None:
+            flow = pv(calls.FLOW_AVP)
+            if not flow:
+                return
+            run = FlowRun.loads(flow)
         if not pv("$dlg_var(%s)" % TENANT_VAR):
             KSR.pv.sets("$dlg_var(%s)" % TENANT_VAR, str(run.tenant_id))
         group = run.current_group if run.contacts else None
@@ -148,7 +150,7 @@ _FAKE_CALLEE = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=ringback\r\nc=IN IP4 127.0
 
 
 def start_ringback(run, group):
-    row = _db(lambda cur: media_store.group_ringback(cur, run.tenant_id, group))
+    row = Worker.store.group_ringback(run.tenant_id, group)      # cached per generation
     if row is None:
         return
     path = media_store.abs_path(_cfg().data_dir, row["path"])

@@ -18,8 +18,10 @@ class MemberState:
     """What the engine knows about members now.
 
     available: predicate on an extension (None: everybody available, as `simulate` assumes);
-    last_answered: group name → extension of the member who answered its last call;
-    idle_since: extension → end of the member's last call (epoch seconds), None if never.
+    last_answered: group name → extension of the member who answered its last call (read
+    for cyclic groups only);
+    idle_since: extension → end of the member's last call (epoch seconds), None if never
+    (read for least-active groups only). Both may be mappings that load on first use.
     """
     available: object = None
     last_answered: dict = field(default_factory=dict)
@@ -60,9 +62,14 @@ def follow(tenant: Tenant, destination: Destination, state: MemberState) -> list
             steps.append({"kind": "hangup", "reason": "loop"})
             return steps
         visited.add(group.name)
-        plan = ringplan.ring_plan(group, available=state.available,
-                                  last_answered=state.last_answered.get(group.name),
-                                  idle_since=state.idle_since, rng=state.rng)
+        # the members' state only where the distribution uses it: the live routing reads it
+        # from the database on first use (cyclic: the last answerer; least active: idle times)
+        plan = ringplan.ring_plan(
+            group, available=state.available,
+            last_answered=(state.last_answered.get(group.name)
+                           if group.distribution == "cyclic" else None),
+            idle_since=state.idle_since if group.distribution == "least_active" else None,
+            rng=state.rng)
         steps.append({"kind": "group", "name": group.name, "distribution": group.distribution,
                       "ring": [step.as_dict() for step in plan]})
         destination = group.no_answer

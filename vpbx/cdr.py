@@ -2,7 +2,9 @@
 
 The KEMI routing never writes a record to the database itself: it appends small JSON events
 (start, answer, route, end) to a spool file of its own (one per worker and hour), which
-costs no database time and survives a database outage. `python -m vpbx.cdr` (started with
+costs no database time and survives a database outage. An `end` event also carries the
+call's users ("parties"): their end time (users.last_call_end, the least-active
+distribution's idle time) is written here too. `python -m vpbx.cdr` (started with
 the platform) loads new lines into the database, each event setting its own columns, so
 their order does not matter; when the database is away it keeps its place and retries.
 """
@@ -84,6 +86,20 @@ def store_event(cur, event: dict) -> None:
     cur.execute(f"INSERT INTO call_records ({', '.join(columns)})"
                 f" VALUES ({', '.join(['%s'] * len(columns))})"
                 f" ON DUPLICATE KEY UPDATE {updates}", values)
+    if kind == "end" and event.get("parties"):
+        store_call_end(cur, event["parties"], event["ts"])
+
+
+def store_call_end(cur, parties: str, ts) -> None:
+    """The users of an ended call ("tenant_id:extension,…") are idle since `ts` (the
+    least-active distribution); an older end time never replaces a newer one."""
+    rows = []
+    for item in filter(None, parties.split(",")):
+        tenant_id, _sep, extension = item.partition(":")
+        rows.append((float(ts), float(ts), int(tenant_id), extension))
+    cur.executemany("UPDATE users SET last_call_end = FROM_UNIXTIME(%s)"
+                    " WHERE (last_call_end IS NULL OR last_call_end < FROM_UNIXTIME(%s))"
+                    " AND tenant_id = %s AND extension = %s", rows)
 
 
 class Loader:

@@ -8,6 +8,7 @@ cannot be reached the caller gets DatabaseUnavailable quickly (short timeouts) s
 worker is never held for long.
 """
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pymysql
@@ -180,9 +181,42 @@ class SipStore:
             return [PresentationRule(number, tuple(users)) for number, users in rules.values()]
         return self._cached(("presentation", tenant_id), load)
 
-    def member_state(self, tenant_id: int) -> tuple[dict, dict]:
-        """(group → last answering extension, extension → end of last call), now."""
-        return self._run(lambda cur: member_state_rows(cur, tenant_id))
+    def member_state(self, tenant_id: int) -> tuple[Mapping, Mapping]:
+        """(group → last answering extension, extension → end of last call), read from the
+        database when the plan first needs them (per call, never cached): a call that
+        reaches no cyclic and no least-active group costs no query for them."""
+        def last_answered(group):
+            rows = self._query("SELECT u.extension FROM call_groups g"
+                               " JOIN users u ON u.id = g.last_answered_user_id"
+                               " WHERE g.tenant_id = %s AND g.name = %s", (tenant_id, group))
+            return rows[0]["extension"] if rows else None
+        return (_LazyByKey(last_answered),
+                _Lazy(lambda: self._run(lambda cur: idle_times(cur, tenant_id))))
+
+    def member_aors(self, tenant: Tenant, config) -> dict[str, str]:
+        """extension → SIP address of record of every user of the tenant, from its cached
+        configuration (no query per member)."""
+        def load():
+            return {user.extension: f"sip:{user.username}@{tenant.domain}"
+                    for user in config.users or []}
+        return self._cached(("aors", tenant.id, tenant.config_version), load)
+
+    def group_ringback(self, tenant_id: int, group: str) -> dict | None:
+        """The group's ringback tone (id, path), or None; cached like the configuration."""
+        from .media_store import group_ringback
+        return self._cached(("ringback", tenant_id, group),
+                            lambda: self._run(lambda cur: group_ringback(cur, tenant_id, group)))
+
+    def least_active_members(self, tenant_id: int) -> frozenset:
+        """Extensions of the members of the tenant's least-active groups (cached)."""
+        def load():
+            rows = self._query("SELECT DISTINCT u.extension FROM users u"
+                               " JOIN group_members m ON m.user_id = u.id"
+                               " JOIN call_groups g ON g.id = m.group_id"
+                               " WHERE g.tenant_id = %s AND g.distribution = 'least_active'",
+                               (tenant_id,))
+            return frozenset(row["extension"] for row in rows)
+        return self._cached(("least_active", tenant_id), load)
 
     def record_answer(self, tenant_id: int, group: str, extension: str) -> None:
         """Remember who answered the group's call (the cyclic distribution starts after them)."""
@@ -192,10 +226,16 @@ class SipStore:
                     (tenant_id, group, extension))
 
     def record_call_end(self, parties: list[tuple[int, str]]) -> None:
-        """The users (tenant id, extension) of a call that just ended are idle from now."""
+        """The users (tenant id, extension) of a call that just ended are idle from now.
+
+        Only members of least-active groups, whose idle time the very next call may read,
+        are written at once; everybody's end time also travels in the call-record spool
+        (the `end` event's parties), which vpbx.cdr writes to `users` within a second,
+        off the SIP worker."""
         for tenant_id, extension in parties:
-            self._query("UPDATE users SET last_call_end = NOW()"
-                        " WHERE tenant_id = %s AND extension = %s", (tenant_id, extension))
+            if extension in self.least_active_members(tenant_id):
+                self._query("UPDATE users SET last_call_end = NOW()"
+                            " WHERE tenant_id = %s AND extension = %s", (tenant_id, extension))
 
     def _user(self, key, where: str, args: tuple) -> User | None:
         def load():
@@ -236,10 +276,57 @@ def member_state_rows(cur, tenant_id: int) -> tuple[dict, dict]:
                 " JOIN users u ON u.id = g.last_answered_user_id WHERE g.tenant_id = %s",
                 (tenant_id,))
     last_answered = {row["name"]: row["extension"] for row in cur.fetchall()}
+    return last_answered, idle_times(cur, tenant_id)
+
+
+def idle_times(cur, tenant_id: int) -> dict:
+    """extension → end of the last call (epoch seconds, None if never) of the members of
+    the tenant's least-active groups."""
     cur.execute("SELECT DISTINCT u.extension, UNIX_TIMESTAMP(u.last_call_end) AS ended"
                 " FROM users u JOIN group_members m ON m.user_id = u.id"
                 " JOIN call_groups g ON g.id = m.group_id"
                 " WHERE g.tenant_id = %s AND g.distribution = 'least_active'", (tenant_id,))
-    idle_since = {row["extension"]: (float(row["ended"]) if row["ended"] is not None else None)
-                  for row in cur.fetchall()}
-    return last_answered, idle_since
+    return {row["extension"]: (float(row["ended"]) if row["ended"] is not None else None)
+            for row in cur.fetchall()}
+
+
+class _Lazy(Mapping):
+    """A mapping loaded by `load()` on first use."""
+
+    def __init__(self, load):
+        self._load, self._data = load, None
+
+    def _loaded(self) -> dict:
+        if self._data is None:
+            self._data = self._load()
+        return self._data
+
+    def __getitem__(self, key):
+        return self._loaded()[key]
+
+    def __iter__(self):
+        return iter(self._loaded())
+
+    def __len__(self):
+        return len(self._loaded())
+
+
+class _LazyByKey(Mapping):
+    """A mapping whose values `load(key)` reads one key at a time, on first use of that key
+    (a None value counts as missing)."""
+
+    def __init__(self, load):
+        self._load, self._data = load, {}
+
+    def __getitem__(self, key):
+        if key not in self._data:
+            self._data[key] = self._load(key)
+        if self._data[key] is None:
+            raise KeyError(key)
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(k for k, v in self._data.items() if v is not None)
+
+    def __len__(self):
+        return sum(1 for v in self._data.values() if v is not None)

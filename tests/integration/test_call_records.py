@@ -35,6 +35,7 @@ def test_an_answered_internal_call(platform, phones):
     bob.answer()
     alice.wait_call_state("CONFIRMED")
     time.sleep(1.2)
+    hung_up = time.time()
     alice.hangup()
     record = record_of(platform, call_id)
     assert (record["tenant"], record["callee_tenant"]) == ("acme", "acme")
@@ -42,6 +43,15 @@ def test_an_answered_internal_call(platform, phones):
     assert record["outcome"] == "answered" and record["duration_s"] >= 1
     assert record["on_net"] == 1 and record["route"] == "extension:7961"
     assert record["started_at"] <= record["answered_at"] <= record["ended_at"]
+    # the end event also carries both users' end of call (idle times of least-active groups)
+    conn = db.connect(platform.cfg)
+    with conn.cursor() as cur:
+        cur.execute("SELECT u.username, UNIX_TIMESTAMP(u.last_call_end) AS ended FROM users u"
+                    " JOIN tenants t ON t.id = u.tenant_id"
+                    " WHERE t.slug = 'acme' AND u.username IN ('alice', 'bob')")
+        ended = {row["username"]: float(row["ended"] or 0) for row in cur.fetchall()}
+    conn.close()
+    assert len(ended) == 2 and all(hung_up - 1 <= at <= time.time() + 1 for at in ended.values()), ended
 
 
 def test_busy_and_missed_calls(platform, phones):

@@ -71,3 +71,33 @@ def test_group_short_number_and_unknown_numbers():
 def test_describe_reads_like_plain_language():
     text = callflow.describe(callflow.plan_number(TENANT, "+41215667999", dt.datetime(2027, 3, 24, 9, 0)))
     assert "range in force: Office hours" in text and "end the call (loop)" in text
+
+
+class _Refuses(dict):
+    """Members' state the plan must not read."""
+
+    def get(self, key, default=None):
+        raise AssertionError(f"read {key!r}")
+
+    def __getitem__(self, key):
+        raise AssertionError(f"read {key!r}")
+
+    def __len__(self):
+        raise AssertionError("read")
+
+    def __iter__(self):
+        raise AssertionError("read")
+
+
+def test_the_members_state_is_read_only_for_the_distributions_that_use_it():
+    # the live routing reads it from the database on first use: a plan through groups that
+    # are neither cyclic nor least active costs no query
+    state = callflow.MemberState(last_answered=_Refuses(), idle_since=_Refuses())
+    plan = callflow.plan_number(TENANT, "+41215667999", dt.datetime(2027, 3, 24, 9, 0), state)
+    assert [s["kind"] for s in plan.steps] == ["group", "group", "hangup"]
+    idle = {"7961": None, "7956": 5.0}
+    tenant = Tenant("t", "T", "t.test", "Europe/Zurich", True, groups=[
+        Group("Calm", 401, "least_active", 1, 1, ("7956", "7961"), Destination("hangup", None))])
+    plan = callflow.plan_group(tenant, "401", callflow.MemberState(last_answered=_Refuses(),
+                                                                   idle_since=idle))
+    assert [r["members"] for r in plan.steps[0]["ring"]] == [["7961"], ["7956"]]

@@ -87,3 +87,23 @@ def test_a_finished_file_of_a_past_hour_is_removed(throwaway_db, tenant_id):
     loader.load_once()
     loader.load_once()
     assert not os.path.exists(path)
+
+
+def test_an_end_carries_its_users_end_time_and_an_older_one_never_wins(throwaway_db, conn,
+                                                                       tenant_id):
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO users (tenant_id, extension, name, username)"
+                        " VALUES (%s, %s, %s, %s)",
+                        [(tenant_id, ext, ext, f"u{ext}") for ext in ("7001", "7002", "7003")])
+    spool(throwaway_db, "events-2026010100-1.jsonl", [
+        {"kind": "end", "call_id": "c5", "ts": 2000000000.0, "final_code": 200,
+         "outcome": "answered", "parties": f"{tenant_id}:7001,{tenant_id}:7002"},
+        {"kind": "end", "call_id": "c6", "ts": 1900000000.0, "final_code": 200,
+         "outcome": "answered", "parties": f"{tenant_id}:7002"}])   # older, written later
+    assert cdr.Loader(throwaway_db).load_once() == 2
+    with conn.cursor() as cur:
+        cur.execute("SELECT extension, UNIX_TIMESTAMP(last_call_end) AS ended FROM users"
+                    " ORDER BY extension")
+        ended = {row["extension"]: row["ended"] for row in cur.fetchall()}
+    assert ended == {"7001": 2000000000, "7002": 2000000000, "7003": None}
+    assert [r["outcome"] for r in rows(conn)] == ["answered", "answered"]

@@ -1,0 +1,107 @@
+"""The routing's reads (vpbx.store.SipStore) against a real database: what a call reads, and
+when — the members' state only when the plan needs it, addresses of record from the cached
+configuration, idle times written at once only where a least-active group reads them."""
+import pytest
+
+from vpbx import store as store_mod
+
+
+class CountingStore(store_mod.SipStore):
+    """A SipStore that counts its round trips to the database."""
+
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        self.queries = 0
+
+    def _run(self, work):
+        self.queries += 1
+        return super()._run(work)
+
+
+@pytest.fixture
+def tenant(conn):
+    """Tenant t: users 7001-7004; Turn (cyclic: 7001, 7002; 7002 answered last), Calm
+    (least active: 7002, 7003) and Line (hierarchical: 7004)."""
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO tenants (slug, name, domain) VALUES ('t', 'T', 't.test')")
+        tenant_id = cur.lastrowid
+        cur.executemany("INSERT INTO users (tenant_id, extension, name, username)"
+                        " VALUES (%s, %s, %s, %s)",
+                        [(tenant_id, ext, f"User {ext}", f"u{ext}")
+                         for ext in ("7001", "7002", "7003", "7004")])
+        cur.execute("SELECT id, extension FROM users WHERE tenant_id = %s", (tenant_id,))
+        users = {row["extension"]: row["id"] for row in cur.fetchall()}
+        for name, short, distribution, members in (("Turn", 401, "cyclic", ("7001", "7002")),
+                                                   ("Calm", 402, "least_active", ("7002", "7003")),
+                                                   ("Line", 403, "hierarchical", ("7004",))):
+            cur.execute("INSERT INTO call_groups (tenant_id, name, short_number, distribution)"
+                        " VALUES (%s, %s, %s, %s)", (tenant_id, name, short, distribution))
+            group_id = cur.lastrowid
+            cur.executemany("INSERT INTO group_members (group_id, user_id, position)"
+                            " VALUES (%s, %s, %s)",
+                            [(group_id, users[ext], i) for i, ext in enumerate(members, 1)])
+        cur.execute("UPDATE call_groups SET last_answered_user_id = %s WHERE name = 'Turn'",
+                    (users["7002"],))
+        cur.execute("UPDATE users SET last_call_end = FROM_UNIXTIME(1900000000)"
+                    " WHERE extension = '7003'")
+    return tenant_id
+
+
+@pytest.fixture
+def sip_store(throwaway_db, tenant):
+    store = CountingStore(throwaway_db)
+    store.begin_request(0)
+    yield store
+    store.close()
+
+
+def test_the_members_state_is_read_on_first_use_only(sip_store, tenant):
+    before = sip_store.queries
+    last_answered, idle_since = sip_store.member_state(tenant)
+    assert sip_store.queries == before                     # nothing read yet
+    assert last_answered.get("Turn") == "7002" and last_answered.get("Line") is None
+    assert sip_store.queries == before + 2                 # one per group asked for
+    assert last_answered.get("Turn") == "7002" and sip_store.queries == before + 2
+    assert dict(idle_since) == {"7002": None, "7003": 1900000000.0}
+    assert idle_since.get("7003") == 1900000000.0 and sip_store.queries == before + 3
+    # per call: the next call reads again (an answer in between moves the cyclic pointer)
+    again, _ = sip_store.member_state(tenant)
+    assert again.get("Turn") == "7002" and sip_store.queries == before + 4
+
+
+def test_addresses_of_record_come_from_the_cached_configuration(sip_store, tenant):
+    found = sip_store.tenant_by_domain("t.test")
+    config = sip_store.tenant_config(found)
+    before = sip_store.queries
+    aors = sip_store.member_aors(found, config)
+    assert sip_store.queries == before
+    assert aors == {ext: sip_store.user_by_extension(tenant, ext).aor
+                    for ext in ("7001", "7002", "7003", "7004")}
+
+
+def test_idle_times_are_written_at_once_only_for_members_of_least_active_groups(
+        sip_store, conn, tenant):
+    sip_store.record_call_end([(tenant, "7001"), (tenant, "7002"), (tenant, "7004")])
+    with conn.cursor() as cur:
+        cur.execute("SELECT extension FROM users WHERE last_call_end IS NOT NULL"
+                    " ORDER BY extension")
+        written = [row["extension"] for row in cur.fetchall()]
+    # 7002 is in Calm (least active); 7001 and 7004 come through the call-record spool
+    assert written == ["7002", "7003"]
+
+
+def test_a_group_s_ringback_tone_is_cached_until_the_configuration_changes(sip_store, conn,
+                                                                           tenant):
+    assert sip_store.group_ringback(tenant, "Turn") is None
+    before = sip_store.queries
+    assert sip_store.group_ringback(tenant, "Turn") is None and sip_store.queries == before
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO audio_files (tenant_id, kind, name, sha256, path)"
+                    " VALUES (%s, 'ringback', 'Tone', %s, 'audio/tone.wav')",
+                    (tenant, "0" * 64))
+        cur.execute("UPDATE call_groups SET ringback_audio_id = %s WHERE name = 'Turn'",
+                    (cur.lastrowid,))
+        cur.execute("UPDATE platform_settings SET value = value + 1"
+                    " WHERE name = 'config_generation'")
+    sip_store.begin_request(1)              # the change announced: the next request sees it
+    assert sip_store.group_ringback(tenant, "Turn")["path"] == "audio/tone.wav"
