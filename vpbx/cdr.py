@@ -34,11 +34,20 @@ def spool_path(data_dir: str, pid: int, now: datetime.datetime | None = None) ->
     return os.path.join(spool_dir(data_dir), f"events-{hour}-{pid}.jsonl")
 
 
+_paths = {}     # (data_dir, pid, UTC hour since the epoch) → spool_path(): per event, no strftime
+
+
 def append_event(data_dir: str, event: dict) -> None:
     """Append one event (a single write with O_APPEND: lines never interleave)."""
-    event.setdefault("ts", time.time())
+    now = time.time()
+    event.setdefault("ts", now)
     line = (json.dumps(event, separators=(",", ":")) + "\n").encode()
-    path = spool_path(data_dir, os.getpid())
+    key = (data_dir, os.getpid(), int(now // 3600))
+    path = _paths.get(key)
+    if path is None:
+        _paths.clear()
+        path = _paths[key] = spool_path(data_dir, key[1], datetime.datetime.fromtimestamp(
+            key[2] * 3600, datetime.timezone.utc))
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     except FileNotFoundError:

@@ -7,7 +7,7 @@ Members unavailable at that moment are skipped without spending ring time.
 """
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 _CONTACT = re.compile(r"^<?sips?:(?:([^@;>]*)@)?([^;>?]+)")
 
@@ -88,8 +88,13 @@ class FlowRun:
         return None
 
     def dumps(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        # the fields as they are (plain JSON values): dataclasses.asdict would deep-copy
+        # every step and ring list first, on every action of every call
+        return json.dumps({name: getattr(self, name) for name in _FIELDS}, separators=(",", ":"))
 
     @classmethod
     def loads(cls, text: str) -> "FlowRun":
         return cls(**json.loads(text))
+
+
+_FIELDS = tuple(f.name for f in fields(FlowRun))
