@@ -2,7 +2,7 @@
 
     python -m bench.run [--profile full|quick] [--children N] [--keep]
 
-Three platform instances run side by side on one throwaway database (tests.support.instance),
+Four platform instances run side by side on one throwaway database (tests.support.instance),
 each with its own Kamailio (4 SIP workers as the platform's default, -m 1024) and its own
 rtpengine (offer, answer and delete on every call):
 
@@ -16,21 +16,23 @@ rtpengine (offer, answer and delete on every call):
           is trusted without digest auth (1 INVITE per call) and routed to a global number of
           the bench tenant, through the time range in force ("Always") to a call group
           (hierarchical) whose member's phone rings (route_carrier_call, start_flow)
+  direct  the same kamailio.cfg + kemi/ again, called by the carrier in the same way, at a
+          user's direct number: no time range, no group (route_carrier_call, ring_user). The
+          trivial route of the same stack: group/direct is the cost of the range and group
+          routing alone, group/native that plus the cost of the platform's stack
 
 A group member in a call is busy and skipped (with one member, a second call would end at
 the group's no-answer rule), so the group route has a pool of callees: `group_pool` in
 PROFILES = (K groups, M members each). Each group ("Bench group N", hierarchical) sits behind
 its own global number (+41215550999 + N - 1), all routed through "Always"; the caller's CSV
 walks through the K numbers, and a call rings the first of its group's members not in a call
-(busy ones are skipped: VPBX-ROUTE ... skipped=…). K stays small because the routing reads
-the tenant's groups on every group call (callflow member state: ~1.5 us per group here, which
-one group per member would turn into ~1 ms per call at 400 calls/s); K x M exceeds the calls
-held at once (rate x ~1.1 s). The calls are counted in the Kamailio log (VPBX-ROUTE ...
+(busy ones are skipped: VPBX-ROUTE ... skipped=…). K x M exceeds the calls held at once
+(rate x ~1.1 s). The calls are counted in the Kamailio log (VPBX-ROUTE ...
 decision="group:Bench group N" outcome=ring) after each step: a call refused at once with
 "480 member busy" (all M busy) means the pool was too small for the rate (or, in an
 overloaded step, calls lasted far longer than the hold).
 
-All three run a copy of the routing code taken at the start, so one run measures one version
+All four run a copy of the routing code taken at the start, so one run measures one version
 of it. sipp (scenarios in bench/*.xml, on 127.0.0.1, the carrier on 127.0.0.2) plays the
 callee phones per instance (REGISTERs with digest auth, then answers with SDP) and a caller
 (INVITE with SDP, ACK and BYE along the recorded route, 1 s hold). The call rate is stepped,
@@ -76,7 +78,9 @@ RESULTS_DIR = os.path.join(BENCH_DIR, "results")
 NATIVE_CFG = os.path.join(BENCH_DIR, "kamailio-native.cfg")
 DOMAIN = "bench.pbx.test"
 CALLER = "1001"                      # SIP username = extension (the baseline has no database)
-CALLEES = {"kemi": "2001", "native": "2002", "group": "20001"}  # group: the first of its pool
+CALLEES = {"kemi": "2001", "native": "2002", "group": "20001",   # group: the first of its pool
+           "direct": "2004"}
+DIRECT_NUMBER = "+41215540001"       # the direct route's callee's direct number
 # the group route: the carrier's trunk calls global numbers of the bench tenant
 CARRIER_ADDRESS = "127.0.0.2"        # on loopback; platform_settings carrier_address
 CARRIER_PORT = 5060                  # platform_settings carrier_port (only used to call out)
@@ -98,11 +102,12 @@ STOP_AFTER_FAILED = 2                # a route stops stepping up after this many
 # SIP port takes over that port's traffic and Kamailio hears nothing more. The platform's own
 # default range is 30000-40000. NB the test suite's instances take 100 ports each within
 # 10000-19999 (tests.support.instance), which the kemi and native ranges overlap; the group
-# range overlaps nothing of the tests'.
-RTP_RANGES = {"kemi": (6000, 12999), "native": (13000, 19999), "group": (20000, 26999)}
+# and direct ranges overlap nothing of the tests' (5000 ports: 1250 calls at once).
+RTP_RANGES = {"kemi": (6000, 12999), "native": (13000, 19999), "group": (20000, 24999),
+              "direct": (25000, 29999)}
 
 # full: 7 s call steps (8 before the group route) and no 1200 calls/s step keep the whole run
-# under 7 minutes with three routes. group_pool: (groups, members per group) of the group route;
+# around 7-8 minutes with four routes. group_pool: (groups, members per group) of the group route;
 # 100 x 12 holds up to ~900 calls/s (a group's calls at once: rate / 100 x ~1.1 s < 12).
 PROFILES = {
     "full": dict(call_rates=(100, 200, 300, 400, 500, 600, 800, 1000), call_seconds=7,
@@ -486,8 +491,9 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
     route: the carrier (platform_settings), a time range "Always" (every day, 00:00-24:00),
     and per pool group a call group (hierarchical, 6 rings, 1 cycle, then hang up) with its
     members and a global number routed through "Always" to that group (outside hours: hang
-    up). The kemi and native callers send from 127.0.0.1, not the carrier's address, and
-    dial extensions: none of this touches their calls.
+    up). For the direct route: the carrier too, and its callee's direct number. The kemi and
+    native callers send from 127.0.0.1, not the carrier's address, and dial extensions: none
+    of this touches their calls.
     """
     regs = [str(FIRST_REG_USER + i) for i in range(reg_users)]
     callees = [callee for route in routes for callee in route.callees]
@@ -508,8 +514,17 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
             cur.executemany("INSERT INTO subscriber (username, domain, ha1) VALUES (%s, %s, %s)",
                             [(user, DOMAIN, sipauth.ha1(user, DOMAIN, passwords[user]))
                              for user in users])
+            if any(route.source == CARRIER_ADDRESS for route in routes):
+                cur.executemany("INSERT INTO platform_settings (name, value) VALUES (%s, %s)"
+                                " ON DUPLICATE KEY UPDATE value = VALUES(value)",
+                                [("carrier_address", CARRIER_ADDRESS),
+                                 ("carrier_port", str(CARRIER_PORT))])
             if pool:
                 provision_group_route(cur, tenant_id, pool)
+            if any(route.key == "direct" for route in routes):
+                cur.execute("UPDATE users SET direct_number = %s"
+                            " WHERE tenant_id = %s AND extension = %s",
+                            (DIRECT_NUMBER, tenant_id, CALLEES["direct"]))
         conn.commit()
     finally:
         conn.close()
@@ -530,6 +545,8 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
             # the carrier calls the pool's global numbers in turn (uac-noauth.xml: field1 is
             # the Request-URI's user)
             lines = [f"{CARRIER_CALLER};{number};{DOMAIN};-" for _, _, number, _ in pool]
+        elif route.key == "direct":
+            lines = [f"{CARRIER_CALLER};{DIRECT_NUMBER};{DOMAIN};-"]    # the carrier, no auth
         else:
             lines = [f"{CALLER};{route.callee};{DOMAIN};{auth(CALLER)}"]
         files[f"{route.key}-caller"] = write(f"{route.key}-caller", lines)
@@ -541,11 +558,8 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
 
 
 def provision_group_route(cur, tenant_id: int, pool: list) -> None:
-    """The carrier, the time range "Always", and per pool group the group, its members and
-    its global number."""
-    cur.executemany("INSERT INTO platform_settings (name, value) VALUES (%s, %s)"
-                    " ON DUPLICATE KEY UPDATE value = VALUES(value)",
-                    [("carrier_address", CARRIER_ADDRESS), ("carrier_port", str(CARRIER_PORT))])
+    """The time range "Always", and per pool group the group, its members and its global
+    number."""
     cur.execute("INSERT INTO time_ranges (tenant_id, name, days) VALUES (%s, %s, %s)",
                 (tenant_id, "Always", "mon,tue,wed,thu,fri,sat,sun"))
     range_id = cur.lastrowid
@@ -625,7 +639,7 @@ def call_step(route: Route, rate: int, seconds: float, files: dict, work: str, t
     # calls whose BYE never arrived: rtpengine forgets them after its media timeout, the
     # dialog module (and so the users' busy state) only after the dialog's own timeout
     step["dialogs_left"] = route.active_dialogs()
-    if route.key == "group":
+    if route.key in ("group", "direct"):
         step["routing"] = routing_outcomes(route.log_slice(before["log"], after["log"]))
     return step
 
@@ -637,11 +651,13 @@ SKIPPED = re.compile(r' skipped=(\S+)')
 def routing_outcomes(text: str) -> dict:
     """What the KEMI routing decided for the step's new calls (VPBX-ROUTE lines), by the
     first routing of each Call-ID: rang a group's member (group_ring; skipped: busy members
-    passed over on the way, in all), ended at the group's hangup because all its members were
-    busy (hangup: the pool is too small for the rate), or anything else. rerouted: INVITEs
+    passed over on the way, in all), rang a user at their direct number (direct_ring), ended
+    at the group's hangup because all its members were busy (hangup: the pool is too small
+    for the rate), or anything else. rerouted: INVITEs
     routed again (retransmissions that came before the first copy had its transaction: an
     overloaded stack)."""
-    out = {"group_ring": 0, "skipped": 0, "hangup": 0, "other": 0, "rerouted": 0}
+    out = {"group_ring": 0, "skipped": 0, "direct_ring": 0, "hangup": 0, "other": 0,
+           "rerouted": 0}
     seen = set()
     for call_id, decision, outcome, rest in ROUTE_OUTCOME.findall(text):
         decision = decision.strip('"')
@@ -656,6 +672,8 @@ def routing_outcomes(text: str) -> dict:
             skipped = SKIPPED.search(rest)
             if skipped and skipped.group(1) != "-":
                 out["skipped"] += len(skipped.group(1).split(","))
+        elif outcome == "ring" and decision.startswith("direct_number:"):
+            out["direct_ring"] += 1
         elif outcome == "480:hangup":
             out["hangup"] += 1
         else:
@@ -739,7 +757,7 @@ def latency_step(route: Route, prof: dict, files: dict, work: str) -> dict:
     middle = route.log_size()
     invites = per_call_times(route.log_slice(start, middle), "INVITE")
     result = {"call_rate": rate, "calls": {k: calls[k] for k in ("attempted", "successful", "failed")}}
-    if route.key == "group":       # calls only: the group route takes no part in REGISTER
+    if route.key in ("group", "direct"):   # calls only: they take no part in REGISTER
         result["invite_routed"] = distribution([t[0] for t in invites.values() if t])
         return result
     regs = register_step(route, prof["reg_latency_rate"], 2, files, work,
@@ -801,12 +819,16 @@ def ratio(a, b):
 
 def summary(steps: list) -> dict:
     """Per kind: each route's highest passed rate and CPU per operation, and their ratios to
-    the native baseline (KEMI/native, and for calls carrier->global number->group/native)."""
+    the native baseline (KEMI/native, and for calls carrier->global number->group/native),
+    and for calls the group route's to the direct route's (group/direct: the same stack).
+    `routes` lists kemi, native and group (the lines other runs are compared with); direct
+    comes on lines of its own."""
     out = {}
     for kind in ("calls", "registrations"):
         keys = [k for k in ("kemi", "native", "group") if any(
             s["route"] == k and s["kind"] == kind for s in steps)]
-        best = {k: best_rate(steps, k, kind) for k in keys}
+        has_direct = any(s["route"] == "direct" and s["kind"] == kind for s in steps)
+        best = {k: best_rate(steps, k, kind) for k in keys + ["direct"] * has_direct}
         native = best.get("native")
         out[kind] = {**best, "routes": keys,
                      "ratio_highest_rate": ratio(best["kemi"]["rate"], native["rate"])
@@ -816,12 +838,25 @@ def summary(steps: list) -> dict:
         if "group" in best and native:
             out[kind]["ratio_group_highest_rate"] = ratio(best["group"]["rate"], native["rate"])
             out[kind]["ratio_group_is_bound"] = best["group"]["all_passed"] or native["all_passed"]
+        if has_direct:
+            direct = best["direct"]
+            if "group" in best:
+                out[kind]["ratio_group_direct_highest_rate"] = ratio(best["group"]["rate"],
+                                                                     direct["rate"])
+                out[kind]["ratio_group_direct_is_bound"] = (best["group"]["all_passed"]
+                                                            or direct["all_passed"])
+            if native:
+                out[kind]["ratio_direct_highest_rate"] = ratio(direct["rate"], native["rate"])
+                out[kind]["ratio_direct_is_bound"] = direct["all_passed"] or native["all_passed"]
         for name in ("kamailio", "rtpengine", "mariadb"):
-            cpu = {r: median_cpu(steps, r, kind, name) for r in keys}
+            cpu = {r: median_cpu(steps, r, kind, name) for r in keys + ["direct"] * has_direct}
             out[kind][f"{name}_cpu_ms_per_op"] = cpu
             out[kind][f"ratio_{name}_cpu_per_op"] = ratio(cpu.get("kemi"), cpu.get("native"))
             if "group" in cpu:
                 out[kind][f"ratio_group_{name}_cpu_per_op"] = ratio(cpu["group"], cpu.get("native"))
+            if "group" in cpu and "direct" in cpu:
+                out[kind][f"ratio_group_direct_{name}_cpu_per_op"] = ratio(cpu["group"],
+                                                                           cpu["direct"])
     return out
 
 
@@ -833,7 +868,7 @@ def fmt_dist(d: dict | None) -> str:
 
 def render(result: dict) -> str:
     meta, steps, summ = result["meta"], result["steps"], result["summary"]
-    names = {"kemi": "KEMI", "native": "native", "group": "group"}
+    names = {"kemi": "KEMI", "native": "native", "group": "group", "direct": "direct"}
     modified = " + uncommitted changes" if meta["git"]["routing_code_modified"] else ""
     about = (
         "KEMI = kamailio.cfg + the KEMI Python routing (kemi/): digest auth on EVERY INVITE (407, "
@@ -846,6 +881,9 @@ def render(result: dict) -> str:
         "first member not in a call rings (busy ones are skipped): calls only; a pool of "
         f"{_pool(meta)} global numbers/groups x members, called in turn; the bench tenant has "
         f"{meta.get('tenant_users', '?')} users. "
+        "direct = the same kamailio.cfg + kemi/ again, called by the carrier in the same way at "
+        "a user's direct number (no time range, no group): the trivial route of the same stack, "
+        "so group/direct is the cost of the range and group routing alone. "
         "All: rtpengine offer/answer/delete per call, record_route, usrloc db_mode 2, REGISTER "
         f"with digest auth, {meta['sip_children']} SIP workers, -m {SHM_MB}; the caller holds "
         f"{HOLD_MS} ms; sipp, Kamailio, rtpengine and MariaDB share the machine's CPUs "
@@ -860,7 +898,7 @@ def render(result: dict) -> str:
         "rtpengine, MariaDB (the whole server, other clients included: native has no database "
         "work per call); cpu% = CPU of Kamailio, rtpengine, MariaDB and both sipps in % of all "
         "the machine's CPUs over the step; left rtp/dlg = sessions rtpengine and dialogs Kamailio "
-        "(KEMI and group: native tracks none) still hold after the step; rang via group = the "
+        "(KEMI, group, direct: native tracks none) still hold after the step; rang via group = the "
         "group route's calls whose first routing sent them to a group member (VPBX-ROUTE ... "
         "outcome=ring in its Kamailio log; busy skipped/call = members in a call passed over), "
         "480 all members busy = calls refused at once (a pool too small for the rate), INVITEs "
@@ -900,7 +938,12 @@ def render(result: dict) -> str:
             row += "  " + ("yes" if step["passed"] else "NO")
             if step["failures"]:
                 row += "  " + ", ".join(f"{k}={v}" for k, v in step["failures"].items())
-            if step.get("routing"):
+            if step.get("routing") and step["route"] == "direct":
+                routing = step["routing"]
+                row += f"  rang the direct number: {routing['direct_ring']}" + "".join(
+                    f", {label} {routing[key]}" for key, label in
+                    (("other", "other"), ("rerouted", "INVITEs routed again")) if routing[key])
+            elif step.get("routing"):
                 routing = step["routing"]
                 row += (f"  rang via group: {routing['group_ring']} "
                         f"(busy skipped/call {routing['skipped'] / max(1, routing['group_ring']):.1f})"
@@ -917,6 +960,15 @@ def render(result: dict) -> str:
             lines.append("  carrier->global number->group / native = "
                          f"{_num(s['ratio_group_highest_rate'])}"
                          + (" (a bound only)" if s["ratio_group_is_bound"] else ""))
+        if "direct" in s:
+            lines.append(f"  carrier->direct number (same stack as group): highest {unit} passed "
+                         f"{s['direct']['rate']}{bound('direct')}; direct/native = "
+                         f"{_num(s.get('ratio_direct_highest_rate'))}"
+                         + (" (a bound only)" if s.get("ratio_direct_is_bound") else ""))
+            if "ratio_group_direct_highest_rate" in s:
+                lines.append("  carrier->global number->group / carrier->direct number = "
+                             f"{_num(s['ratio_group_direct_highest_rate'])}"
+                             + (" (a bound only)" if s["ratio_group_direct_is_bound"] else ""))
         lines.append(f"  CPU ms per {kind[:-1]} (median of passed steps), "
                      + " / ".join(names[k] for k in s["routes"])
                      + " (KEMI/native" + (", group/native" if "group" in s["routes"] else "") + "):")
@@ -928,6 +980,13 @@ def render(result: dict) -> str:
             for name, label in (("kamailio", "Kamailio"), ("rtpengine", "rtpengine"),
                                 ("mariadb", "MariaDB"))
             if kind == "calls" or name != "rtpengine"))
+        if "direct" in s:
+            lines.append(f"  CPU ms per {kind[:-1]} (median of passed steps), direct (group/direct):")
+            lines.append("    " + "; ".join(
+                f"{label} {_num(s[name + '_cpu_ms_per_op'].get('direct'))}"
+                f" ({_num(s.get('ratio_group_direct_' + name + '_cpu_per_op'))})"
+                for name, label in (("kamailio", "Kamailio"), ("rtpengine", "rtpengine"),
+                                    ("mariadb", "MariaDB"))))
         lines.append("")
     lat = result["latency"]
     lines.append(f"Request-route wall time (Kamailio latency_cfg_log; calls at "
@@ -937,6 +996,8 @@ def render(result: dict) -> str:
     lines.append(f"  native INVITE (routed):                 {fmt_dist(lat['native']['invite_routed'])}")
     if "group" in lat:
         lines.append(f"  group  INVITE, carrier (routed):        {fmt_dist(lat['group']['invite_routed'])}")
+    if "direct" in lat:
+        lines.append(f"  direct INVITE, carrier (routed):        {fmt_dist(lat['direct']['invite_routed'])}")
     for key in ("kemi", "native"):
         lines.append(f"  {names[key]:<6} REGISTER challenge / save:     "
                      f"{fmt_dist(lat[key]['register_challenge'])} / "
@@ -948,7 +1009,7 @@ def render(result: dict) -> str:
                      + (" (" + ", ".join(f"{k}={v}" for k, v in callee["failures"].items()) + ")"
                         if callee["failures"] else "")
                      + f"; stack restarts after overloaded steps: {meta['restarts'][key]}")
-    group_steps = [s for s in steps if s.get("routing")]
+    group_steps = [s for s in steps if s.get("routing") and s["route"] == "group"]
     if group_steps:
         total = {k: sum(s["routing"][k] for s in group_steps)
                  for k in ("group_ring", "hangup", "other", "rerouted")}
@@ -1053,13 +1114,17 @@ def main(argv=None) -> int:
                   [ext for *_, members in pool for ext in members],
                   base, db_name, work,
                   snap["kemi_script"], args.children, source=CARRIER_ADDRESS),
+            Route("direct", "KEMI carrier -> direct number (kamailio.cfg + kemi/)",
+                  snap["kamailio_cfg"], os.path.join(BENCH_DIR, "uac-noauth.xml"),
+                  [CALLEES["direct"]], base, db_name, work, snap["kemi_script"], args.children,
+                  source=CARRIER_ADDRESS),
         ]
-        routes[-1].pool = pool
+        routes[2].pool = pool
         files = provision(base, db_name, prof["reg_users"], routes, work)
         tenant_users = 1 + sum(len(route.callees) for route in routes) + prof["reg_users"]
         for route in routes:
             route.start(files)
-        print("bench: the three stacks up, callees registered", flush=True)
+        print(f"bench: the {len(routes)} stacks up, callees registered", flush=True)
 
         # warm-up: each worker opens its database connections; then the latency runs
         for route in routes:
@@ -1075,8 +1140,8 @@ def main(argv=None) -> int:
         for kind, rates, seconds, step_fn in (
                 ("calls", prof["call_rates"], prof["call_seconds"], call_step),
                 ("registrations", prof["reg_rates"], prof["reg_seconds"], register_step)):
-            # the group route takes part in the call steps only
-            taking_part = [r for r in routes if kind == "calls" or r.key != "group"]
+            # the carrier's routes (group, direct) take part in the call steps only
+            taking_part = [r for r in routes if kind == "calls" or r.source != CARRIER_ADDRESS]
             failed_in_row = {route.key: 0 for route in taking_part}
             for index, rate in enumerate(rates):
                 # rotate which route goes first, so slow drifts of the machine hit all
@@ -1124,8 +1189,9 @@ def main(argv=None) -> int:
                              "address, 1 INVITE) to a global number -> time range -> "
                              "hierarchical group, whose first member not in a call rings; a "
                              "pool of numbers/groups x members because a member in a call is "
-                             "busy. All use rtpengine the same way. The ratios include those "
-                             "costs."},
+                             "busy. The direct route: the same KEMI code, a carrier call to a "
+                             "user's direct number (no range, no group). All use rtpengine the "
+                             "same way. The ratios include those costs."},
             "latency": latency, "steps": steps, "summary": summary(steps), "callee": callee,
         }
         result["meta"]["runtime_s"] = round(time.monotonic() - began, 1)
