@@ -66,7 +66,7 @@ class Outcome:
         return not self.problems
 
 
-class _Collected(Problems):
+class CollectedProblems(Problems):
     """Problems kept as (path, reason) pairs, as well as lines."""
 
     def __init__(self):
@@ -242,7 +242,7 @@ def _problems(found, document: dict, section: str | None, position: int | None,
 def _apply(conn, slug: str, build) -> Outcome:
     """Check and store the document `build(stored)` returns (document, section, position,
     deleted label) in one transaction, as `vpbx apply` does."""
-    collected = _Collected()
+    collected = CollectedProblems()
     document, section, position, deleted = {}, None, None, None
     try:
         with provision.transaction(conn) as cur:

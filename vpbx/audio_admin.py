@@ -13,21 +13,11 @@ import tempfile
 import pymysql
 
 from . import audio, config, media_store, provision
-from .admin_config import Outcome, Problem, document_of
-from .provision_doc import Node, Problems
+from .admin_config import CollectedProblems, Outcome, Problem, document_of
+from .provision_doc import Node
 from .provision_read import read_tenant
 
 KINDS = tuple(audio.FILE_KINDS.values())
-
-
-class _Collected(Problems):
-    def __init__(self):
-        super().__init__("ui")
-        self.found: list[tuple[str, str]] = []
-
-    def add(self, path: str, reason: str) -> None:
-        self.found.append((path, reason))
-        super().add(path, reason)
 
 
 _FIELD = re.compile(r"\.(?P<field>[a-z_]+)$")
@@ -36,7 +26,7 @@ _UPLOAD_NAME = re.compile(r"^(?:\S*/)?\.upload-[^:\s]*: ")
 
 def _apply(conn, slug: str, change, field_prefix: str | None) -> Outcome:
     """change(document, stored) edits the document; apply it as `vpbx apply` would."""
-    collected = _Collected()
+    collected = CollectedProblems()
     changes = []
     try:
         with provision.transaction(conn) as cur:
