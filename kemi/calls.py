@@ -59,8 +59,8 @@ def route_initial_invite():
     caller_party = party(tenant.id, caller.extension) if caller else None
     if media_calls.is_voicemail_access(dialled):     # 086 + global number: its mailbox
         return media_calls.voicemail_access(tenant, config, pv("$fU"), dialled, caller_party)
-    if any(str(g.short_number) == dialled for g in config.groups or []):
-        plan = callflow.plan_group(config, dialled, member_state(tenant.id))
+    plan = callflow.plan_group(config, dialled, member_state(tenant.id))   # a group's short number
+    if plan is not None:
         return start_flow(plan, tenant, config, pv("$fU"), dialled, caller_party)
     target = dialplan.resolve_user_call(store, tenant, dialled)
     if target.number_tenant is not None:             # a global number of the platform

@@ -26,7 +26,7 @@ class MemberState:
     available: object = None
     last_answered: dict = field(default_factory=dict)
     idle_since: dict = field(default_factory=dict)
-    rng: random.Random = field(default_factory=random.Random)
+    rng: random.Random | None = None        # None: a fresh one where a random group needs it
 
 
 @dataclass
@@ -47,11 +47,39 @@ class CallPlan:
         return out
 
 
+@dataclass
+class _Index:
+    """A configuration's numbers, groups and time ranges by name: built once per Tenant
+    object (the live routing keeps one per configuration generation), not per call."""
+    built_from: tuple
+    numbers: dict
+    groups: dict
+    groups_by_short_number: dict
+    ranges: dict
+
+
+def _index(tenant: Tenant) -> _Index:
+    # rebuilt when a list was replaced or resized since (callers that edit a configuration
+    # build a new Tenant anyway)
+    lists = (tenant.numbers, tenant.groups, tenant.time_ranges)
+    built_from = tuple((id(items), len(items or ())) for items in lists)
+    index = tenant.__dict__.get("_callflow_index")
+    if index is None or index.built_from != built_from:
+        groups = tenant.groups or []
+        index = _Index(built_from,
+                       numbers={n.number: n for n in reversed(tenant.numbers or [])},
+                       groups={g.name: g for g in groups},
+                       groups_by_short_number={str(g.short_number): g for g in reversed(groups)},
+                       ranges={r.name: r for r in tenant.time_ranges or []})
+        tenant.__dict__["_callflow_index"] = index
+    return index
+
+
 def follow(tenant: Tenant, destination: Destination, state: MemberState) -> list[dict]:
     """The steps from `destination` on: each group with its ring plan, then its no-answer
     rule, and so on until a destination that ends the call. A group reached twice ends the
     call with {"kind": "hangup", "reason": "loop"}."""
-    groups = {g.name: g for g in tenant.groups or []}
+    groups = _index(tenant).groups
     steps, visited = [], set()
     while destination.kind == "group":
         group = groups.get(destination.target)
@@ -83,12 +111,12 @@ def follow(tenant: Tenant, destination: Destination, state: MemberState) -> list
 def plan_number(tenant: Tenant, number: str, at: datetime.datetime,
                 state: MemberState | None = None) -> CallPlan | None:
     """A call to one of the tenant's global numbers at `at`; None if it is not theirs."""
-    entry = next((n for n in tenant.numbers or [] if n.number == number), None)
+    index = _index(tenant)
+    entry = index.numbers.get(number)
     if entry is None:
         return None
     local = schedule.local_time(at, tenant.timezone)
-    ranges = {r.name: r for r in tenant.time_ranges or []}
-    decision = schedule.decide_range(entry, ranges, tenant.holidays or [], local)
+    decision = schedule.decide_range(entry, index.ranges, tenant.holidays or [], local)
     return CallPlan(tenant.slug, number, local, decision.range,
                     follow(tenant, decision.destination, state or MemberState()))
 
@@ -96,7 +124,7 @@ def plan_number(tenant: Tenant, number: str, at: datetime.datetime,
 def plan_group(tenant: Tenant, short_number: str, state: MemberState | None = None) -> CallPlan | None:
     """An internal call to a group's short number (no time range applies); None if no
     group has it."""
-    group = next((g for g in tenant.groups or [] if str(g.short_number) == str(short_number)), None)
+    group = _index(tenant).groups_by_short_number.get(str(short_number))
     if group is None:
         return None
     return CallPlan(tenant.slug, str(short_number), None, None,

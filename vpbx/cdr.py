@@ -34,29 +34,51 @@ def spool_path(data_dir: str, pid: int, now: datetime.datetime | None = None) ->
     return os.path.join(spool_dir(data_dir), f"events-{hour}-{pid}.jsonl")
 
 
-_paths = {}     # (data_dir, pid, UTC hour since the epoch) → spool_path(): per event, no strftime
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode   # one encoder, not one per event
+
+
+class _SpoolFile:
+    """This process's spool file of the current hour, kept open between events (a routing
+    worker writes several events per call: no open and close each time)."""
+    key = None      # (data_dir, pid, UTC hour since the epoch)
+    fd = None
+
+    @classmethod
+    def for_key(cls, key) -> int:
+        if cls.key != key:
+            cls.close()
+            path = spool_path(key[0], key[1], datetime.datetime.fromtimestamp(
+                key[2] * 3600, datetime.timezone.utc))
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            cls.key, cls.fd = key, fd
+        return cls.fd
+
+    @classmethod
+    def close(cls) -> None:
+        # (after a fork, the parent's descriptor is the child's own copy: closing it is safe)
+        if cls.fd is not None:
+            try:
+                os.close(cls.fd)
+            except OSError:
+                pass
+        cls.key = cls.fd = None
 
 
 def append_event(data_dir: str, event: dict) -> None:
     """Append one event (a single write with O_APPEND: lines never interleave)."""
     now = time.time()
     event.setdefault("ts", now)
-    line = (json.dumps(event, separators=(",", ":")) + "\n").encode()
+    line = (_ENCODE(event) + "\n").encode()
     key = (data_dir, os.getpid(), int(now // 3600))
-    path = _paths.get(key)
-    if path is None:
-        _paths.clear()
-        path = _paths[key] = spool_path(data_dir, key[1], datetime.datetime.fromtimestamp(
-            key[2] * 3600, datetime.timezone.utc))
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    try:
-        os.write(fd, line)
-    finally:
-        os.close(fd)
+        os.write(_SpoolFile.for_key(key), line)
+    except OSError:
+        _SpoolFile.close()          # once more on a fresh descriptor; then the error stands
+        os.write(_SpoolFile.for_key(key), line)
 
 
 def outcome_of(code: int | None, answered: bool, voicemail: bool) -> str:

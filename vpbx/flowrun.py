@@ -90,7 +90,7 @@ class FlowRun:
     def dumps(self) -> str:
         # the fields as they are (plain JSON values): dataclasses.asdict would deep-copy
         # every step and ring list first, on every action of every call
-        return json.dumps({name: getattr(self, name) for name in _FIELDS}, separators=(",", ":"))
+        return _ENCODE({name: getattr(self, name) for name in _FIELDS})
 
     @classmethod
     def loads(cls, text: str) -> "FlowRun":
@@ -98,3 +98,4 @@ class FlowRun:
 
 
 _FIELDS = tuple(f.name for f in fields(FlowRun))
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode   # one encoder, not one per call
