@@ -95,26 +95,30 @@ RECV_TIMEOUT_MS = 5000               # a call waiting longer than this for a mes
 MAX_FAILED = 0.005                   # a step "passes" with at most 0.5 % failed ...
 RATE_HELD = 0.95                     # ... and at least 95 % of the offered rate completed
 STOP_AFTER_FAILED = 2                # a route stops stepping up after this many failed steps
-# rtpengine port ranges: 4 ports per call (RTP+RTCP each side; 1200 calls/s with a 1 s hold
-# hold about 1,300 calls, 5,200 ports, at once). They must stay out of the
+# rtpengine port ranges: 4 ports per call (RTP+RTCP each side); a call holds its ports for
+# the 1 s hold and a little more, so a range of N ports holds about N / 4.4 calls/s. Sized to
+# where each route reaches its limit on these machines: KEMI (two INVITEs per call) ~1000
+# calls/s, group and direct ~1350 and ~1450, native ~1650. They must stay out of the
 # kernel's ephemeral range, where free_port() finds the SIP ports: rtpengine binds its media
 # sockets with SO_REUSEADDR, like Kamailio its SIP socket, so an RTP port equal to Kamailio's
 # SIP port takes over that port's traffic and Kamailio hears nothing more. The platform's own
 # default range is 30000-40000. NB the test suite's instances take 100 ports each within
 # 10000-19999 (tests.support.instance), which the kemi, native and group ranges overlap (the
-# heavy-run lock keeps tests and bench apart). 5800 ports or more each: 1450 calls at once.
-RTP_RANGES = {"kemi": (6000, 11799), "native": (11800, 17599), "group": (17600, 23799),
-              "direct": (23800, 29999)}
+# heavy-run lock keeps tests and bench apart).
+RTP_RANGES = {"kemi": (6000, 10399), "native": (10400, 17599), "group": (17600, 23599),
+              "direct": (23600, 29999)}
 
-# full: 6 s call steps (8 before the group route, 7 before the direct one) keep the whole run
-# around 8 minutes with four routes; 1200 calls/s since the native route passed 1000 (a ratio
-# to a route that passed every step is only a bound). group_pool: (groups, members per group)
-# of the group route; 100 x 12 holds up to ~900 calls/s (a group's calls at once: rate / 100 x
-# ~1.1 s < 12).
+# full: 6 s call steps keep the whole run around 11 minutes with four routes; steps of 100
+# calls/s from 600 up, where the routes reach their limits (with steps of 200, a ratio of the
+# highest rates passed could only be 0.6, 0.75, 0.8 or 1), up to 1500 since the native route
+# passed 1200 on a quiet machine (a ratio to a route that passed every step is only a bound).
+# group_pool: (groups, members per group) of the group route; 160 x 12 holds up to ~1600
+# calls/s (a group's calls at once: rate / 160 x ~1.1 s < 12).
 PROFILES = {
-    "full": dict(call_rates=(100, 200, 300, 400, 500, 600, 800, 1000, 1200), call_seconds=6,
+    "full": dict(call_rates=(100, 200, 400, 600, 700, 800, 900, 1000, 1100, 1200, 1300, 1400,
+                             1500), call_seconds=6,
                  reg_rates=(1000, 2000, 3000, 4000, 5000, 6000, 8000), reg_seconds=4,
-                 reg_users=500, group_pool=(100, 12),
+                 reg_users=500, group_pool=(160, 12),
                  latency_rate=50, latency_seconds=4, reg_latency_rate=100),
     "quick": dict(call_rates=(50, 100), call_seconds=3, reg_rates=(200, 400), reg_seconds=2,
                   reg_users=50, group_pool=(10, 15), latency_rate=20, latency_seconds=2, reg_latency_rate=50),
