@@ -56,11 +56,16 @@ class _Index:
     groups: dict
     groups_by_short_number: dict
     ranges: dict
+    rings: dict = field(default_factory=dict)   # see ring_entries
+
+
+# distributions whose ring plan depends only on the group (and, cyclic, the last answerer)
+_STATELESS = ("hierarchical", "simultaneous", "cyclic")
 
 
 def _index(tenant: Tenant) -> _Index:
-    # rebuilt when a list was replaced or resized since (callers that edit a configuration
-    # build a new Tenant anyway)
+    # rebuilt when a list was replaced or resized since; nothing edits a Tenant's lists in
+    # place (a change builds a new Tenant), and groups and numbers are frozen
     lists = (tenant.numbers, tenant.groups, tenant.time_ranges)
     built_from = tuple((id(items), len(items or ())) for items in lists)
     index = tenant.__dict__.get("_callflow_index")
@@ -92,20 +97,36 @@ def follow(tenant: Tenant, destination: Destination, state: MemberState) -> list
         visited.add(group.name)
         # the members' state only where the distribution uses it: the live routing reads it
         # from the database on first use (cyclic: the last answerer; least active: idle times)
-        plan = ringplan.ring_plan(
-            group, available=state.available,
-            last_answered=(state.last_answered.get(group.name)
-                           if group.distribution == "cyclic" else None),
-            idle_since=state.idle_since if group.distribution == "least_active" else None,
-            rng=state.rng)
         steps.append({"kind": "group", "name": group.name, "distribution": group.distribution,
-                      "ring": [step.as_dict() for step in plan]})
+                      "ring": ring_entries(tenant, group, state)})
         destination = group.no_answer
     if destination.kind == "hangup":
         steps.append({"kind": "hangup"})
     else:
         steps.append({"kind": destination.kind, "name": destination.target})
     return steps
+
+
+def ring_entries(tenant: Tenant, group, state: MemberState) -> list[dict]:
+    """The group's ring plan as the steps' "ring" list. Where it depends on nothing but the
+    group (hierarchical, simultaneous; cyclic: and the last answerer) and nobody is ruled
+    out beforehand, it is built once per configuration and shared: not to be modified."""
+    last_answered = (state.last_answered.get(group.name)
+                     if group.distribution == "cyclic" else None)
+    key = (group.name, last_answered)
+    cache = _index(tenant).rings if state.available is None and group.distribution in _STATELESS else None
+    if cache is not None and key in cache:
+        return cache[key]
+    plan = ringplan.ring_plan(
+        group, available=state.available, last_answered=last_answered,
+        idle_since=state.idle_since if group.distribution == "least_active" else None,
+        rng=state.rng)
+    entries = [step.as_dict() for step in plan]
+    if cache is not None:
+        if len(cache) >= 4096:      # cyclic groups: one entry per last answerer
+            cache.clear()
+        cache[key] = entries
+    return entries
 
 
 def plan_number(tenant: Tenant, number: str, at: datetime.datetime,

@@ -1,4 +1,5 @@
 """The decision engine end to end: range → group → no-answer chain, loops, simulate output."""
+import dataclasses
 import datetime as dt
 import json
 
@@ -101,3 +102,30 @@ def test_the_members_state_is_read_only_for_the_distributions_that_use_it():
     plan = callflow.plan_group(tenant, "401", callflow.MemberState(last_answered=_Refuses(),
                                                                    idle_since=idle))
     assert [r["members"] for r in plan.steps[0]["ring"]] == [["7961"], ["7956"]]
+
+
+def test_ring_plans_built_once_per_configuration_still_follow_the_state():
+    """The live routing plans every call: a group's ring plan that depends only on the group
+    (and, cyclic, on the last answerer) is built once per configuration, without changing
+    any plan."""
+    at = dt.datetime(2027, 3, 24, 9, 15)
+    def ring(last):
+        plan = callflow.plan_number(TENANT, "+41215667955", at,
+                                    callflow.MemberState(last_answered={"Reception": last}))
+        return plan.steps[0]["ring"]
+    after_julien, after_mathias = ring("7956"), ring("7961")
+    assert [r["members"] for r in after_julien[:2]] == [["7961"], ["7956"]]
+    assert [r["members"] for r in after_mathias[:2]] == [["7956"], ["7961"]]
+    assert ring("7956") is after_julien and ring("7956") == after_julien
+    # a predicate on who can ring now is never answered from what another call saw
+    nobody = callflow.plan_number(TENANT, "+41215667955", at,
+                                  callflow.MemberState(last_answered={"Reception": "7956"},
+                                                       available=lambda m: False))
+    assert nobody.steps[0]["ring"] == []
+    assert ring("7956") == after_julien
+    # another configuration (a new Tenant) is planned afresh
+    renamed = dataclasses.replace(TENANT, groups=[dataclasses.replace(
+        TENANT.groups[0], members=("7961",))] + TENANT.groups[1:])
+    plan = callflow.plan_number(renamed, "+41215667955", at,
+                                callflow.MemberState(last_answered={"Reception": "7956"}))
+    assert [r["members"] for r in plan.steps[0]["ring"]] == [["7961"], ["7961"]]
