@@ -56,7 +56,7 @@ class _Index:
     groups: dict
     groups_by_short_number: dict
     ranges: dict
-    rings: dict = field(default_factory=dict)   # see ring_entries
+    rings: dict = field(default_factory=dict)   # see _ring_entries
 
 
 # distributions whose ring plan depends only on the group (and, cyclic, the last answerer)
@@ -84,7 +84,8 @@ def follow(tenant: Tenant, destination: Destination, state: MemberState) -> list
     """The steps from `destination` on: each group with its ring plan, then its no-answer
     rule, and so on until a destination that ends the call. A group reached twice ends the
     call with {"kind": "hangup", "reason": "loop"}."""
-    groups = _index(tenant).groups
+    index = _index(tenant)
+    groups = index.groups
     steps, visited = [], set()
     while destination.kind == "group":
         group = groups.get(destination.target)
@@ -98,7 +99,7 @@ def follow(tenant: Tenant, destination: Destination, state: MemberState) -> list
         # the members' state only where the distribution uses it: the live routing reads it
         # from the database on first use (cyclic: the last answerer; least active: idle times)
         steps.append({"kind": "group", "name": group.name, "distribution": group.distribution,
-                      "ring": ring_entries(tenant, group, state)})
+                      "ring": _ring_entries(index, group, state)})
         destination = group.no_answer
     if destination.kind == "hangup":
         steps.append({"kind": "hangup"})
@@ -107,14 +108,15 @@ def follow(tenant: Tenant, destination: Destination, state: MemberState) -> list
     return steps
 
 
-def ring_entries(tenant: Tenant, group, state: MemberState) -> list[dict]:
+def _ring_entries(index: _Index, group, state: MemberState) -> list[dict]:
     """The group's ring plan as the steps' "ring" list. Where it depends on nothing but the
     group (hierarchical, simultaneous; cyclic: and the last answerer) and nobody is ruled
     out beforehand, it is built once per configuration and shared: not to be modified."""
     last_answered = (state.last_answered.get(group.name)
                      if group.distribution == "cyclic" else None)
     key = (group.name, last_answered)
-    cache = _index(tenant).rings if state.available is None and group.distribution in _STATELESS else None
+    shareable = state.available is None and group.distribution in _STATELESS
+    cache = index.rings if shareable else None
     if cache is not None and key in cache:
         return cache[key]
     plan = ringplan.ring_plan(
