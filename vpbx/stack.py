@@ -67,7 +67,12 @@ class Stack:
         os.makedirs(run, exist_ok=True)
         self._write_kamailio_instance(run)
         argv = ["kamailio", "-f", self.kamailio_cfg, "-DD", "-E", "-Y", run,
-                "-P", os.path.join(run, "kamailio.pid.daemon"), "-m", str(self.shm_mb), "-M", "32"]
+                "-P", os.path.join(run, "kamailio.pid.daemon"), "-m", str(self.shm_mb), "-M", "32",
+                # TLSF memory manager: Kamailio's default (q_malloc) walks its ~2000 free-list
+                # buckets on most allocations; measured here, that was 58 % of a trivial
+                # route's worker CPU and 25 % of the group route's (perf, 300 calls/s); TLSF
+                # finds a free block in constant time
+                "-x", "tlsf"]
         # the embedded interpreter is Debian's: a PATH led by another Python (pyenv, a venv)
         # would make it look for its modules in the wrong place
         return Component("kamailio", argv, run,
