@@ -3,7 +3,8 @@
 The decisions come from the `vpbx` package (dialplan, callflow, flowrun); this module only
 turns them into SIP: branches to the registered phones of the members of a step, each step's
 ring time as the branches' timeout, the next step from the failure route, rtpengine for the
-media throughout. The call's FlowRun travels with the transaction in an AVP.
+media throughout. The call's FlowRun (and apart, its AnswerState) travels with the
+transaction in AVPs.
 """
 import datetime
 
@@ -14,11 +15,12 @@ import media_calls
 from sip import (RTPENGINE_FLAGS, STOP, Worker, dialled_number, log_call, log_error, log_route,
                  pv, record, refresh_configuration, reply)
 from vpbx import callflow, cdr, dialplan, outgoing
-from vpbx.flowrun import FlowRun, contact_key
+from vpbx.flowrun import AnswerState, FlowRun, contact_key
 from vpbx.numbers import external_form, international_form
 from vpbx.store import DatabaseUnavailable
 
 FLOW_AVP = "$avp(vpbx_flow)"
+ANSWER_AVP = "$avp(vpbx_answer)"  # the flow's AnswerState: all that an answer needs
 ANSWERED_AVP = "$avp(vpbx_answered)"
 BUSY_PROFILE = "vpbx_busy"          # dialog profile: value "tenant_id:extension" per user in a call
 PARTIES_VAR = "vpbx_parties"        # dialog variable: the users of an answered call
@@ -117,7 +119,7 @@ def route_to_carrier(number, tenant, config, caller, dialled, caller_party):
         KSR.hdr.append("Privacy: id\r\n")
     KSR.pv.sets("$ru", "sip:%s@%s:%d" % (number, carrier[0], carrier[1]))
     run = FlowRun(tenant.slug, tenant.id, pv("$fU"), dialled, None, [], caller_party=caller_party)
-    KSR.pv.sets(FLOW_AVP, run.dumps())
+    store_flow(run)
     log_route(tenant=tenant.slug, caller=pv("$fU"), dialled=dialled, decision="external",
               outcome="carrier", number=number, presented=presented)
     record_start(None, pv("$fU"), dialled, caller_party, f"carrier:{number}", on_net=False)
@@ -139,6 +141,14 @@ def drop_contact_display_name():
         uri = pv("$(ct{nameaddr.uri})")
         KSR.hdr.remove("Contact")
         KSR.hdr.append("Contact: <%s>\r\n" % uri)
+
+
+def store_flow(run):
+    """The call's flow state goes with its transaction (AVPs, seen by every process that
+    handles its replies and timeouts): the whole of it for the failure route, and apart
+    what an answer needs, so the reply route of an answered call does not read the plan."""
+    KSR.pv.sets(FLOW_AVP, run.dumps())
+    KSR.pv.sets(ANSWER_AVP, run.answer_state().dumps())
 
 
 def member_state(tenant_id):
@@ -185,7 +195,7 @@ def ring_user(target, tenant_slug, caller, dialled, caller_party, **extra):
     run = FlowRun(user.tenant_slug, user.tenant_id, caller, dialled, None, [],
                   aors={user.extension: user.aor}, caller_party=caller_party)
     run.contacts = {contact_key(uri): user.extension for uri in dset_uris()}
-    KSR.pv.sets(FLOW_AVP, run.dumps())
+    store_flow(run)
     log_route(tenant=tenant_slug, caller=caller, dialled=dialled, decision=decision,
               outcome="ring", callee_tenant=user.tenant_slug, branches=len(run.contacts), **extra)
     return relay(DIRECT_RING_SECONDS, run=run)
@@ -243,7 +253,7 @@ def next_action(run):
               decision=f"group:{action.group}", outcome="ring", range=run.range,
               strategy=action.distribution, ringing=",".join(action.members),
               seconds=action.seconds, skipped=",".join(run.skipped))
-    KSR.pv.sets(FLOW_AVP, run.dumps())
+    store_flow(run)
     return relay(action.seconds, run=run)
 
 
@@ -302,7 +312,7 @@ def final_destination(run, action):
     carrier = Worker.store.carrier() if action.kind == "number" else None
     if carrier is not None:
         run.contacts = {}
-        KSR.pv.sets(FLOW_AVP, run.dumps())
+        store_flow(run)
         number = external_form(action.target, access_code=run.access_code) or action.target
         KSR.pv.sets("$ru", "sip:%s@%s:%d" % (number, carrier[0], carrier[1]))
         return relay(DIRECT_RING_SECONDS, run=run)
@@ -319,10 +329,10 @@ def onreply_media():
         if status < 300:
             KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
         if 200 <= status < 300 and not pv(ANSWERED_AVP):
-            flow = pv(FLOW_AVP)                    # (only answers need the flow state)
-            if flow:
+            state = pv(ANSWER_AVP)                 # (only answers need it)
+            if state:
                 KSR.pv.seti(ANSWERED_AVP, 1)       # retransmitted 200s are not a new answer
-                record_answer(FlowRun.loads(flow))
+                record_answer(AnswerState.loads(state))
         return 1
     except DatabaseUnavailable as exc:
         KSR.warn("vpbx: answer of %s not recorded (cyclic pointer): %s\n" % (pv("$ci"), exc))
@@ -332,19 +342,19 @@ def onreply_media():
         return 1
 
 
-def record_answer(run):
-    """The member who answered: busy from now, idle again when the call ends, and the
-    cyclic distribution's next call starts after them."""
-    member = run.answered_by(pv("$(ct{nameaddr.uri})") or pv("$ct"))
-    group = run.current_group if run.steps else None
+def record_answer(state):
+    """The member who answered (`state`: the call's AnswerState): busy from now, idle again
+    when the call ends, and the cyclic distribution's next call starts after them."""
+    member = state.answered_by(pv("$(ct{nameaddr.uri})") or pv("$ct"))
+    group = state.group
     if member is not None:
-        KSR.dialog.set_dlg_profile(BUSY_PROFILE, party(run.tenant_id, member))
-        if group is not None and run.steps[run.step].get("distribution") == "cyclic":
-            Worker.store.record_answer(run.tenant_id, group, member)
-    parties = [p for p in (run.caller_party, member and party(run.tenant_id, member)) if p]
+        KSR.dialog.set_dlg_profile(BUSY_PROFILE, party(state.tenant_id, member))
+        if state.cyclic:
+            Worker.store.record_answer(state.tenant_id, group, member)
+    parties = [p for p in (state.caller_party, member and party(state.tenant_id, member)) if p]
     KSR.dialog.var_sets(PARTIES_VAR, ",".join(parties))
     record("answer", callee=member or pv("$rU"), group_name=group, member=member)
-    log_call("answered", tenant=run.tenant, member=member, group=group)
+    log_call("answered", tenant=state.tenant, member=member, group=group)
 
 
 def failure_media():

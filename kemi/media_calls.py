@@ -73,7 +73,7 @@ def to_media(run, action):
     log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled, decision=decision,
               outcome="media", range=run.range, service=service)
     run.contacts = {}
-    KSR.pv.sets(calls.FLOW_AVP, run.dumps())
+    calls.store_flow(run)
     KSR.pv.sets("$ru", "sip:%s@%s" % (service, media_address()))
     return calls.relay(calls.DIRECT_RING_SECONDS, first_reply_seconds=MEDIA_REPLY_SECONDS)
 
@@ -109,7 +109,7 @@ def voicemail_access(tenant, config, caller, dialled, caller_party):
                   decision="voicemail_access:%s" % number, outcome="503:no_media_relay")
         return reply(503, "Media Relay Unavailable")
     run = FlowRun(tenant.slug, tenant.id, caller, dialled, None, [], caller_party=caller_party)
-    KSR.pv.sets(calls.FLOW_AVP, run.dumps())
+    calls.store_flow(run)
     service = "vm-" + number.lstrip("+")
     KSR.pv.sets("$ru", "sip:%s@%s" % (service, media_address()))
     log_route(tenant=tenant.slug, caller=caller, dialled=dialled,

@@ -53,11 +53,14 @@ class FlowRun:
 
     def answered_by(self, contact_uri: str) -> str | None:
         """The member whose phone answered, from the Contact of its 200 OK."""
-        key = contact_key(contact_uri)
-        if key in self.contacts:
-            return self.contacts[key]
-        members = set(self.contacts.values())
-        return members.pop() if len(members) == 1 else None
+        return member_for_contact(self.contacts, contact_uri)
+
+    def answer_state(self) -> "AnswerState":
+        """What an answer to the current action needs to know (see AnswerState)."""
+        group = self.current_group if self.steps else None
+        cyclic = group is not None and self.steps[self.step].get("distribution") == "cyclic"
+        return AnswerState(self.tenant, self.tenant_id, group, cyclic, self.contacts,
+                           self.caller_party)
 
     def next_action(self, available) -> Action:
         """The next action; `available` says whether a member can ring right now."""
@@ -95,6 +98,42 @@ class FlowRun:
     @classmethod
     def loads(cls, text: str) -> "FlowRun":
         return cls(**json.loads(text))
+
+
+@dataclass
+class AnswerState:
+    """The part of a live call's flow that its answer needs: who rang, for which group.
+
+    It travels apart from the whole FlowRun, so the reply route of an answered call reads a
+    few fields instead of the whole plan (the plan is only read again when nobody answers).
+    """
+    tenant: str
+    tenant_id: int
+    group: str | None = None           # the group whose members ring, if any
+    cyclic: bool = False               # its distribution is cyclic (the answer moves its pointer)
+    contacts: dict = field(default_factory=dict)   # contact key → extension
+    caller_party: str | None = None
+
+    def answered_by(self, contact_uri: str) -> str | None:
+        return member_for_contact(self.contacts, contact_uri)
+
+    def dumps(self) -> str:
+        return _ENCODE([self.tenant, self.tenant_id, self.group, self.cyclic, self.contacts,
+                        self.caller_party])
+
+    @classmethod
+    def loads(cls, text: str) -> "AnswerState":
+        return cls(*json.loads(text))
+
+
+def member_for_contact(contacts: dict, contact_uri: str) -> str | None:
+    """The member whose phone answered, from the Contact of its 200 OK (contact key →
+    extension of the phones that rang); when one member alone rang, that member."""
+    key = contact_key(contact_uri)
+    if key in contacts:
+        return contacts[key]
+    members = set(contacts.values())
+    return members.pop() if len(members) == 1 else None
 
 
 _FIELDS = tuple(f.name for f in fields(FlowRun))

@@ -5,6 +5,7 @@
 Fields always appear in this order, missing ones as "-"; values with spaces or quotes are
 double-quoted with backslash escapes, so `grep 'VPBX-ROUTE.*tenant=acme'` and `awk` both work.
 """
+import functools
 import re
 
 ROUTE_TAG = "VPBX-ROUTE"
@@ -17,7 +18,13 @@ def quote(value) -> str:
     """A field value as it appears in the line: bare when safe, else double-quoted."""
     if value is None or value == "":
         return "-"
-    text = str(value)
+    return _quote_text(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _quote_text(text: str) -> str:
+    # most values recur from line to line (tenants, numbers, groups, outcomes): each is
+    # checked once, not on every line of every call
     if _PLAIN.match(text):
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'

@@ -49,3 +49,21 @@ def test_the_member_who_answered_is_found_by_its_contact():
     assert run.answered_by("sip:someone@10.0.0.9:5060") is None
     run.contacts = {contact_key("sip:bob@127.0.0.1:5072"): "7961"}
     assert run.answered_by("sip:elsewhere@10.0.0.9") == "7961"   # only one member rang
+
+
+def test_the_answer_state_tells_the_ringing_group_and_survives_json():
+    from vpbx.flowrun import AnswerState, contact_key
+    run = new_run()
+    run.caller_party = "1:7950"
+    run.next_action(lambda m: True)                        # Reception (cyclic) rings 7956
+    run.contacts = {contact_key("sip:alice@127.0.0.1:5070"): "7956",
+                    contact_key("sip:bob@127.0.0.1:5072"): "7961"}
+    state = AnswerState.loads(run.answer_state().dumps())
+    assert (state.tenant, state.tenant_id, state.group, state.cyclic, state.caller_party) == \
+        ("acme", 1, "Reception", True, "1:7950")
+    assert state.answered_by("<sip:bob@127.0.0.1:5072;transport=udp>") == "7961"
+    while run.next_action(lambda m: True).kind == "ring":
+        pass                                               # Backup is empty: voicemail
+    assert run.answer_state().group is None and not run.answer_state().cyclic
+    direct = FlowRun("acme", 1, "7950", "7961", None, [], contacts={"bob@h": "7961"})
+    assert (direct.answer_state().group, direct.answer_state().answered_by("x")) == (None, "7961")
