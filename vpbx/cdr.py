@@ -19,7 +19,7 @@ import time
 
 import pymysql
 
-from . import config as config_mod, db
+from . import config as config_mod, db, jsonline
 
 log = logging.getLogger("vpbx.cdr")
 POLL_SECONDS = 0.5
@@ -32,9 +32,6 @@ def spool_dir(data_dir: str) -> str:
 def spool_path(data_dir: str, pid: int, now: datetime.datetime | None = None) -> str:
     hour = (now or datetime.datetime.now(datetime.timezone.utc)).strftime("%Y%m%d%H")
     return os.path.join(spool_dir(data_dir), f"events-{hour}-{pid}.jsonl")
-
-
-_ENCODE = json.JSONEncoder(separators=(",", ":")).encode   # one encoder, not one per event
 
 
 class _SpoolFile:
@@ -72,7 +69,7 @@ def append_event(data_dir: str, event: dict) -> None:
     """Append one event (a single write with O_APPEND: lines never interleave)."""
     now = time.time()
     event.setdefault("ts", now)
-    line = (_ENCODE(event) + "\n").encode()
+    line = (jsonline.dumps(event) + "\n").encode()
     key = (data_dir, os.getpid(), int(now // 3600))
     try:
         os.write(_SpoolFile.for_key(key), line)

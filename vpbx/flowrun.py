@@ -9,6 +9,8 @@ import json
 import re
 from dataclasses import dataclass, field, fields
 
+from . import jsonline
+
 _CONTACT = re.compile(r"^<?sips?:(?:([^@;>]*)@)?([^;>?]+)")
 
 
@@ -93,7 +95,7 @@ class FlowRun:
     def dumps(self) -> str:
         # the fields as they are (plain JSON values): dataclasses.asdict would deep-copy
         # every step and ring list first, on every action of every call
-        return _ENCODE({name: getattr(self, name) for name in _FIELDS})
+        return jsonline.dumps({name: getattr(self, name) for name in _FIELDS})
 
     @classmethod
     def loads(cls, text: str) -> "FlowRun":
@@ -118,7 +120,7 @@ class AnswerState:
         return member_for_contact(self.contacts, contact_uri)
 
     def dumps(self) -> str:
-        return _ENCODE([self.tenant, self.tenant_id, self.group, self.cyclic, self.contacts,
+        return jsonline.dumps([self.tenant, self.tenant_id, self.group, self.cyclic, self.contacts,
                         self.caller_party])
 
     @classmethod
@@ -137,4 +139,3 @@ def member_for_contact(contacts: dict, contact_uri: str) -> str | None:
 
 
 _FIELDS = tuple(f.name for f in fields(FlowRun))
-_ENCODE = json.JSONEncoder(separators=(",", ":")).encode   # one encoder, not one per call
