@@ -247,7 +247,8 @@ class Route:
 
     def __init__(self, key: str, label: str, kamailio_cfg: str, caller_scenario: str,
                  callees: list, base: config_mod.Config, db_name: str, work: str,
-                 kemi_script: str, children: int, source: str = "127.0.0.1"):
+                 kemi_script: str, children: int, source: str = "127.0.0.1",
+                 rtp_range: tuple | None = None):
         self.key, self.label = key, label
         self.caller_scenario = caller_scenario
         self.callees = list(callees)
@@ -256,7 +257,7 @@ class Route:
         self.pool = []                # the group route's groups (group_pool)
         self.work = work
         self.folder = os.path.join(work, key)
-        low, high = RTP_RANGES[key]
+        low, high = rtp_range or RTP_RANGES[key]
         self.cfg = config_mod.write(
             os.path.join(self.folder, "vpbx.conf"), db_name=db_name, db_user=base.db_user,
             db_password=base.db_password, db_host=base.db_host, db_port=base.db_port,

@@ -1,0 +1,136 @@
+"""A/B of routing code: versions of the group (or direct) route side by side, in one run.
+
+    python -m bench.ab [--route group|direct] [--rate 300] [--rounds 5] [--seconds 6] VERSION...
+
+A VERSION is a git revision (HEAD, HEAD~1, a commit), `.` for the working tree, or `native`
+for bench/kamailio-native.cfg (the baseline route). Each version runs its own stack
+(Kamailio + rtpengine on its own database and RTP range, as in bench.run) with a copy of
+kemi/, vpbx/ and kamailio.cfg of that version; the steps at a fixed rate, well below
+overload, rotate between the versions round after round, so a drift of this shared machine
+hits all of them. Printed: Kamailio CPU ms per call of each version per round, the median,
+and the median of the per-round ratios to the first version: a change's cost or saving,
+measured within one run (the ladder of `make bench` answers a different question: capacity).
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+from bench import run as bench
+from tests.support import instance
+from vpbx import config as config_mod
+from vpbx.stack import ROOT
+
+RTP_SPANS = [(6000, 10399), (10400, 17599), (17600, 23599), (23600, 29999)]
+POOL = (80, 12)              # the group route's groups x members (rate x ~1.1 s calls at once)
+
+
+def checkout(version: str, folder: str) -> str:
+    """kemi/, vpbx/ and kamailio.cfg of `version` in `folder`; the kamailio.cfg path."""
+    os.makedirs(folder)
+    parts = ("kemi", "vpbx", "kamailio.cfg")
+    if version == ".":
+        for part in parts:
+            source = os.path.join(ROOT, part)
+            if os.path.isdir(source):
+                shutil.copytree(source, os.path.join(folder, part),
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                shutil.copy2(source, os.path.join(folder, part))
+    else:
+        archive = subprocess.run(["git", "-C", ROOT, "archive", version, *parts],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+    return os.path.join(folder, "kamailio.cfg")
+
+
+def make_route(version: str, index: int, kind: str, base, work: str, children: int):
+    """One stack under test for `version`, with its own database (dropped by the caller)."""
+    folder = os.path.join(work, f"v{index}")
+    code = checkout("." if version == "native" else version, os.path.join(folder, "code"))
+    script = os.path.join(folder, "code", "kemi", "vpbx_kemi.py")
+    db_name = instance.create_database(base)
+    common = dict(base=base, db_name=db_name, work=folder, kemi_script=script,
+                  children=children, rtp_range=RTP_SPANS[index])
+    if version == "native":
+        route = bench.Route("native", version, bench.NATIVE_CFG,
+                            os.path.join(bench.BENCH_DIR, "uac-noauth.xml"),
+                            [bench.CALLEES["native"]], **common)
+    elif kind == "group":
+        pool = bench.group_pool(*POOL)
+        route = bench.Route("group", version, code,
+                            os.path.join(bench.BENCH_DIR, "uac-noauth.xml"),
+                            [ext for *_, members in pool for ext in members],
+                            source=bench.CARRIER_ADDRESS, **common)
+        route.pool = pool
+    else:
+        route = bench.Route("direct", version, code,
+                            os.path.join(bench.BENCH_DIR, "uac-noauth.xml"),
+                            [bench.CALLEES["direct"]], source=bench.CARRIER_ADDRESS, **common)
+    route.files = bench.provision(base, db_name, 0, [route], folder)
+    return route, db_name
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ab", description=__doc__.split("\n")[0])
+    parser.add_argument("versions", nargs="+", metavar="VERSION")
+    parser.add_argument("--route", choices=("group", "direct"), default="group")
+    parser.add_argument("--rate", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=6)
+    parser.add_argument("--children", type=int, default=bench.SIP_CHILDREN)
+    args = parser.parse_args(argv)
+    if not 1 <= len(args.versions) <= len(RTP_SPANS):
+        parser.error(f"1 to {len(RTP_SPANS)} versions")
+    base = config_mod.load()
+    work = tempfile.mkdtemp(prefix="vpbx-ab-")
+    routes, databases = [], []
+    try:
+        for index, version in enumerate(args.versions):
+            route, db_name = make_route(version, index, args.route, base, work, args.children)
+            routes.append(route)
+            databases.append(db_name)
+        for route in routes:
+            route.start(route.files)
+        for route in routes:       # warm-up: connections opened, configuration cached
+            rate, seconds = (200, 4 * len(route.pool) / 100) if route.pool else (50, 2)
+            bench.call_step(route, rate, seconds, route.files, route.work, "warmup")
+        cpu = {route.label: [] for route in routes}
+        for round_no in range(args.rounds):
+            shift = round_no % len(routes)
+            for route in routes[shift:] + routes[:shift]:
+                route.wait_quiet()
+                step = bench.call_step(route, args.rate, args.seconds, route.files, route.work,
+                                       f"round{round_no}")
+                cpu[route.label].append(step["kamailio_cpu_ms_per_op"])
+                print(f"round {round_no} {route.label}: "
+                      f"{step['successful']}/{step['attempted']} ok, "
+                      f"Kamailio {step['kamailio_cpu_ms_per_op']} ms/call"
+                      + ("" if step["passed"] else "  (not passed: overloaded, lower --rate)"),
+                      flush=True)
+        first = cpu[routes[0].label]
+        print(f"\nKamailio CPU ms per call at {args.rate} calls/s ({args.route} route), "
+              f"{args.rounds} rounds:")
+        for route in routes:
+            values = cpu[route.label]
+            ratios = [b / a for a, b in zip(first, values) if a and b]
+            print(f"  {route.label:<24} median {statistics.median(v for v in values if v):.3f}"
+                  f"  vs {routes[0].label}: {statistics.median(ratios):.3f}"
+                  f"  ({', '.join(str(v) for v in values)})")
+        return 0
+    finally:
+        for route in routes:
+            try:
+                route.stop()
+            except Exception as exc:     # noqa: BLE001 - stop the others anyway
+                print(f"bench.ab: stopping {route.label}: {exc}", file=sys.stderr)
+        for db_name in databases:
+            instance.drop_database(base, db_name)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
