@@ -53,10 +53,6 @@ class FlowRun:
     caller_party: str | None = None                # "tenant_id:extension" of a calling user
     access_code: bool = True                        # how the tenant writes external numbers
 
-    def answered_by(self, contact_uri: str) -> str | None:
-        """The member whose phone answered, from the Contact of its 200 OK."""
-        return member_for_contact(self.contacts, contact_uri)
-
     def answer_state(self) -> "AnswerState":
         """What an answer to the current action needs to know (see AnswerState)."""
         group = self.current_group if self.steps else None
@@ -117,25 +113,22 @@ class AnswerState:
     caller_party: str | None = None
 
     def answered_by(self, contact_uri: str) -> str | None:
-        return member_for_contact(self.contacts, contact_uri)
+        """The member whose phone answered, from the Contact of its 200 OK; when one member
+        alone rang, that member."""
+        key = contact_key(contact_uri)
+        if key in self.contacts:
+            return self.contacts[key]
+        members = set(self.contacts.values())
+        return members.pop() if len(members) == 1 else None
 
     def dumps(self) -> str:
-        return jsonline.dumps([self.tenant, self.tenant_id, self.group, self.cyclic, self.contacts,
-                        self.caller_party])
+        # a JSON list in field order: the fields' values only, the names are the class's
+        return jsonline.dumps([getattr(self, name) for name in _ANSWER_FIELDS])
 
     @classmethod
     def loads(cls, text: str) -> "AnswerState":
         return cls(*json.loads(text))
 
 
-def member_for_contact(contacts: dict, contact_uri: str) -> str | None:
-    """The member whose phone answered, from the Contact of its 200 OK (contact key →
-    extension of the phones that rang); when one member alone rang, that member."""
-    key = contact_key(contact_uri)
-    if key in contacts:
-        return contacts[key]
-    members = set(contacts.values())
-    return members.pop() if len(members) == 1 else None
-
-
 _FIELDS = tuple(f.name for f in fields(FlowRun))
+_ANSWER_FIELDS = tuple(f.name for f in fields(AnswerState))

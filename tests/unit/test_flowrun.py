@@ -45,10 +45,10 @@ def test_the_member_who_answered_is_found_by_its_contact():
     run = new_run()
     run.contacts = {contact_key("sip:bob@127.0.0.1:5072;ob"): "7961",
                     contact_key("<sip:carol@127.0.0.1:5080>"): "7965"}
-    assert run.answered_by("<sip:bob@127.0.0.1:5072;transport=udp>") == "7961"
-    assert run.answered_by("sip:someone@10.0.0.9:5060") is None
+    assert run.answer_state().answered_by("<sip:bob@127.0.0.1:5072;transport=udp>") == "7961"
+    assert run.answer_state().answered_by("sip:someone@10.0.0.9:5060") is None
     run.contacts = {contact_key("sip:bob@127.0.0.1:5072"): "7961"}
-    assert run.answered_by("sip:elsewhere@10.0.0.9") == "7961"   # only one member rang
+    assert run.answer_state().answered_by("sip:elsewhere@10.0.0.9") == "7961"   # one member rang
 
 
 def test_the_answer_state_tells_the_ringing_group_and_survives_json():
