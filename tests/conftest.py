@@ -95,3 +95,52 @@ def phones(platform, tmp_path):
             phone.unregister()   # leave no binding behind for the next test
         phone.close()
     platform.wait_no_media_sessions()
+
+
+# ---- what the platform logged during a failed test, printed with the failure ---------------
+_QUIET = ("executed in:",)              # Kamailio's per-request latency lines
+LOGGED_COMPONENTS = ("kamailio", "media", "cdr")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Note where the platform's logs end as a test starts (for the report of a failure)."""
+    plat = getattr(item, "funcargs", {}).get("platform")
+    if plat is not None:
+        item.vpbx_log_offsets = {name: _size(plat.stack.log_file(name))
+                                 for name in LOGGED_COMPONENTS}
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that used the platform reports what Kamailio, the media app and the
+    call-record loader logged while it ran (a CI run leaves nothing else behind)."""
+    outcome = yield
+    report = outcome.get_result()
+    offsets = getattr(item, "vpbx_log_offsets", None)
+    if report.when != "call" or not report.failed or not offsets:
+        return
+    plat = item.funcargs["platform"]
+    for name, offset in offsets.items():
+        lines = [line for line in _read_from(plat.stack.log_file(name), offset).splitlines()
+                 if not any(quiet in line for quiet in _QUIET)]
+        if lines:
+            report.sections.append((f"{name}.log during the test (last 80 lines)",
+                                    "\n".join(lines[-80:])))
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _read_from(path: str, offset: int) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read().decode(errors="replace")
+    except OSError:
+        return ""
