@@ -1,4 +1,5 @@
 """Small KSR helpers shared by the route modules: reading pseudo-variables, replying, logging."""
+import gc
 import traceback
 import urllib.parse
 
@@ -8,6 +9,9 @@ from vpbx import cdr, config, logline
 from vpbx.store import SipStore
 
 STOP = -255
+# Python's cyclic garbage collector in a routing worker: a young collection after this many
+# new objects still alive (Python's default is 700), the older generations as by default
+GC_THRESHOLDS = (20000, 20, 20)
 # rtpengine: anchor every call's media on the platform's address
 RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove"
 
@@ -22,6 +26,17 @@ class Worker:
 def child_init(rank):
     Worker.cfg = config.load()
     Worker.store = SipStore(Worker.cfg)
+    tune_garbage_collector()
+
+
+def tune_garbage_collector():
+    """The routing frees what it allocates for a call by reference counting, nearly never in
+    cycles, yet the default thresholds ran the cyclic collector so often that it weighed
+    ~4 % of Kamailio's CPU per group call (bench.ab). What exists at the fork (modules,
+    the configuration) is frozen out of every collection; new objects are scanned
+    far less often."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def record(kind, **fields):
