@@ -35,6 +35,7 @@ PLAY_MARGIN_SECONDS = 0.25
 UNUSED_AUDIO_SECONDS = 24 * 3600     # an unused conversion this old is removed at start-up
 POLL_SECONDS = 0.05                  # how often a finishing recording or background work is checked
 BACKGROUND_WORKERS = 2
+STALL_SECONDS = 0.5                  # a main-loop turn this long is logged (SIP waits meanwhile)
 VOICEMAIL_TAG = "VPBX-MEDIA"
 _REQUEST_URI = re.compile(r"^INVITE\s+sips?:([^@\s;>]+)@", re.I)
 _VOICEMAIL = re.compile(r"^vm-([1-9]\d{5,14})$")
@@ -574,15 +575,30 @@ class MediaApp:
         for call in list(self.calls):
             call.tick(now)
 
+    def report_stall(self, started, handled, ticked, done) -> None:
+        """Everything here runs in one thread: while a turn of the loop lasts, no INVITE is
+        answered (the edge gives up on the media app after a few seconds). A long turn is
+        logged with where its time went: SIP and media events (our callbacks, the database
+        reads of a new call), the calls' flows, or freeing ended calls."""
+        if done - started >= STALL_SECONDS:
+            log.warning("main loop stalled %.2f s (SIP events and callbacks %.2f s, flows"
+                        " %.2f s, ended calls %.2f s; %d calls)", done - started,
+                        max(0.0, handled - started - EVENT_SLICE_MS / 1000), ticked - handled,
+                        done - ticked, len(self.calls))
+
     def run(self) -> None:
         log.info("media application listening on %s:%d (edge %s:%d)", self.address, self.port,
                  *self.edge)
         self.recover()
         self.mailer.start()
         while self.running:
+            started = time.monotonic()
             self.endpoint.libHandleEvents(EVENT_SLICE_MS)
-            self.tick_calls(time.monotonic())
+            handled = time.monotonic()
+            self.tick_calls(handled)
+            ticked = time.monotonic()
             self.forget_ended_calls()
+            self.report_stall(started, handled, ticked, time.monotonic())
         self.mailer.stop()
         self.workers.shutdown(wait=True)
         for call in self.calls:
