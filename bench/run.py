@@ -71,7 +71,7 @@ from rtpengine.ngclient import NgClient, NgError
 from tests.support import instance
 from vpbx import config as config_mod
 from vpbx import db, sipauth
-from vpbx.stack import ROOT, Stack, tail
+from vpbx.stack import ROOT, Stack, log_size, log_slice, tail
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 RESULTS_DIR = os.path.join(BENCH_DIR, "results")
@@ -283,16 +283,10 @@ class Route:
         return self.stack.log_file("kamailio")
 
     def log_size(self) -> int:
-        try:
-            return os.path.getsize(self.log_path)
-        except OSError:
-            return 0
+        return log_size(self.log_path)
 
     def log_slice(self, start: int, end: int | None = None) -> str:
-        with open(self.log_path, "rb") as handle:
-            handle.seek(start)
-            data = handle.read() if end is None else handle.read(end - start)
-        return data.decode("utf-8", "replace")
+        return log_slice(self.log_path, start, end)
 
     def cpu_seconds(self) -> dict:
         """CPU time used so far by Kamailio's processes and by rtpengine."""

@@ -10,6 +10,7 @@ if ROOT not in sys.path:
 
 from vpbx import config, db  # noqa: E402
 from tests.support import instance  # noqa: E402
+from vpbx.stack import log_size, log_slice  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +108,7 @@ def pytest_runtest_call(item):
     """Note where the platform's logs end as a test starts (for the report of a failure)."""
     plat = getattr(item, "funcargs", {}).get("platform")
     if hasattr(plat, "stack"):          # (the web UI tests' `platform` is another fixture)
-        item.vpbx_log_offsets = {name: _size(plat.stack.log_file(name))
+        item.vpbx_log_offsets = {name: log_size(plat.stack.log_file(name))
                                  for name in LOGGED_COMPONENTS}
     yield
 
@@ -123,24 +124,12 @@ def pytest_runtest_makereport(item, call):
         return
     plat = item.funcargs["platform"]
     for name, offset in offsets.items():
-        lines = [line for line in _read_from(plat.stack.log_file(name), offset).splitlines()
-                 if not any(quiet in line for quiet in _QUIET)]
+        try:
+            text = log_slice(plat.stack.log_file(name), offset)
+        except OSError:
+            continue
+        lines = [line for line in text.splitlines() if not any(q in line for q in _QUIET)]
         if lines:
             report.sections.append((f"{name}.log during the test (last 80 lines)",
                                     "\n".join(lines[-80:])))
 
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
-
-
-def _read_from(path: str, offset: int) -> str:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            return handle.read().decode(errors="replace")
-    except OSError:
-        return ""

@@ -211,6 +211,22 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
+def log_size(path: str) -> int:
+    """How far a log file goes now (0 while it does not exist): where to read from later."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def log_slice(path: str, start: int, end: int | None = None) -> str:
+    """What a log file holds from byte `start` (to `end`, else to its end)."""
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        data = handle.read() if end is None else handle.read(end - start)
+    return data.decode("utf-8", "replace")
+
+
 def tail(path: str, lines: int = 30) -> str:
     try:
         with open(path, errors="replace") as handle:
