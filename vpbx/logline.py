@@ -32,26 +32,10 @@ def _quote_text(text: str) -> str:
 
 def format_line(tag: str, fields: dict, extra: dict | None = None) -> str:
     """`tag` then the fixed fields in order, then any extra fields sorted by name."""
-    parts = [tag]
-    for name in FIXED_FIELDS:
-        parts.append(_field(name, fields.get(name)))
-    if extra:
-        for name in sorted(extra):
-            parts.append(_field(name, extra[name]))
+    parts = [tag] + [f"{name}={quote(fields.get(name))}" for name in FIXED_FIELDS]
+    for name in sorted(extra or {}):
+        parts.append(f"{name}={quote(extra[name])}")
     return " ".join(parts)
-
-
-def _field(name: str, value) -> str:
-    if value is None or value == "":
-        return name + "=-"
-    return _name_value(name, value if value.__class__ is str else str(value))
-
-
-@functools.lru_cache(maxsize=4096)
-def _name_value(name: str, text: str) -> str:
-    # a routing worker writes a few lines per call whose fields mostly recur (tenants,
-    # numbers, groups, outcomes): each name=value is built once, not on every line
-    return f"{name}={_quote_text(text)}"
 
 
 def route_line(*, call_id, tenant, caller, dialled, decision, outcome, **extra) -> str:
