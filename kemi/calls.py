@@ -50,9 +50,9 @@ def route_initial_invite():
     store = Worker.store
     carrier = store.carrier()
     if carrier is not None and pv("$si") == carrier[0]:
-        return route_carrier_call()
+        return route_carrier_call() if take_transaction() else STOP
     tenant = digest.authenticated_tenant(pv("$fd"), pv("$fU"))
-    if tenant is None:
+    if tenant is None or not take_transaction():
         return STOP
     drop_claimed_identity()
     dialled = dialled_number()
@@ -76,6 +76,21 @@ def route_initial_invite():
     if target.external:
         return route_to_carrier(target.number, tenant, config, caller, dialled, caller_party)
     return ring_user(target, tenant.slug, pv("$fU"), dialled, caller_party)
+
+
+def take_transaction():
+    """The INVITE's transaction, made as soon as the call is to be routed, and its 100 Trying
+    at once: a retransmission that arrives while the routing runs is absorbed by tm (never
+    routed a second time), and the caller stops retransmitting. False: nothing more to do
+    (a retransmission, or no transaction could be made: answered 500)."""
+    created = KSR.tm.t_newtran()
+    if created > 0:
+        KSR.tm.t_reply(100, "Trying")
+        return True
+    if created < 0:
+        KSR.err("vpbx: no transaction for INVITE %s (%d)\n" % (pv("$ci"), created))
+        KSR.sl.sl_send_reply(500, "Server Internal Error")
+    return False
 
 
 def route_carrier_call():

@@ -33,7 +33,6 @@ HOLD_VAR = "vpbx_moh"              # dialog variable: "<held tag> <holder tag>" 
 class _Media:
     cfg = None
     relayed = False        # set by on_relay: the failure route went on with new branches
-    in_failure = False
 
 
 def _cfg():
@@ -166,8 +165,6 @@ def start_ringback(run, group):
         answer = client.request("answer", sdp=_FAKE_CALLEE, **{**common, "to-tag": "ringback"})
         client.request("play media", **{"call-id": side, "from-tag": pv("$ft"), "file": path,
                                         "repeat-times": 1000})
-        if not _Media.in_failure:
-            KSR.tm.t_newtran()
         KSR.textops.set_reply_body(answer["sdp"], "application/sdp")
         if KSR.tm.t_reply(183, "Session Progress") < 0:
             raise NgError("the 183 could not be sent")
@@ -200,11 +197,10 @@ def on_reply():
 def on_failure(failure_route):
     """Runs the failure route; when it relayed no new branch, the call is over: so is its
     ringback tone."""
-    _Media.relayed, _Media.in_failure = False, True
+    _Media.relayed = False
     try:
         return failure_route()
     finally:
-        _Media.in_failure = False
         if not _Media.relayed:
             try:
                 stop_ringback()
