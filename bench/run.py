@@ -358,12 +358,22 @@ class Route:
                 return left
             time.sleep(0.2)
 
+    def kamcmd(self, *args) -> subprocess.CompletedProcess:
+        ctl = os.path.join(self.cfg.run_dir, "kamailio", "kamailio_ctl")
+        return subprocess.run(["kamcmd", "-s", f"unix:{ctl}", *args],
+                              capture_output=True, text=True, timeout=5)
+
+    def log_request_times(self, on: bool) -> None:
+        """Kamailio's per-request latency lines on or off (latency_cfg_log: 2 = logged at
+        debug=2, 3 = not), without a restart."""
+        result = self.kamcmd("cfg.seti", "core", "latency_cfg_log", "2" if on else "3")
+        if result.returncode != 0:
+            raise RuntimeError(f"latency_cfg_log not set: {result.stdout}{result.stderr}")
+
     def active_dialogs(self) -> int | None:
         """Dialogs Kamailio still tracks (the dialog module: KEMI and group routes), else None."""
-        ctl = os.path.join(self.cfg.run_dir, "kamailio", "kamailio_ctl")
         try:
-            out = subprocess.run(["kamcmd", "-s", f"unix:{ctl}", "dlg.stats_active"],
-                                 capture_output=True, text=True, timeout=5)
+            out = self.kamcmd("dlg.stats_active")
         except (OSError, subprocess.TimeoutExpired):
             return None
         match = re.search(r"all:\s*(\d+)", out.stdout)
@@ -752,6 +762,15 @@ def summarise(route, kind, rate, planned, stats, before, after, busy_s, left) ->
 
 def latency_step(route: Route, prof: dict, files: dict, work: str) -> dict:
     """INVITE and REGISTER request-route times at a moderate rate, from the Kamailio log."""
+    rate, seconds = prof["latency_rate"], prof["latency_seconds"]
+    route.log_request_times(True)
+    try:
+        return _latency_step(route, prof, files, work)
+    finally:
+        route.log_request_times(False)
+
+
+def _latency_step(route: Route, prof: dict, files: dict, work: str) -> dict:
     rate, seconds = prof["latency_rate"], prof["latency_seconds"]
     start = route.log_size()
     calls = call_step(route, rate, seconds, files, work, f"{route.key}-latency-calls")
