@@ -48,8 +48,7 @@ def media_address():
 
 
 def _db(work):
-    # the worker's own connection and its error handling (DatabaseUnavailable)
-    return Worker.store._run(work)   # noqa: SLF001
+    return Worker.store.read(work)
 
 
 # -- voicemail and announcements at the end of a plan -------------------------------------------

@@ -112,6 +112,11 @@ class SipStore:
                 return self._run(work)
             raise DatabaseUnavailable(f"database unavailable: {exc.args[0]}") from exc
 
+    def read(self, work):
+        """work(cursor) on the worker's connection, with the same handling of a lost or absent
+        database, for the routing's reads of other tables (mailboxes, audio files)."""
+        return self._run(work)
+
     def _query(self, sql: str, args: tuple) -> list[dict]:
         def fetch(cur):
             cur.execute(sql, args)
