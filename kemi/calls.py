@@ -144,9 +144,20 @@ def route_to_carrier(number, tenant, config, caller, dialled, caller_party):
 def drop_claimed_identity():
     """A phone does not choose who it is to the others: the identity headers it sent are
     removed from every call it makes, whatever the call becomes (to the carrier, only the
-    platform's P-Asserted-Identity goes, see route_to_carrier)."""
+    platform's P-Asserted-Identity goes, see route_to_carrier), and from its re-INVITEs and
+    UPDATEs within any call (edge.route_within_dialog)."""
     for header in IDENTITY_HEADERS:
         KSR.hdr.remove(header)
+
+
+def sent_by_carrier():
+    """Whether the request comes from the carrier's trunk (by its source address); when the
+    database cannot say, it does not."""
+    try:
+        carrier = Worker.store.carrier()
+    except DatabaseUnavailable:
+        return False
+    return carrier is not None and pv("$si") == carrier[0]
 
 
 def drop_contact_display_name():

@@ -55,6 +55,8 @@ def route_request():
 def route_within_dialog():
     """Requests inside a call (ACK, BYE, re-INVITE for hold, REFER for transfer, …)."""
     if KSR.rr.loose_route() > 0:
+        if KSR.is_method_in("IU") > 0 and not calls.sent_by_carrier():
+            calls.drop_claimed_identity()      # re-INVITE, UPDATE: no identity from phones
         if KSR.is_BYE():
             KSR.rtpengine.rtpengine_delete0()
         elif KSR.is_INVITE() or KSR.is_ACK():

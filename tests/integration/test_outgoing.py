@@ -232,3 +232,22 @@ def test_a_forged_identity_never_reaches_the_carrier(platform, phones, gateway,
     phone.hangup()
     line = platform.wait_log("VPBX-ROUTE", tenant=tenant, to="00219876543", outcome="carrier")
     assert line["presented"] == shown
+
+
+def test_a_phone_cannot_claim_an_identity_within_a_call_either(platform, phones):
+    """The identity headers a phone puts in a re-INVITE (here, its hold) do not reach the
+    other party: identities are the platform's to assert, after the call's setup too."""
+    alice, bob = phones("alice"), phones("bob")
+    alice.call("7961")
+    bob.wait_incoming()
+    bob.answer()
+    alice.wait_call_state("CONFIRMED")
+    alice.hold(headers=forged_identity("+41215559000"))
+    bob.wait_media_state("REMOTE_HOLD")
+    reinvites = [event["text"] for event in bob.events("sip_rx", kind="request", method="INVITE")
+                 if "a=sendonly" in event["text"]]
+    assert reinvites
+    for text in reinvites:
+        assert not re.search(r"^(P-Asserted-Identity|P-Preferred-Identity|Remote-Party-ID):",
+                             text, re.M | re.I), text
+    alice.hangup()

@@ -355,18 +355,22 @@ class Phone:
 
     # --- hold and transfer -------------------------------------------------
 
-    def hold(self, call_id: Optional[int] = None, timeout: float = 5.0) -> None:
-        """Put the call on hold (re-INVITE, a=sendonly) and wait until it is held."""
-        self._change_media("hold", "LOCAL_HOLD", call_id, timeout)
+    def hold(self, call_id: Optional[int] = None, timeout: float = 5.0,
+             headers: Optional[list[tuple[str, str]]] = None) -> None:
+        """Put the call on hold (re-INVITE, a=sendonly, with the extra (name, value)
+        headers given) and wait until it is held."""
+        self._change_media("hold", "LOCAL_HOLD", call_id, timeout,
+                           headers=[list(header) for header in headers or ()])
 
     def unhold(self, call_id: Optional[int] = None, timeout: float = 5.0) -> None:
         """Resume a held call (re-INVITE, a=sendrecv) and wait until media is active."""
         self._change_media("unhold", "ACTIVE", call_id, timeout)
 
-    def _change_media(self, command: str, status: str, call_id: Optional[int], timeout: float) -> None:
+    def _change_media(self, command: str, status: str, call_id: Optional[int], timeout: float,
+                      **args) -> None:
         call_id = self._resolve_call(call_id)
         mark = self._last_seq()
-        self._request(command, call=call_id)
+        self._request(command, call=call_id, **args)
         self._wait_for(
             f"media of call {call_id} to become {status} after {command}",
             lambda: self._find_event("media_state", after=mark, call=call_id, status=status),

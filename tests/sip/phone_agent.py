@@ -567,14 +567,9 @@ class PhoneAgent:
         """Send INVITE to the URI, with the extra (name, value) headers given; return the new
         call's handle."""
         call = self.new_call(record_to=record_to)
-        prm = pj.CallOpParam(True)
+        prm = call_param(headers)
         prm.opt.audioCount = 1
         prm.opt.videoCount = 0
-        for name, value in headers or ():
-            header = pj.SipHeader()
-            header.hName = name
-            header.hValue = value
-            prm.txOption.headers.append(header)
         call.makeCall(uri, prm)
         return {"call": call.record.handle}
 
@@ -594,9 +589,9 @@ class PhoneAgent:
             prm.statusCode = code
         self.call_by_handle(call).hangup(prm)
 
-    def cmd_hold(self, call: int) -> None:
-        """Put the call on hold (re-INVITE with a=sendonly)."""
-        self.call_by_handle(call).setHold(pj.CallOpParam(True))
+    def cmd_hold(self, call: int, headers: Optional[list] = None) -> None:
+        """Put the call on hold (re-INVITE with a=sendonly, and the extra headers given)."""
+        self.call_by_handle(call).setHold(call_param(headers))
 
     def cmd_unhold(self, call: int) -> None:
         """Take the call off hold (re-INVITE with a=sendrecv)."""
@@ -659,6 +654,17 @@ class PhoneAgent:
             if time.monotonic() >= next_poll:
                 self.poll_all_rtp_stats()
                 next_poll = time.monotonic() + STATS_POLL_INTERVAL
+
+
+def call_param(headers: Optional[list] = None) -> "pj.CallOpParam":
+    """A CallOpParam whose request carries the extra (name, value) headers given."""
+    prm = pj.CallOpParam(True)
+    for name, value in headers or ():
+        header = pj.SipHeader()
+        header.hName = name
+        header.hValue = value
+        prm.txOption.headers.append(header)
+    return prm
 
 
 def wav_is_complete(path: str) -> bool:
