@@ -178,7 +178,9 @@ class RegistrarStub:
                 data, source = self.socket.recvfrom(65535)
             except OSError:
                 return
-            request = data.decode()
+            request = data.decode(errors="replace")
+            if not request.startswith("REGISTER "):
+                continue            # a stray datagram on this ephemeral port (RTP of an old call)
             self.requests.append(request)
             self.socket.sendto(self._respond(request).encode(), source)
 
