@@ -11,6 +11,7 @@ import datetime
 import KSR
 
 import digest
+import identity
 import media_calls
 from sip import (RTPENGINE_FLAGS, STOP, Worker, dialled_number, log_call, log_error, log_route,
                  pv, record, refresh_configuration, reply)
@@ -125,13 +126,7 @@ def route_to_carrier(number, tenant, config, caller, dialled, caller_party):
         log_route(tenant=tenant.slug, caller=pv("$fU"), dialled=dialled, decision="external",
                   outcome="503:no_media_relay", number=number)
         return reply(503, "Media Relay Unavailable")
-    drop_contact_display_name()
-    if presented:
-        KSR.uac.uac_replace_from("", "sip:%s@%s" % (presented, tenant.domain))
-        KSR.hdr.append("P-Asserted-Identity: <sip:%s@%s>\r\n" % (presented, tenant.domain))
-    else:
-        KSR.uac.uac_replace_from("Anonymous", "sip:anonymous@anonymous.invalid")
-        KSR.hdr.append("Privacy: id\r\n")
+    identity.show_number(presented, tenant.domain)
     KSR.pv.sets("$ru", "sip:%s@%s:%d" % (number, carrier[0], carrier[1]))
     run = FlowRun(tenant.slug, tenant.id, pv("$fU"), dialled, None, [], caller_party=caller_party)
     store_flow(run)
@@ -158,15 +153,6 @@ def sent_by_carrier():
     except DatabaseUnavailable:
         return False
     return carrier is not None and pv("$si") == carrier[0]
-
-
-def drop_contact_display_name():
-    """The phone's Contact without the display name it put there (a number it may not
-    own): the carrier sees only the identity the platform presents."""
-    if pv("$(ct{nameaddr.name})"):
-        uri = pv("$(ct{nameaddr.uri})")
-        KSR.hdr.remove("Contact")
-        KSR.hdr.append("Contact: <%s>\r\n" % uri)
 
 
 def store_flow(run):
@@ -337,6 +323,7 @@ def final_destination(run, action):
               outcome=outcome, range=run.range)
     carrier = Worker.store.carrier() if action.kind == "number" else None
     if carrier is not None:
+        identity.forward(run)
         run.contacts = {}
         store_flow(run)
         number = external_form(action.target, access_code=run.access_code) or action.target

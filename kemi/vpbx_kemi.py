@@ -2,8 +2,10 @@
 
 `mod_init()` returns the `kamailio` object whose ksr_* methods Kamailio calls; they only
 dispatch to the route modules: edge.py (requests, registration), digest.py
-(authentication) and calls.py (calls, group flows, replies, failures). The decision logic itself lives in the `vpbx`
-package (plain Python, no KSR), shared with `vpbx simulate`, the web UI and the tests.
+(authentication), calls.py (calls, group flows, replies, failures), media_calls.py (the media
+app, ringback, music on hold) and identity.py (what the carrier sees of the caller). The
+decision logic itself lives in the `vpbx` package (plain Python, no KSR), shared with
+`vpbx simulate`, the web UI and the tests.
 """
 import os
 import sys
@@ -16,6 +18,7 @@ import KSR  # noqa: E402  (exists only inside Kamailio)
 
 import calls  # noqa: E402
 import edge  # noqa: E402
+import identity  # noqa: E402
 import media_calls  # noqa: E402
 import sip  # noqa: E402
 
@@ -41,6 +44,9 @@ class kamailio:  # noqa: N801 (the name app_python3 expects)
 
     def ksr_failure_media(self, msg):
         return media_calls.on_failure(calls.failure_media)
+
+    def ksr_branch_forward(self, msg):
+        return identity.branch_forward()
 
     def ksr_dialog_event(self, msg, event):
         return calls.dialog_event(event)

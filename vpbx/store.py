@@ -140,6 +140,10 @@ class SipStore:
         return self._cached(("domain", domain),
                             lambda: self._tenant("WHERE domain = %s", (domain,)))
 
+    def tenant_by_id(self, tenant_id: int) -> Tenant | None:
+        return self._cached(("id", tenant_id),
+                            lambda: self._tenant("WHERE id = %s", (tenant_id,)))
+
     def tenant_by_global_number(self, number: str) -> Tenant | None:
         """The tenant that owns this global number."""
         return self._cached(("global", number), lambda: self._tenant(

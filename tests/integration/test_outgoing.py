@@ -155,12 +155,39 @@ def test_a_no_answer_rule_to_an_external_number_goes_out_in_e164(platform, phone
     caller = phones("cal")
     caller.call("409")              # Overflow: nobody can ring, then {number: "00219876543"}
     incoming = gateway.wait_incoming(timeout=3)
-    assert incoming["invite_text"].startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+    invite = incoming["invite_text"]
+    assert invite.startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+    assert "sip:+41215559000@initech.pbx.test" in header(invite, "From")   # cal: main number
+    assert header(invite, "Diversion") == \
+        "<sip:+41215559000@initech.pbx.test>;reason=unavailable;counter=1"
     gateway.answer()
     caller.wait_call_state("CONFIRMED")
     caller.hangup()
     platform.wait_log("VPBX-ROUTE", tenant="initech", to="409", decision="number:00219876543",
                       outcome="carrier")
+
+
+def test_a_call_forwarded_after_ringing_shows_the_caller_and_who_forwarded_it(
+        platform, phones, gateway):
+    """A user's call to a group whose member does not answer, forwarded to an external
+    number: the carrier sees the number the tenant presents for the caller (From, one
+    P-Asserted-Identity) and a Diversion from the tenant's main number (no-answer). The
+    carrier's BYE still reaches the caller's phone (its From and To as the phone knows them)."""
+    caller, member = phones("cal"), phones("m3")
+    caller.call("410")                          # Spill: 7003 rings 5 s, then 00219876543
+    member.wait_incoming()
+    invite = gateway.wait_incoming(timeout=8)["invite_text"]
+    assert invite.startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+    assert "sip:+41215559000@initech.pbx.test" in header(invite, "From")
+    identities = re.findall(r"^P-Asserted-Identity:(.*?)\r?$", invite, re.M | re.I)
+    assert [value.strip() for value in identities] == ["<sip:+41215559000@initech.pbx.test>"]
+    assert header(invite, "Diversion") == \
+        "<sip:+41215559000@initech.pbx.test>;reason=no-answer;counter=1"
+    gateway.answer()
+    caller.wait_call_state("CONFIRMED")
+    gateway.hangup()
+    caller.wait_call_state("DISCONNECTED")
+    assert caller.last_status() == 200
 
 
 def test_a_phone_cannot_choose_the_identity_the_carrier_sees(platform, phones, gateway):
