@@ -190,6 +190,30 @@ def test_a_call_forwarded_after_ringing_shows_the_caller_and_who_forwarded_it(
     assert caller.last_status() == 200
 
 
+def test_an_outside_call_forwarded_keeps_its_caller_and_shows_who_forwarded_it(
+        platform, phones, gateway, tmp_path):
+    """A call from the carrier to a global number whose group does not answer, forwarded
+    to an external number: the outside caller stays in From, nothing is asserted for them,
+    and a Diversion names the global number (no-answer)."""
+    member = phones("m3")
+    outside = Phone("carrier", bind_address="127.0.0.2", name="outside",
+                    log_dir=str(tmp_path)).start()
+    try:
+        outside.call(f"sip:+41215559002@{platform.cfg.sip_address}:{platform.cfg.sip_port}")
+        member.wait_incoming()                  # Spill line: 7003 rings 5 s, then 00219876543
+        invite = gateway.wait_incoming(timeout=8)["invite_text"]
+        assert invite.startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+        assert header(invite, "From").startswith("sip:carrier@")     # as the caller sent it
+        assert not re.search(r"^P-Asserted-Identity:", invite, re.M | re.I)
+        assert header(invite, "Diversion") == \
+            "<sip:+41215559002@initech.pbx.test>;reason=no-answer;counter=1"
+        gateway.answer()
+        outside.wait_call_state("CONFIRMED")
+        outside.hangup()
+    finally:
+        outside.close()
+
+
 def test_a_phone_cannot_choose_the_identity_the_carrier_sees(platform, phones, gateway):
     """A phone's own From is tied to its account (403 otherwise, see test_sip_edge); the
     P-Asserted-Identity the carrier gets is always the one the platform sets."""
