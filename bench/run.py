@@ -113,7 +113,7 @@ RTP_RANGES = {"kemi": (6000, 11999), "group": (12000, 19999), "direct": (20000, 
 SERVICE_PORTS = (61000, 64999)
 
 
-def service_port(kind=socket.SOCK_DGRAM, host="127.0.0.1") -> int:
+def service_port(host="127.0.0.1") -> int:
     """A port of SERVICE_PORTS free for both UDP and TCP on `host`, for a service to listen on."""
     low, high = SERVICE_PORTS
     for port in random.sample(range(low, high + 1), high - low + 1):
@@ -285,7 +285,7 @@ class Route:
             data_dir=os.path.join(self.folder, "data"), sip_port=service_port(),
             sip_children=children, rtp_ng_port=service_port(), rtp_port_min=low,
             rtp_port_max=high, media_port=service_port(),
-            webui_port=service_port(socket.SOCK_STREAM))
+            webui_port=service_port())
         self.stack = SnapshotStack(self.cfg, kamailio_cfg=kamailio_cfg, shm_mb=SHM_MB,
                                    kemi_script=kemi_script)
         self.ng = NgClient(port=self.cfg.rtp_ng_port)
@@ -782,7 +782,6 @@ def summarise(route, kind, rate, planned, stats, before, after, busy_s, left) ->
 
 def latency_step(route: Route, prof: dict, files: dict, work: str) -> dict:
     """INVITE and REGISTER request-route times at a moderate rate, from the Kamailio log."""
-    rate, seconds = prof["latency_rate"], prof["latency_seconds"]
     route.log_request_times(True)
     try:
         return _latency_step(route, prof, files, work)

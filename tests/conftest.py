@@ -99,7 +99,6 @@ def phones(platform, tmp_path):
 
 
 # ---- what the platform logged during a failed test, printed with the failure ---------------
-_QUIET = ("executed in:",)              # Kamailio's per-request latency lines
 LOGGED_COMPONENTS = ("kamailio", "media", "cdr")
 
 
@@ -128,8 +127,7 @@ def pytest_runtest_makereport(item, call):
             text = log_slice(plat.stack.log_file(name), offset)
         except OSError:
             continue
-        lines = [line for line in text.splitlines() if not any(q in line for q in _QUIET)]
+        lines = text.splitlines()
         if lines:
             report.sections.append((f"{name}.log during the test (last 80 lines)",
                                     "\n".join(lines[-80:])))
-
