@@ -7,6 +7,8 @@ media throughout. The call's FlowRun (and apart, its AnswerState) travels with t
 transaction in AVPs.
 """
 import datetime
+import time
+from dataclasses import replace
 
 import KSR
 
@@ -28,6 +30,7 @@ PARTIES_VAR = "vpbx_parties"        # dialog variable: the users of an answered 
 DIRECT_RING_SECONDS = 120           # a call to one user rings until the caller gives up
 CARRIER_REPLY_SECONDS = 5           # a carrier that answers nothing at all by then is down
 IDENTITY_HEADERS = ("P-Asserted-Identity", "P-Preferred-Identity", "Remote-Party-ID")
+PAUSED_FLAG = 1                     # the INVITE's transaction waits out a pause (wait_then_ring)
 
 
 def party(tenant_id, extension):
@@ -253,14 +256,62 @@ def member_available(run, extension):
 
 
 def next_action(run):
-    """Take the plan's next action: ring the available members of the next step, or end at
-    a final destination. Called from the request route and from the failure route."""
+    """Take the plan's next action: ring the available members of the next step (after a
+    pause if one of them rang for this call moments ago), or end at a final destination.
+    Called from the request route and from the failure route."""
     while True:
         action = run.next_action(lambda extension: member_available(run, extension))
         if action.kind != "ring":
             return final_destination(run, action)
+        pause = run.pause_before(action, time.monotonic())
+        if pause > 0:
+            return wait_then_ring(run, action, pause)
         if ring_members(run, action.members):
-            break
+            return ring_action(run, action)
+
+
+def wait_then_ring(run, action, seconds):
+    """Hold `action` for `seconds` (failure route only): the transaction is suspended with
+    a branch that sends nothing and times out then, which brings the failure route back
+    (failure_media rings the held action)."""
+    run.hold(action)
+    store_flow(run)
+    log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled,
+              decision=f"group:{action.group}", outcome="pause", range=run.range,
+              waiting=",".join(action.members), seconds=round(seconds, 1))
+    milliseconds = max(100, int(seconds * 1000))
+    KSR.tm.t_set_fr(milliseconds, milliseconds)
+    KSR.tm.t_on_failure("ksr_failure_media")
+    KSR.setflag(PAUSED_FLAG)
+    if KSR.tmx.t_suspend() < 0:
+        KSR.warn("vpbx: no pause possible for %s: ringing at once\n" % pv("$ci"))
+        return ring_held(run)
+    media_calls.on_pause()
+    return STOP
+
+
+def end_paused_call():
+    """The caller hung up (CANCEL) during a pause: tm answers 487 itself and no failure
+    route follows, as no branch was sent; the call ends here."""
+    KSR.rtpengine.rtpengine_delete0()
+    media_calls.stop_ringback_of_cancelled_call()
+    log_call("cancelled")
+    record_refusal(487)
+
+
+def ring_held(run):
+    """The held action rings now (its members, if they still can), else the plan goes on."""
+    KSR.resetflag(PAUSED_FLAG)
+    held = run.take_held()
+    action = replace(held, members=tuple(m for m in held.members if member_available(run, m)))
+    run.skipped = [m for m in held.members if m not in action.members]
+    if action.members and ring_members(run, action.members):
+        return ring_action(run, action)
+    return next_action(run)
+
+
+def ring_action(run, action):
+    """Log the ring of `action`'s members and send their branches."""
     log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled,
               decision=f"group:{action.group}", outcome="ring", range=run.range,
               strategy=action.distribution, ringing=",".join(action.members),
@@ -380,6 +431,8 @@ def failure_media():
             record_refusal(487 if KSR.tm.t_is_canceled() > 0 else int(pv("$T_reply_code") or 0))
             return 1
         run = FlowRun.loads(flow)
+        if run.held:                   # a pause is over (its branch timed out): ring now
+            return ring_held(run)
         if not run.steps or not run.contacts:
             # a call to one user, or to the carrier: the callee's own answer goes back
             KSR.rtpengine.rtpengine_delete0()
@@ -389,6 +442,7 @@ def failure_media():
         log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled,
                   decision=f"group:{run.current_group}", outcome=f"no_answer:{pv('$T_reply_code')}",
                   range=run.range, rang=",".join(sorted(set(run.contacts.values()))))
+        run.end_ring(time.monotonic())
         return next_action(run)
     except Exception:
         log_error("failure route")

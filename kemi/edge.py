@@ -33,7 +33,11 @@ def route_request():
         return STOP
     if KSR.is_CANCEL():
         if KSR.tm.t_check_trans() > 0:
+            # (t_lookup_cancel_flags: the INVITE's flags, PAUSED_FLAG among them)
+            paused = KSR.tm.t_lookup_cancel_flags(1) > 0 and KSR.isflagset(calls.PAUSED_FLAG)
             KSR.tm.t_relay()
+            if paused:
+                calls.end_paused_call()
         return STOP
     if KSR.siputils.has_totag() > 0:
         return route_within_dialog()

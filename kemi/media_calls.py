@@ -193,6 +193,23 @@ def on_reply():
         log_error("ringback reply")
 
 
+def on_pause():
+    """The plan waits before its next ring (calls.wait_then_ring): the call goes on, and so
+    does its ringback tone."""
+    _Media.relayed = True
+
+
+def stop_ringback_of_cancelled_call():
+    """The ringback side call of a call whose caller hung up during a pause (from the CANCEL:
+    the INVITE's AVPs are out of reach, the side call is named after the Call-ID)."""
+    try:
+        NgClient(_cfg().rtp_ng_port).request("delete", **{"call-id": pv("$ci") + "-rbt"})
+    except NgError:
+        pass                            # no tone was playing: rtpengine knows no such call
+    except OSError as exc:
+        KSR.warn("vpbx: ringback side call of %s not deleted: %s\n" % (pv("$ci"), exc))
+
+
 def on_failure(failure_route):
     """Runs the failure route; when it relayed no new branch, the call is over: so is its
     ringback tone."""

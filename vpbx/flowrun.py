@@ -4,6 +4,12 @@ The KEMI routing computes the plan with `callflow` when the call arrives, keeps 
 in the transaction (an AVP, so every Kamailio process that handles a reply or a timeout of
 the call sees it), and asks `next_action` each time the phones of a step did not answer.
 Members unavailable at that moment are skipped without spending ring time.
+
+A phone that stopped ringing for a call less than REDIAL_GUARD_SECONDS ago would refuse the
+same call again: its INVITE transaction lingers after the CANCEL (RFC 3261 Timer I, 5 s over
+UDP), and a new INVITE with the same Call-ID, From tag and CSeq is a merged request to it
+(482, §8.2.2.2). So a ring that would reach such a phone waits (`pause_before`); the caller
+goes on hearing ringback meanwhile.
 """
 import json
 import re
@@ -11,6 +17,7 @@ from dataclasses import dataclass, field, fields
 
 from . import jsonline
 
+REDIAL_GUARD_SECONDS = 6.0
 _CONTACT = re.compile(r"^<?sips?:(?:([^@;>]*)@)?([^;>?]+)")
 
 
@@ -52,6 +59,8 @@ class FlowRun:
     contacts: dict = field(default_factory=dict)   # contact key → extension, last action
     caller_party: str | None = None                # "tenant_id:extension" of a calling user
     access_code: bool = True                        # how the tenant writes external numbers
+    rang_until: dict = field(default_factory=dict)  # extension → when its last ring ended
+    held: list | None = None                        # a ring action waiting out a pause
 
     def answer_state(self) -> "AnswerState":
         """What an answer to the current action needs to know (see AnswerState)."""
@@ -81,6 +90,31 @@ class FlowRun:
             self.step += 1
             self.ring = 0
         return Action("hangup", reason="end of plan")
+
+    def end_ring(self, now: float) -> None:
+        """The phones of the last action stopped ringing at `now` (a monotonic time)."""
+        for member in set(self.contacts.values()):
+            self.rang_until[member] = now
+
+    def pause_before(self, action: Action, now: float) -> float:
+        """Seconds `action` must wait so that none of its members is rung again within
+        REDIAL_GUARD_SECONDS of their last ring in this call (0: ring at once)."""
+        ended = [self.rang_until[m] for m in action.members if m in self.rang_until]
+        return max(0.0, max(ended) + REDIAL_GUARD_SECONDS - now) if ended else 0.0
+
+    def hold(self, action: Action) -> None:
+        """Keep `action` for the end of its pause; nothing rings meanwhile."""
+        self.held = [action.group, action.distribution, list(action.members), action.seconds]
+        self.contacts = {}
+
+    def take_held(self) -> Action | None:
+        """The action whose pause just ended, if any (it is no longer held)."""
+        if not self.held:
+            return None
+        group, distribution, members, seconds = self.held
+        self.held = None
+        return Action("ring", group=group, distribution=distribution, members=tuple(members),
+                      seconds=seconds)
 
     @property
     def current_group(self) -> str | None:

@@ -8,8 +8,10 @@ import time
 
 import pytest
 
+from tests.integration.test_call_records import record_of
 from tests.support.ringing import ringing_order
 from vpbx import db
+from vpbx.flowrun import REDIAL_GUARD_SECONDS
 
 pytestmark = pytest.mark.integration
 RING = 5.0          # seconds of one ring
@@ -58,6 +60,48 @@ def test_cyclic_runs_every_cycle_then_applies_the_no_answer_rule(platform, membe
     assert abs(time.monotonic() - starts[-1] - 2 * RING) <= 2 * SLACK
     platform.wait_log("VPBX-ROUTE", tenant="initech", to="408", decision="hangup",
                       outcome="480:hangup")
+
+
+def test_a_member_rung_again_moments_after_their_last_ring_rings_after_a_pause(platform, members):
+    caller, phones = members
+    mark = time.monotonic()
+    caller.call("411")                    # Again: 7001, 7002, 1 ring (5 s) each, 2 cycles
+    ringing = ringing_order(phones, 4, timeout=4 * RING + REDIAL_GUARD_SECONDS + 3, since=mark)
+    extensions = [ext for ext, _ in ringing]
+    assert extensions in (["7001", "7002"] * 2, ["7002", "7001"] * 2)
+    starts = [event["mono"] for _, event in ringing]
+    assert abs(starts[1] - starts[0] - RING) <= SLACK
+    # the first member's phone would refuse the call within 5 s of its CANCEL (482, merged
+    # request): it rings again once the guard after its first ring is over
+    assert abs(starts[2] - (starts[0] + RING + REDIAL_GUARD_SECONDS)) <= SLACK
+    assert abs(starts[3] - starts[2] - RING) <= SLACK       # the second's guard is over by then
+    for extension, event in ringing:
+        cancel = phones[extension].wait_cancelled(event["call"])
+        assert abs(cancel["mono"] - event["mono"] - RING) <= SLACK   # each rang its 5 s
+    caller.wait_call_state("DISCONNECTED", timeout=RING + 3)
+    assert caller.last_status() == 480
+    line = platform.wait_log("VPBX-ROUTE", tenant="initech", to="411", outcome="pause")
+    assert line["waiting"] == extensions[0]
+
+
+def test_a_caller_who_hangs_up_during_a_pause_ends_the_call_and_nothing_rings_again(platform,
+                                                                                    members):
+    caller, phones = members
+    caller.call("412")                    # Solo: 7003 alone, 1 ring (5 s), 2 cycles
+    incoming = phones["7003"].wait_incoming()
+    phones["7003"].wait_cancelled(incoming["call"], timeout=RING + 2)
+    line = platform.wait_log("VPBX-ROUTE", call_id=incoming["sip_call_id"], outcome="pause")
+    assert line["waiting"] == "7003" and abs(float(line["seconds"]) - REDIAL_GUARD_SECONDS) < 0.5
+    time.sleep(2)
+    caller.hangup()                       # CANCEL while nothing rings: 487 at once
+    assert caller.last_status() == 487
+    platform.wait_log("VPBX-CALL", call_id=incoming["sip_call_id"], outcome="cancelled")
+    platform.wait_no_media_sessions()
+    record = record_of(platform, incoming["sip_call_id"])
+    assert (record["final_code"], record["outcome"]) == (487, "missed")
+    time.sleep(REDIAL_GUARD_SECONDS - 2 + SLACK)
+    assert not [e for e in phones["7003"].events("incoming_call")
+                if e["mono"] > incoming["ring_mono"]]       # the held ring was dropped
 
 
 def test_hierarchical_skips_the_unregistered_then_the_no_answer_rule_rings_a_group(platform, members):

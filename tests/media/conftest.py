@@ -24,6 +24,7 @@ LATER = "+41215558004"         # voicemail in "greeting only" mode
 GUARDED = "+41215558005"       # voicemail for the wrong-PIN tests (PIN 5930)
 SILENT = "+41215558006"        # voicemail disabled
 OWNER = "+41215558007"         # voicemail for the remote-access test (PIN 7395), English
+RETRY = "+41215558008"         # group Retry: 8002 alone, 1 ring, 2 cycles (ringback "Bells")
 PIN = "4821"
 GUARDED_PIN = "5930"
 OWNER_PIN = "7395"
@@ -51,12 +52,16 @@ def tenant_document(folder: str) -> dict:
                   "ringback": [{"name": "Bells", "file": "bells.wav"}]},
         "groups": [{"name": "Sales", "short_number": 501, "distribution": "hierarchical",
                     "rings": 2, "members": ["8002"], "ringback": "Bells",
-                    "no_answer": {"voicemail": DESK}}],
+                    "no_answer": {"voicemail": DESK}},
+                   {"name": "Retry", "short_number": 502, "distribution": "cyclic",
+                    "rings": 1, "cycles": 2, "members": ["8002"], "ringback": "Bells",
+                    "no_answer": "hangup"}],
         "numbers": [
             {"number": DESK, "label": "Desk", "routes": [{**always, "to": {"voicemail": DESK}}]},
             {"number": CLOSED, "label": "Closed",
              "routes": [{**always, "to": {"announcement": "Closed"}}]},
             {"number": SALES, "label": "Sales", "routes": [{**always, "to": {"group": "Sales"}}]},
+            {"number": RETRY, "label": "Retry", "routes": [{**always, "to": {"group": "Retry"}}]},
             {"number": LATER, "label": "Later", "routes": [{**always, "to": {"voicemail": LATER}}]},
             {"number": GUARDED, "label": "Guarded",
              "routes": [{**always, "to": {"voicemail": GUARDED}}]},

@@ -67,3 +67,32 @@ def test_the_answer_state_tells_the_ringing_group_and_survives_json():
     assert run.answer_state().group is None and not run.answer_state().cyclic
     direct = FlowRun("acme", 1, "7950", "7961", None, [], contacts={"bob@h": "7961"})
     assert (direct.answer_state().group, direct.answer_state().answered_by("x")) == (None, "7961")
+
+
+def test_a_member_rung_again_within_the_redial_guard_waits_out_the_rest_of_it():
+    from vpbx.flowrun import REDIAL_GUARD_SECONDS, contact_key
+    run = new_run()
+    first = run.next_action(lambda m: True)                 # 7956 rings
+    assert run.pause_before(first, 100.0) == 0              # nobody rang before in this call
+    run.contacts = {contact_key("sip:alice@127.0.0.1:5070"): "7956"}
+    run.end_ring(100.0)                                     # its 15 s are over at t=100
+    second = run.next_action(lambda m: True)                # 7961: never rang, at once
+    assert run.pause_before(second, 100.0) == 0
+    run.contacts = {contact_key("sip:bob@127.0.0.1:5072"): "7961"}
+    run.end_ring(102.0)
+    third = run.next_action(lambda m: True)                 # 7956 and 7965, 2 s after 7961
+    assert third.members == ("7956", "7965")
+    assert run.pause_before(third, 102.0) == REDIAL_GUARD_SECONDS - 2
+    assert run.pause_before(third, 100.0 + REDIAL_GUARD_SECONDS + 0.5) == 0
+
+
+def test_a_held_action_rings_once_after_its_pause_and_survives_json():
+    run = new_run()
+    action = run.next_action(lambda m: True)
+    run.contacts = {"alice@h": "7956"}
+    run.hold(action)
+    assert run.contacts == {}                               # nothing rings during the pause
+    again = FlowRun.loads(run.dumps())
+    assert again.take_held() == action
+    assert again.take_held() is None
+    assert again.next_action(lambda m: True).members == ("7961",)
