@@ -2,8 +2,10 @@
 
     python -m bench.ab [--route group|direct] [--rate 300] [--rounds 5] [--seconds 6] VERSION...
 
-A VERSION is a git revision (HEAD, HEAD~1, a commit), `.` for the working tree, or `native`
-for bench/kamailio-native.cfg (the baseline route). Each version runs its own stack
+A VERSION is a git revision (HEAD, HEAD~1, a commit), `.` for the working tree, `native`
+for bench/kamailio-native.cfg (the baseline route), or `kemi-minimal` for that same route in
+KEMI Python (bench/kemi_minimal.py, loaded by the working tree's kamailio.cfg): the cost of
+the architecture alone. Each version runs its own stack
 (Kamailio + rtpengine on its own database and RTP range, as in bench.run) with a copy of
 kemi/, vpbx/ and kamailio.cfg of that version; the steps at a fixed rate, well below
 overload, rotate between the versions round after round, so a drift of this shared machine
@@ -25,6 +27,7 @@ from vpbx import config as config_mod
 from vpbx.stack import ROOT
 
 RTP_SPANS = [(6000, 10399), (10400, 17599), (17600, 23599), (23600, 29999)]
+KEMI_MINIMAL = os.path.join(bench.BENCH_DIR, "kemi_minimal.py")
 POOL = (80, 12)              # the group route's groups x members (rate x ~1.1 s calls at once)
 
 
@@ -50,13 +53,15 @@ def checkout(version: str, folder: str) -> str:
 def make_route(version: str, index: int, kind: str, base, work: str, children: int):
     """One stack under test for `version`, with its own database (dropped by the caller)."""
     folder = os.path.join(work, f"v{index}")
-    code = checkout("." if version == "native" else version, os.path.join(folder, "code"))
-    script = os.path.join(folder, "code", "kemi", "vpbx_kemi.py")
+    baseline = version in ("native", "kemi-minimal")
+    code = checkout("." if baseline else version, os.path.join(folder, "code"))
+    script = (KEMI_MINIMAL if version == "kemi-minimal"
+              else os.path.join(folder, "code", "kemi", "vpbx_kemi.py"))
     db_name = instance.create_database(base)
     common = dict(base=base, db_name=db_name, work=folder, kemi_script=script,
                   children=children, rtp_range=RTP_SPANS[index])
-    if version == "native":
-        route = bench.Route("native", version, bench.NATIVE_CFG,
+    if baseline:
+        route = bench.Route("native", version, bench.NATIVE_CFG if version == "native" else code,
                             os.path.join(bench.BENCH_DIR, "uac-noauth.xml"),
                             [bench.CALLEES["native"]], **common)
     elif kind == "group":
