@@ -217,6 +217,34 @@ def test_blind_transfer_connects_the_caller_to_the_target(platform, phones):
     carol.wait_call_state("DISCONNECTED")
 
 
+def test_attended_transfer_connects_the_caller_to_the_consulted_user(platform, phones):
+    alice, bob, carol = phones("alice"), phones("bob"), phones("carol")
+    first = alice.call("7961")
+    bob_first = bob.wait_incoming()["call"]
+    bob.answer(call_id=bob_first)
+    alice.wait_call_state("CONFIRMED", first)
+    bob.hold(bob_first)                              # bob consults carol meanwhile
+    consultation = bob.call("7965")
+    carol_consulted = carol.wait_incoming()["call"]
+    carol.answer(call_id=carol_consulted)
+    bob.wait_call_state("CONFIRMED", consultation)
+    bob.transfer_attended(bob_first, consultation)   # REFER alice: carol, Replaces bob-carol
+    request = alice.wait_transfer_request()
+    assert request["accepted"] and "Replaces=" in request["target"]
+    replaced = carol.wait_replaced()
+    assert replaced["call"] == carol_consulted
+    alice.wait_call_state("CONFIRMED", request["new_call"], timeout=10)
+    assert bob.wait_transfer_result(bob_first) == 200
+    bob.wait_call_state("DISCONNECTED", consultation)          # carol's side replaced it
+    alice.wait_rtp(20, request["new_call"])
+    carol.wait_rtp(20, replaced["new_call"])
+    bob.hangup(bob_first)                                     # bob leaves: it worked
+    alice.wait_call_state("DISCONNECTED", first)
+    alice.hangup(request["new_call"])
+    carol.wait_call_state("DISCONNECTED", replaced["new_call"])
+    platform.wait_no_media_sessions()
+
+
 # -- robustness -------------------------------------------------------------------------------
 def test_malformed_sip_is_dropped_and_the_edge_keeps_working(platform, phones):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:

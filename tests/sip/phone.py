@@ -400,6 +400,16 @@ class Phone:
         """
         self._request("transfer", call=self._resolve_call(call_id), uri=self._target_uri(dest))
 
+    def transfer_attended(self, call_id: int, target_call_id: int) -> None:
+        """Attended transfer: REFER the peer of ``call_id`` to the peer of
+        ``target_call_id`` (the consultation call), with Replaces of that call."""
+        self._request("transfer_attended", call=call_id, target_call=target_call_id)
+
+    def wait_replaced(self, timeout: float = 10.0) -> dict:
+        """Wait until an INVITE with Replaces takes the place of one of this phone's
+        calls; return the event: ``call`` (the replaced call) and ``new_call``."""
+        return self._wait_for_next("replace_request", "an INVITE with Replaces", timeout)
+
     def wait_transfer_result(self, call_id: Optional[int] = None, timeout: float = 10.0) -> int:
         """Wait for the final NOTIFY of this phone's transfer; return its status
         code (200 when the transfer target answered)."""

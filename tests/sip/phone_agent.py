@@ -27,8 +27,9 @@ or an event, numbered in the order it happened::
 Event kinds: ``ready`` (first line: SIP port and contact URI), ``reg_state``,
 ``incoming_call``, ``call_state``, ``media_state``, ``sip_rx`` (every SIP
 message received inside a call, with its raw text), ``transfer_request``,
-``transfer_status``, ``recording_finished`` (a call's WAV file is complete),
-``agent_error`` (a callback or command failed; the agent carries on) and
+``transfer_status``, ``replace_request`` (an INVITE with Replaces arrived for a call:
+``new_call`` is the call that takes its place), ``recording_finished`` (a call's WAV file
+is complete), ``agent_error`` (a callback or command failed; the agent carries on) and
 ``stopped`` (last line).  ``mono`` is ``time.monotonic()``,
 which is system-wide on Linux and so comparable with the test process's.
 
@@ -278,6 +279,13 @@ class PhoneCall(pj.Call):
             accepted=accepted,
             new_call=new_handle,
         )
+
+    @never_raises
+    def onCallReplaceRequest(self, prm):
+        new_call = self.agent.new_call()
+        prm.newCall = new_call
+        self.agent.events.event("replace_request", call=self.record.handle,
+                                new_call=new_call.record.handle)
 
     @never_raises
     def onCallTransferStatus(self, prm):
@@ -606,6 +614,12 @@ class PhoneAgent:
     def cmd_transfer(self, call: int, uri: str) -> None:
         """Blind-transfer the call: send REFER with Refer-To the URI."""
         self.call_by_handle(call).xfer(uri, pj.CallOpParam(True))
+
+    def cmd_transfer_attended(self, call: int, target_call: int) -> None:
+        """Attended transfer: REFER the call's peer to the peer of `target_call`, with a
+        Replaces of that call (RFC 3891), so the new call takes its place."""
+        self.call_by_handle(call).xferReplaces(self.call_by_handle(target_call),
+                                               pj.CallOpParam(True))
 
     def cmd_rtp_stats(self, call: int) -> dict:
         """Return the call's RTP counters (kept after the call ended)."""
