@@ -7,6 +7,7 @@ media throughout. The call's FlowRun (and apart, its AnswerState) travels with t
 transaction in AVPs.
 """
 import datetime
+import re
 import time
 from dataclasses import replace
 
@@ -31,6 +32,9 @@ DIRECT_RING_SECONDS = 120           # a call to one user rings until the caller 
 CARRIER_REPLY_SECONDS = 5           # a carrier that answers nothing at all by then is down
 IDENTITY_HEADERS = ("P-Asserted-Identity", "P-Preferred-Identity", "Remote-Party-ID")
 PAUSED_FLAG = 1                     # the INVITE's transaction waits out a pause (wait_then_ring)
+REDIRECT_CODES = (301, 302)         # a phone's own call forwarding (Moved)
+MAX_REDIRECTS = 3                   # then the phones' forwarding loops: the 3xx goes back
+_CONTACT_USER = re.compile(r"sips?:([^@;>]+)@")
 
 
 def party(tenant_id, extension):
@@ -433,6 +437,9 @@ def failure_media():
         run = FlowRun.loads(flow)
         if run.held:                   # a pause is over (its branch timed out): ring now
             return ring_held(run)
+        if (not run.steps and run.contacts and int(pv("$T_reply_code") or 0) in REDIRECT_CODES
+                and follow_redirect(run)):
+            return 1
         if not run.steps or not run.contacts:
             # a call to one user, or to the carrier: the callee's own answer goes back
             KSR.rtpengine.rtpengine_delete0()
@@ -448,6 +455,62 @@ def failure_media():
         log_error("failure route")
         KSR.rtpengine.rtpengine_delete0()
         return 1
+
+
+def follow_redirect(run):
+    """The called user's phone answered 301/302 (its own call forwarding): the platform
+    follows the Contact as if that user had dialled it, instead of handing the 3xx to the
+    caller (an outside caller's carrier could not follow an internal address). Another user
+    rings, or the call goes out through the carrier with a Diversion (reason deflection).
+    False: not followed (an unknown target, a loop), the 3xx goes back to the caller."""
+    store = Worker.store
+    forwarder = next(iter(set(run.contacts.values())))
+    match = _CONTACT_USER.search(pv("$T_rpl($ct)") or "")
+    run.redirects += 1
+    tenant = store.tenant_by_id(run.tenant_id)
+    target = (dialplan.resolve_user_call(store, tenant, match.group(1))
+              if match and tenant and run.redirects <= MAX_REDIRECTS else None)
+    carrier = store.carrier() if target is not None and target.external else None
+
+    def log(outcome, decision="redirect", **extra):
+        log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled, decision=decision,
+                  outcome=outcome, forwarded_by=forwarder, **extra)
+
+    if target is None or target.refused or (target.external and carrier is None):
+        log(f"{pv('$T_reply_code')}:not_followed", redirects=run.redirects)
+        return False
+    if target.number_tenant is not None:      # a global number: its plan, from the start
+        owner = target.number_tenant
+        config = store.tenant_config(owner)
+        plan = callflow.plan_number(config, target.number,
+                                    datetime.datetime.now(datetime.timezone.utc),
+                                    member_state(owner.id))
+        run.tenant, run.tenant_id, run.range = owner.slug, owner.id, plan.range
+        run.steps, run.step, run.ring, run.contacts = plan.steps, 0, 0, {}
+        run.aors = member_aors(owner, config, plan.steps)
+        log("plan", range=plan.range, number=target.number,
+            plan=">".join(f"{s['kind']}:{s.get('name') or ''}" for s in plan.steps))
+        next_action(run)
+        return True
+    if target.external:
+        identity.forward(run, reason="deflection")
+        run.contacts = {}
+        store_flow(run)
+        KSR.pv.sets("$ru", "sip:%s@%s:%d" % (target.number, carrier[0], carrier[1]))
+        log("carrier", number=target.number)
+        relay(DIRECT_RING_SECONDS, first_reply_seconds=CARRIER_REPLY_SECONDS, run=run)
+        return True
+    user = target.user
+    KSR.pv.sets("$ru", user.aor)
+    if KSR.registrar.lookup("location") < 0:
+        log("480", decision=f"redirect:{user.extension}")
+        return False
+    run.aors = {user.extension: user.aor}
+    run.contacts = {contact_key(uri): user.extension for uri in dset_uris()}
+    store_flow(run)
+    log("ring", decision=f"redirect:{user.extension}", branches=len(run.contacts))
+    relay(DIRECT_RING_SECONDS, run=run)
+    return True
 
 
 def dialog_event(event):

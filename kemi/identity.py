@@ -39,9 +39,10 @@ def show_number(presented, domain):
         KSR.hdr.append("Privacy: id\r\n")
 
 
-def forward(run):
+def forward(run, reason=None):
     """The plan sends the call (`run`: its FlowRun) to an external number: keep what its
-    branch to the carrier must show, and have `branch_forward` write it."""
+    branch to the carrier must show, and have `branch_forward` write it. `reason`: the
+    Diversion reason when the plan's state does not tell it."""
     store = Worker.store
     tenant = store.tenant_by_id(run.tenant_id)
     diverting = international_form(run.dialled) or outgoing.presented_number(
@@ -53,7 +54,9 @@ def forward(run):
         caller = outgoing.presented_number(store.tenant_config(caller_tenant), extension,
                                            store.presentation_rules(caller_tenant.id))
         caller, caller_domain = caller or _ANONYMOUS, caller_tenant.domain
-    if run.contacts:
+    if reason:
+        pass
+    elif run.contacts:
         reason = "no-answer"                    # members rang; nobody answered
     elif any(step["kind"] == "group" for step in run.steps[:run.step]):
         reason = "unavailable"                  # a group came first; nobody could ring

@@ -302,3 +302,71 @@ def test_a_phone_cannot_claim_an_identity_within_a_call_either(platform, phones)
         assert not re.search(r"^(P-Asserted-Identity|P-Preferred-Identity|Remote-Party-ID):",
                              text, re.M | re.I), text
     alice.hangup()
+
+
+# -- a phone's own call forwarding (302) -------------------------------------------------------
+def call_forwarded_by_bobs_phone(phones, target, answerer):
+    """Alice calls Bob, whose phone forwards the call (302) to `target`, where `answerer`
+    answers: alice's phone, her call's handle and the call's Call-ID."""
+    alice, bob = phones("alice"), phones("bob")
+    call = alice.call("7961")
+    incoming = bob.wait_incoming()
+    bob.redirect(target)
+    answerer.wait_incoming()
+    answerer.answer()
+    alice.wait_call_state("CONFIRMED", call)
+    return alice, call, incoming["sip_call_id"]
+
+
+def test_a_call_a_phone_forwards_to_another_user_goes_on_through_the_platform(platform, phones):
+    """Bob's phone forwards his calls itself (302 Moved Temporarily, Contact: carol): the
+    platform rings carol, and the caller never sees the 302."""
+    carol = phones("carol")
+    alice, call, call_id = call_forwarded_by_bobs_phone(phones, "7965", carol)
+    alice.wait_rtp(20, call)
+    carol.wait_rtp(20)
+    assert not alice.events("sip_rx", call=call, kind="response", method="INVITE", status=302)
+    line = platform.wait_log("VPBX-ROUTE", call_id=call_id, decision="redirect:7965",
+                             outcome="ring")
+    assert line["forwarded_by"] == "7961"
+    alice.hangup(call)
+    carol.wait_call_state("DISCONNECTED")
+    record = record_of(platform, call_id)
+    assert (record["outcome"], record["callee"]) == ("answered", "7965")
+
+
+def test_an_outside_call_a_phone_forwards_to_a_mobile_goes_out_with_a_diversion(
+        platform, phones, gateway, tmp_path):
+    """An outside caller dials Bob's direct number; his phone forwards to a mobile number
+    (302): the call goes out through the carrier, the caller's number in From, and a
+    Diversion with Bob's number (reason deflection)."""
+    bob = phones("bob")
+    outside = Phone("carrier", bind_address="127.0.0.2", name="outside",
+                    log_dir=str(tmp_path)).start()
+    try:
+        outside.call(f"sip:+41215550002@{platform.cfg.sip_address}:{platform.cfg.sip_port}")
+        bob.wait_incoming()
+        bob.redirect("00791234567")                    # as he would dial it: 0 + 079 …
+        invite = gateway.wait_incoming(timeout=5)["invite_text"]
+        assert invite.startswith("INVITE sip:+41791234567@127.0.0.2:5060")
+        assert header(invite, "From").startswith("sip:carrier@")
+        assert header(invite, "Diversion") == \
+            "<sip:+41215550002@acme.pbx.test>;reason=deflection;counter=1"
+        gateway.answer()
+        outside.wait_call_state("CONFIRMED")
+        assert not outside.events("sip_rx", kind="response", method="INVITE", status=302)
+        outside.hangup()
+    finally:
+        outside.close()
+
+
+def test_a_call_a_phone_forwards_to_a_global_number_follows_that_numbers_plan(platform, phones):
+    """Bob's phone forwards to initech's Spill line (a global number of the platform, as he
+    would dial it): the call follows that number's plan, whose group rings 7003."""
+    member = phones("m3")
+    alice, call, call_id = call_forwarded_by_bobs_phone(phones, "00215559002", member)
+    line = platform.wait_log("VPBX-ROUTE", call_id=call_id, decision="redirect", outcome="plan")
+    assert (line["tenant"], line["number"], line["plan"]) == \
+        ("initech", "+41215559002", "group:Spill>number:00219876543")
+    alice.hangup(call)
+    member.wait_call_state("DISCONNECTED")

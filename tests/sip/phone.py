@@ -316,6 +316,12 @@ class Phone:
         ACK is awaited with ``wait_call_state("CONFIRMED")``)."""
         self._request("answer", call=self._resolve_ringing_call(call_id), code=code, record_to=_path_or_none(record_to))
 
+    def redirect(self, contact: str, code: int = 302, call_id: Optional[int] = None) -> None:
+        """Forward the ringing call the way a phone's call forwarding does: answer ``code``
+        (302 Moved Temporarily) with ``contact`` (user part or URI) as the new target."""
+        self._request("answer", call=self._resolve_ringing_call(call_id), code=code,
+                      headers=[("Contact", f"<{self._target_uri(contact)}>")])
+
     def reject(self, code: int = 486, call_id: Optional[int] = None, timeout: float = 5.0) -> None:
         """Refuse a ringing incoming call with ``code`` and wait until it has ended."""
         call_id = self._resolve_ringing_call(call_id)

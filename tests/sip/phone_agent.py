@@ -581,12 +581,14 @@ class PhoneAgent:
         call.makeCall(uri, prm)
         return {"call": call.record.handle}
 
-    def cmd_answer(self, call: int, code: int = 200, record_to: Optional[str] = None) -> None:
-        """Answer an incoming call with the code (200 connects it)."""
+    def cmd_answer(self, call: int, code: int = 200, record_to: Optional[str] = None,
+                   headers: Optional[list] = None) -> None:
+        """Answer an incoming call with the code (200 connects it) and extra headers (a 302
+        needs its Contact)."""
         phone_call = self.call_by_handle(call)
         if record_to:
             phone_call.record.record_to = record_to
-        prm = pj.CallOpParam(True)
+        prm = call_param(headers)
         prm.statusCode = code
         phone_call.answer(prm)
 
