@@ -493,7 +493,7 @@ def follow_redirect(run):
         next_action(run)
         return True
     if target.external:
-        identity.forward(run, reason="deflection")
+        identity.forward(run, reason="deflection", forwarded_by=forwarder)
         run.contacts = {}
         store_flow(run)
         KSR.pv.sets("$ru", "sip:%s@%s:%d" % (target.number, carrier[0], carrier[1]))

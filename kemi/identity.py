@@ -39,14 +39,19 @@ def show_number(presented, domain):
         KSR.hdr.append("Privacy: id\r\n")
 
 
-def forward(run, reason=None):
+def forward(run, reason=None, forwarded_by=None):
     """The plan sends the call (`run`: its FlowRun) to an external number: keep what its
     branch to the carrier must show, and have `branch_forward` write it. `reason`: the
-    Diversion reason when the plan's state does not tell it."""
+    Diversion reason when the plan's state does not tell it; `forwarded_by`: the extension
+    of a user whose phone forwarded the call (the Diversion shows their number)."""
     store = Worker.store
     tenant = store.tenant_by_id(run.tenant_id)
-    diverting = international_form(run.dialled) or outgoing.presented_number(
-        store.tenant_config(tenant), None)
+    config = store.tenant_config(tenant)
+    if forwarded_by:
+        diverting = outgoing.presented_number(config, forwarded_by,
+                                              store.presentation_rules(tenant.id))
+    else:
+        diverting = international_form(run.dialled) or outgoing.presented_number(config, None)
     caller = caller_domain = ""
     if run.caller_party:
         caller_tenant_id, extension = run.caller_party.split(":", 1)

@@ -370,3 +370,21 @@ def test_a_call_a_phone_forwards_to_a_global_number_follows_that_numbers_plan(pl
         ("initech", "+41215559002", "group:Spill>number:00219876543")
     alice.hangup(call)
     member.wait_call_state("DISCONNECTED")
+
+
+def test_a_users_call_a_phone_forwards_out_shows_the_caller_and_the_forwarding_user(
+        platform, phones, gateway):
+    """Alice dials Bob's extension; his phone forwards to a mobile: the carrier sees Alice's
+    number (as on her own external calls) and a Diversion with Bob's number, not the
+    tenant's main number."""
+    alice, bob = phones("alice"), phones("bob")
+    call = alice.call("7961")
+    bob.wait_incoming()
+    bob.redirect("00791234567")
+    invite = gateway.wait_incoming(timeout=5)["invite_text"]
+    assert header(invite, "From").startswith("sip:+41215550001@acme.pbx.test;")
+    assert header(invite, "Diversion") == \
+        "<sip:+41215550002@acme.pbx.test>;reason=deflection;counter=1"
+    gateway.answer()
+    alice.wait_call_state("CONFIRMED", call)
+    alice.hangup(call)
