@@ -229,8 +229,7 @@ def start_flow(plan, tenant, config, caller, dialled, caller_party, **extra):
     first = plan.steps[0]
     log_route(tenant=tenant.slug, caller=caller, dialled=dialled,
               decision=f"{first['kind']}:{first.get('name') or first.get('reason') or ''}".rstrip(":"),
-              outcome="plan", range=plan.range,
-              plan=">".join(f"{s['kind']}:{s.get('name') or ''}" for s in plan.steps), **extra)
+              outcome="plan", range=plan.range, plan=plan_text(plan.steps), **extra)
     record_start(tenant.id, caller, dialled, caller_party,
                  ">".join(f"{s['kind']}:{s.get('name') or ''}".rstrip(":") for s in plan.steps),
                  on_net=extra.get("source") != "carrier")
@@ -239,6 +238,11 @@ def start_flow(plan, tenant, config, caller, dialled, caller_party, **extra):
                   outcome="503:no_media_relay", **extra)
         return reply(503, "Media Relay Unavailable")
     return next_action(run)
+
+
+def plan_text(steps):
+    """A plan's steps as the NOC's log shows them: kind:name>kind:name…"""
+    return ">".join(f"{s['kind']}:{s.get('name') or ''}" for s in steps)
 
 
 def member_aors(tenant, config, steps):
@@ -488,8 +492,7 @@ def follow_redirect(run):
         run.tenant, run.tenant_id, run.range = owner.slug, owner.id, plan.range
         run.steps, run.step, run.ring, run.contacts = plan.steps, 0, 0, {}
         run.aors = member_aors(owner, config, plan.steps)
-        log("plan", range=plan.range, number=target.number,
-            plan=">".join(f"{s['kind']}:{s.get('name') or ''}" for s in plan.steps))
+        log("plan", range=plan.range, number=target.number, plan=plan_text(plan.steps))
         next_action(run)
         return True
     if target.external:
@@ -503,7 +506,8 @@ def follow_redirect(run):
     user = target.user
     KSR.pv.sets("$ru", user.aor)
     if KSR.registrar.lookup("location") < 0:
-        log("480", decision=f"redirect:{user.extension}")
+        log(f"{pv('$T_reply_code')}:not_followed", decision=f"redirect:{user.extension}",
+            reason="not_registered")
         return False
     run.aors = {user.extension: user.aor}
     run.contacts = {contact_key(uri): user.extension for uri in dset_uris()}
