@@ -75,10 +75,7 @@ def route_initial_invite():
     target = dialplan.resolve_user_call(store, tenant, dialled)
     if target.number_tenant is not None:             # a global number of the platform
         owner = target.number_tenant
-        owner_config = store.tenant_config(owner)
-        plan = callflow.plan_number(owner_config, target.number,
-                                    datetime.datetime.now(datetime.timezone.utc),
-                                    member_state(owner.id))
+        owner_config, plan = number_plan(owner, target.number)
         return start_flow(plan, owner, owner_config, pv("$fU"), dialled, caller_party,
                           on_net=1, caller_tenant=tenant.slug)
     if target.external:
@@ -109,9 +106,7 @@ def route_carrier_call():
     number = international_form(dialled)
     tenant = store.tenant_by_global_number(number) if number else None
     if tenant is not None:
-        config = store.tenant_config(tenant)
-        plan = callflow.plan_number(config, number, datetime.datetime.now(datetime.timezone.utc),
-                                    member_state(tenant.id))
+        config, plan = number_plan(tenant, number)
         return start_flow(plan, tenant, config, pv("$fU"), dialled, None, source="carrier")
     target = dialplan.resolve_carrier_call(store, dialled)
     tenant_slug = target.user.tenant_slug if target.user else None
@@ -168,6 +163,15 @@ def store_flow(run):
     what an answer needs, so the reply route of an answered call does not read the plan."""
     KSR.pv.sets(FLOW_AVP, run.dumps())
     KSR.pv.sets(ANSWER_AVP, run.answer_state().dumps())
+
+
+def number_plan(tenant, number):
+    """The tenant's configuration and the plan of its global `number` now (the time range
+    in force, the members' state)."""
+    config = Worker.store.tenant_config(tenant)
+    return config, callflow.plan_number(config, number,
+                                        datetime.datetime.now(datetime.timezone.utc),
+                                        member_state(tenant.id))
 
 
 def member_state(tenant_id):
@@ -485,10 +489,7 @@ def follow_redirect(run):
         return False
     if target.number_tenant is not None:      # a global number: its plan, from the start
         owner = target.number_tenant
-        config = store.tenant_config(owner)
-        plan = callflow.plan_number(config, target.number,
-                                    datetime.datetime.now(datetime.timezone.utc),
-                                    member_state(owner.id))
+        config, plan = number_plan(owner, target.number)
         run.tenant, run.tenant_id, run.range = owner.slug, owner.id, plan.range
         run.steps, run.step, run.ring, run.contacts = plan.steps, 0, 0, {}
         run.aors = member_aors(owner, config, plan.steps)

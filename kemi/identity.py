@@ -59,17 +59,18 @@ def forward(run, reason=None, forwarded_by=None):
         caller = outgoing.presented_number(store.tenant_config(caller_tenant), extension,
                                            store.presentation_rules(caller_tenant.id))
         caller, caller_domain = caller or _ANONYMOUS, caller_tenant.domain
-    if reason:
-        pass
-    elif run.contacts:
-        reason = "no-answer"                    # members rang; nobody answered
-    elif any(step["kind"] == "group" for step in run.steps[:run.step]):
-        reason = "unavailable"                  # a group came first; nobody could ring
-    else:
-        reason = "unconditional"
     KSR.pv.sets(FORWARD_AVP, "|".join((caller, caller_domain, diverting or "", tenant.domain,
-                                       reason)))
+                                       reason or plan_forward_reason(run))))
     KSR.tm.t_on_branch("ksr_branch_forward")
+
+
+def plan_forward_reason(run):
+    """Why the plan (`run`) forwards the call, as a Diversion reason (RFC 5806)."""
+    if run.contacts:
+        return "no-answer"                      # members rang; nobody answered
+    if any(step["kind"] == "group" for step in run.steps[:run.step]):
+        return "unavailable"                    # a group came first; nobody could ring
+    return "unconditional"
 
 
 def branch_forward():
