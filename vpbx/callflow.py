@@ -165,7 +165,8 @@ def describe(plan: CallPlan) -> str:
             if not step["ring"]:
                 lines.append("    nobody available")
             for ring in step["ring"]:
-                lines.append(f"    ring {', '.join(ring['members'])} for {ring['seconds']} s")
+                wait = f"wait {ring['wait']} s, then " if ring.get("wait") else ""
+                lines.append(f"    {wait}ring {', '.join(ring['members'])} for {ring['seconds']} s")
         elif step["kind"] == "hangup":
             lines.append("  end the call" + (f" ({step['reason']})" if step.get("reason") else ""))
         else:

@@ -18,6 +18,11 @@ from dataclasses import dataclass, field, fields
 from . import jsonline
 
 REDIAL_GUARD_SECONDS = 6.0
+# Kamailio's timers tick every 1/16 s and may fire up to a tick early: a ring timed by them
+# can end a few hundredths of a second "before" the guard of its predecessor does. A wait
+# shorter than this is such rounding, not a phone still in its guard (which leaves 1 s to
+# spare over Timer I's 5 s), and is not made.
+TIMER_SLACK_SECONDS = 0.25
 _CONTACT = re.compile(r"^<?sips?:(?:([^@;>]*)@)?([^;>?]+)")
 
 
@@ -101,7 +106,8 @@ class FlowRun:
         """Seconds `action` must wait so that none of its members is rung again within
         REDIAL_GUARD_SECONDS of their last ring in this call (0: ring at once)."""
         ended = [self.rang_until[m] for m in action.members if m in self.rang_until]
-        return max(0.0, max(ended) + REDIAL_GUARD_SECONDS - now) if ended else 0.0
+        wait = max(ended) + REDIAL_GUARD_SECONDS - now if ended else 0.0
+        return wait if wait >= TIMER_SLACK_SECONDS else 0.0
 
     def hold(self, action: Action) -> None:
         """Keep `action` for the end of its pause; nothing rings meanwhile."""
@@ -131,6 +137,29 @@ class FlowRun:
     @classmethod
     def loads(cls, text: str) -> "FlowRun":
         return cls(**json.loads(text))
+
+
+def with_waits(steps: list) -> list:
+    """`steps` (a plan's) with "wait" on each ring entry that the live routing would make
+    wait first (see pause_before), supposing every ring lasts its full time and nobody
+    answers: what `vpbx simulate` and the UI's preview show. Entries are copied, not
+    changed (the routing shares them between calls)."""
+    run = FlowRun("", 0, "", "", None, steps)
+    now, waits = 0.0, {}
+    while (action := run.next_action(lambda member: True)).kind == "ring":
+        wait = run.pause_before(action, now)
+        if wait > 0:
+            waits[(run.step, run.ring - 1)] = round(wait)
+        now += wait + action.seconds
+        run.contacts = {member: member for member in action.members}
+        run.end_ring(now)
+    if not waits:
+        return steps
+    return [dict(step, ring=[dict(entry, wait=waits[(number, place)])
+                             if (number, place) in waits else entry
+                             for place, entry in enumerate(step["ring"])])
+            if any(key[0] == number for key in waits) else step
+            for number, step in enumerate(steps)]
 
 
 @dataclass

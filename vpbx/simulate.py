@@ -1,7 +1,7 @@
 """`vpbx simulate`: the decision engine run on a stored tenant, without placing a call."""
 import datetime
 
-from . import callflow, live
+from . import callflow, flowrun, live
 from .provision_read import read_tenant
 from .store import member_state_rows
 
@@ -20,6 +20,7 @@ def parse_at(text: str) -> datetime.datetime:
 def simulate(conn, slug: str, number: str, at_text: str, *, live_cfg=None) -> callflow.CallPlan:
     """The plan of a call to `number` (a global number or a group short number) at `at`.
 
+    Rings that the live routing makes wait first carry "wait" (flowrun.with_waits).
     Every member is assumed available, unless `live_cfg` (the platform's Config) is given:
     then the members' real registration and call state are asked of its Kamailio. The
     cyclic pointer and idle times are the real ones from the database in both cases.
@@ -47,4 +48,5 @@ def simulate(conn, slug: str, number: str, at_text: str, *, live_cfg=None) -> ca
     if plan is None:
         raise SimulateError(f"{number} is neither a global number nor a group short number "
                             f"of tenant {slug}")
+    plan.steps = flowrun.with_waits(plan.steps)
     return plan

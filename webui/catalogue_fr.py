@@ -363,6 +363,11 @@ FRENCH = {
     "Range in force:": "Plage en vigueur :",
     "ring": "sonner",
     "for {n} s": "pendant {n} s",
+    "wait {n} s, then": "attendre {n} s, puis",
+    "During a wait the caller hears ringback: a phone that stopped ringing for this call less "
+    "than 6 seconds ago would refuse it.":
+        "Pendant une attente, l'appelant entend la tonalité d'appel : un téléphone qui a cessé "
+        "de sonner pour cet appel il y a moins de 6 secondes le refuserait.",
     "Nobody can ring: the call goes on to the no-answer rule.":
         "Personne ne peut sonner : l'appel suit la règle de déviation.",
     "If nobody answers:": "Si personne ne répond :",

@@ -383,7 +383,10 @@ def openapi_document() -> dict:
                         "type": "object", "required": ["members", "seconds"],
                         "properties": {"members": {"type": "array",
                                                    "items": {"type": "string"}},
-                                       "seconds": {"type": "integer"}}}}}}}}},
+                                       "seconds": {"type": "integer"},
+                                       "wait": {"type": "integer", "description":
+                                                "seconds of ringback before this ring (a "
+                                                "member rang for the call < 6 s ago)"}}}}}}}}},
         "Monitor": {"type": "object",
                     "required": ["at", "range", "absent_users", "unavailable_phones",
                                  "busy_known", "groups"],

@@ -37,5 +37,8 @@ def index():
                           "not answer).")
             elif "ISO" in error:
                 error = _("Give a valid date and time.")
+    waits = any(ring.get("wait") for step in plan.steps for ring in step.get("ring", ())) \
+        if plan else False
     return render_template("preview/index.html", config=config, number=number, date=date,
-                           time=time, live=live, plan=plan, steps=steps, error=error)
+                           time=time, live=live, plan=plan, steps=steps, waits=waits,
+                           error=error)

@@ -230,7 +230,8 @@ def plan_steps(plan, config) -> list[dict]:
         item = dict(step)
         if step["kind"] == "group":
             item["rings"] = [{"members": [(ext, users.get(ext, "")) for ext in ring["members"]],
-                              "seconds": ring["seconds"]} for ring in step["ring"]]
+                              "seconds": ring["seconds"], "wait": ring.get("wait", 0)}
+                             for ring in step["ring"]]
             item["title"] = _("group {name}").format(name=step["name"])
             item["detail"] = distribution_name(step["distribution"])
         elif step["kind"] == "hangup":

@@ -74,6 +74,16 @@ def test_describe_reads_like_plain_language():
     assert "range in force: Office hours" in text and "end the call (loop)" in text
 
 
+def test_describe_says_when_a_ring_waits_first():
+    plan = callflow.CallPlan("acme", "455", None, None, [
+        {"kind": "group", "name": "Lone", "distribution": "cyclic",
+         "ring": [{"members": ["7961"], "seconds": 5},
+                  {"members": ["7961"], "seconds": 5, "wait": 6}]},
+        {"kind": "hangup"}])
+    assert callflow.describe(plan).splitlines()[2:4] == \
+        ["    ring 7961 for 5 s", "    wait 6 s, then ring 7961 for 5 s"]
+
+
 class _Refuses(dict):
     """Members' state the plan must not read."""
 

@@ -84,6 +84,9 @@ def test_a_member_rung_again_within_the_redial_guard_waits_out_the_rest_of_it():
     assert third.members == ("7956", "7965")
     assert run.pause_before(third, 102.0) == REDIAL_GUARD_SECONDS - 2
     assert run.pause_before(third, 100.0 + REDIAL_GUARD_SECONDS + 0.5) == 0
+    # a timer that fired a tick early leaves hundredths of a second: no wait for that
+    assert run.pause_before(third, 100.0 + REDIAL_GUARD_SECONDS - 0.06) == 0
+    assert run.pause_before(third, 100.0 + REDIAL_GUARD_SECONDS - 0.3) > 0
 
 
 def test_a_held_action_rings_once_after_its_pause_and_survives_json():
@@ -96,3 +99,34 @@ def test_a_held_action_rings_once_after_its_pause_and_survives_json():
     assert again.take_held() == action
     assert again.take_held() is None
     assert again.next_action(lambda m: True).members == ("7961",)
+
+
+def ring(members, seconds=5, **extra):
+    return {"members": list(members), "seconds": seconds, **extra}
+
+
+def test_with_waits_marks_the_rings_the_live_routing_makes_wait():
+    from vpbx.flowrun import with_waits
+    again = [{"kind": "group", "name": "Again", "distribution": "cyclic",
+              "ring": [ring(["7001"]), ring(["7002"]), ring(["7001"]), ring(["7002"])]},
+             {"kind": "group", "name": "Solo", "distribution": "cyclic",
+              "ring": [ring(["7002"]), ring(["7003"], 10), ring(["7003"], 10)]},
+             {"kind": "hangup"}]
+    before = repr(again)
+    marked = with_waits(again)
+    # 7001 stopped at 5 s, rings again at 10 s: 1 s left of its guard; 7002 (10 → 16) is
+    # clear; 7002 again in the no-answer group at once after its last ring: the whole 6 s;
+    # 7003 right after its own ring: 6 s again
+    assert [[entry.get("wait", 0) for entry in step.get("ring", [])] for step in marked] == \
+        [[0, 0, 1, 0], [6, 0, 6], []]
+    assert repr(again) == before                            # the plan given is not changed
+    assert marked[2] is again[2]
+
+
+def test_with_waits_leaves_a_plan_without_waits_as_it_is():
+    from vpbx.flowrun import with_waits
+    steps = [{"kind": "group", "name": "Reception", "distribution": "cyclic",
+              "ring": [ring(["7961"], 15), ring(["7956"], 15), ring(["7961"], 15)]},
+             {"kind": "voicemail", "name": "+41215667955"}]
+    assert with_waits(steps) is steps
+    assert with_waits([]) == []

@@ -114,6 +114,18 @@ def test_a_group_short_number_can_be_previewed(acme):
     assert "group Support" in text and "external number 0219876543" in text
 
 
+def test_the_preview_shows_the_wait_before_a_member_rings_again(acme, conn):
+    assert post(acme, "/groups/new", {"name": "Lone", "short_number": "455",
+                                      "distribution": "cyclic", "rings": "1", "cycles": "2",
+                                      "members": "7961", "no_answer": "hangup"}).status_code == 302
+    page = acme.get("/preview/?number=455&date=2027-03-24&time=09:00").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", text_of(page))
+    assert re.findall(r"(?:wait (\d+) s, then )?ring 7961 \w+ for 5 s", text) == ["", "6"]
+    assert "During a wait the caller hears ringback" in text
+    plan = simulate.simulate(conn, "acme", "455", "2027-03-24T09:00")
+    assert [ring.get("wait") for ring in plan.steps[0]["ring"]] == [None, 6]
+
+
 def test_a_bad_preview_date_says_so(acme):
     text = text_of(acme.get("/preview/?number=%2B41215667955&date=2027-13-45&time=09:00")
                    .get_data(as_text=True))
