@@ -109,6 +109,7 @@ def test_a_caller_who_hangs_up_during_a_pause_ends_the_call_and_nothing_rings_ag
     assert caller.last_status() == 487
     platform.wait_log("VPBX-CALL", call_id=incoming["sip_call_id"], outcome="cancelled")
     platform.wait_no_media_sessions()
+    assert len(platform.log_lines("VPBX-CALL", call_id=incoming["sip_call_id"])) == 1
     record = record_of(platform, incoming["sip_call_id"])
     assert (record["final_code"], record["outcome"]) == (487, "missed")
     time.sleep(REDIAL_GUARD_SECONDS - 2 + SLACK)
