@@ -16,5 +16,8 @@ Register a softphone of the demo tenant:
   users              alice / alice-demo-7956   (extension 7956, +41215667956)
                      bob   / bob-demo-7961     (extension 7961, +41215667961)
                      carol / carol-demo-7965   (extension 7965)
-Then call 7961 from alice. Stop everything with: make stop
+Then call 7961 from alice, or the groups 401 (Reception) and 402 (Support); the main number
++41215667955 rings Reception in office hours, else its voicemail (dial 0860215667955, PIN 4821).
+See what a call would do: vpbx simulate demo +41215667955 --at 2027-03-24T09:15
+Stop everything with: make stop
 TXT

@@ -1,0 +1,31 @@
+"""The demo `make run` loads: its files apply cleanly and the README's examples hold."""
+import os
+import re
+
+from vpbx import provision, simulate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEMO = os.path.join(ROOT, "demo")
+
+
+def readme() -> str:
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def test_the_demo_files_apply_cleanly_and_twice_change_nothing(conn):
+    for name in ("platform.yaml", "demo-tenant.yaml"):
+        result = provision.apply_file(conn, os.path.join(DEMO, name))
+        assert result.problems == [] and result.changes, name
+    assert provision.apply_file(conn, os.path.join(DEMO, "demo-tenant.yaml")).changes == []
+
+
+def test_the_readmes_simulate_example_routes_the_demos_main_number(conn):
+    for name in ("platform.yaml", "demo-tenant.yaml"):
+        provision.apply_file(conn, os.path.join(DEMO, name))
+    tenant, number, at = re.search(r"vpbx simulate (\S+) (\S+) --at (\S+)", readme()).groups()
+    plan = simulate.simulate(conn, tenant, number, at)
+    assert plan.range == "Office hours"
+    assert [step["kind"] for step in plan.steps] == ["group", "voicemail"]
+    assert plan.steps[0]["name"] == "Reception"
+    assert [ring["members"] for ring in plan.steps[0]["ring"]] == [["7956"], ["7961"]] * 2
