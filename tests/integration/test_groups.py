@@ -144,6 +144,27 @@ def test_hierarchical_skips_the_unregistered_then_the_no_answer_rule_rings_a_gro
                for line in log)
 
 
+def test_every_phone_of_a_member_rings_together_and_the_one_that_answers_counts(platform,
+                                                                               members, phones):
+    caller, group_phones = members
+    desk, mobile = group_phones["7001"], phones("m1")        # member 7001 has two phones
+    started = time.monotonic()
+    caller.call("402")                      # Priority: 7004 (never registered), then 7001
+    rang = [desk.wait_incoming(), mobile.wait_incoming()]
+    assert abs(rang[0]["ring_mono"] - rang[1]["ring_mono"]) < SLACK   # together
+    assert all(event["ring_mono"] - started < SLACK for event in rang)
+    mobile.answer()
+    caller.wait_call_state("CONFIRMED")
+    elsewhere = desk.wait_cancelled(rang[0]["call"])
+    assert "cause=200" in elsewhere["text"] and "Call completed elsewhere" in elsewhere["text"]
+    caller.wait_rtp(20)
+    caller.hangup()
+    line = platform.wait_log("VPBX-CALL", call_id=rang[0]["sip_call_id"], outcome="answered")
+    assert (line["group"], line["member"]) == ("Priority", "7001")
+    ring = platform.wait_log("VPBX-ROUTE", call_id=rang[0]["sip_call_id"], outcome="ring")
+    assert ring["ringing"] == "7001" and ring["skipped"] == "7004"
+
+
 def test_a_member_already_in_a_call_is_skipped(platform, members):
     caller, group_phones = members
     group_phones["7002"].call("7003")               # 7002 calls 7003: both in a call
