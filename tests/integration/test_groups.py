@@ -165,6 +165,29 @@ def test_every_phone_of_a_member_rings_together_and_the_one_that_answers_counts(
     assert ring["ringing"] == "7001" and ring["skipped"] == "7004"
 
 
+def test_a_members_phone_forwarding_counts_as_no_answer_and_the_group_goes_on(platform,
+                                                                            members):
+    """A group's call stays the group's: a member's phone that redirects it (its own call
+    forwarding) does not take it out of the group; the plan goes on at once."""
+    caller, phones = members
+    caller.call("402")                       # Priority: 7004 (never registered), then 7001
+    incoming = phones["7001"].wait_incoming()
+    forwarded = time.monotonic()
+    phones["7001"].redirect("7003")
+    ringing = ringing_order({"7002": phones["7002"], "7003": phones["7003"]}, 2, timeout=3)
+    assert sorted(ext for ext, _ in ringing) == ["7002", "7003"]       # Together, at once
+    assert all(event["mono"] - forwarded < SLACK for _, event in ringing)
+    phones["7002"].answer()
+    caller.wait_call_state("CONFIRMED")
+    caller.hangup()
+    call_id = incoming["sip_call_id"]
+    line = platform.wait_log("VPBX-ROUTE", call_id=call_id, decision="group:Priority",
+                             outcome="no_answer:302")
+    assert line["rang"] == "7001"
+    assert not [line for line in platform.log_lines("VPBX-ROUTE", call_id=call_id)
+                if line["decision"].startswith("redirect")]
+
+
 def test_a_member_already_in_a_call_is_skipped(platform, members):
     caller, group_phones = members
     group_phones["7002"].call("7003")               # 7002 calls 7003: both in a call
