@@ -33,10 +33,11 @@ def route_request():
         return STOP
     if KSR.is_CANCEL():
         if KSR.tm.t_check_trans() > 0:
-            # (t_lookup_cancel_flags: the INVITE's flags, PAUSED_FLAG among them)
-            paused = KSR.tm.t_lookup_cancel_flags(1) > 0 and KSR.isflagset(calls.PAUSED_FLAG)
             KSR.tm.t_relay()
-            if paused:
+            # the INVITE's flags (t_lookup_cancel_flags), read once the CANCEL is relayed: a
+            # pause that ended meanwhile (its failure route rang the members, under tm's
+            # reply lock) has cleared PAUSED_FLAG, and that call ends by the failure route
+            if KSR.tm.t_lookup_cancel_flags(1) > 0 and KSR.isflagset(calls.PAUSED_FLAG):
                 calls.end_paused_call()
         return STOP
     if KSR.siputils.has_totag() > 0:
