@@ -128,15 +128,17 @@ def service_port(host="127.0.0.1") -> int:
     raise RuntimeError(f"no free port in {low}-{high} on {host}")
 
 
-# full: 6 s call steps keep the whole run around 11 minutes with four routes; steps of 100
-# calls/s from 600 up, where the routes reach their limits (with steps of 200, a ratio of the
+# full: 6 s call steps keep the whole run around 12 minutes with four routes; steps of 100
+# calls/s from 200 up, where the routes reach their limits (a slower machine day: 400 to 800
+# calls/s, as on 2026-11-27, ~2.3 times the CPU per call; with steps of 200, a ratio of the
 # highest rates passed could only be 0.6, 0.75, 0.8 or 1), on to 2400, since the native route
 # passed every step up to 1500 on a quiet machine (a ratio to a route that passed every step
 # is only a bound). group_pool: (groups, members per group) of the group route; 160 x 12
 # holds up to ~1600 calls/s (a group's calls at once: rate / 160 x ~1.1 s < 12).
 PROFILES = {
-    "full": dict(call_rates=(100, 200, 400, 600, 700, 800, 900, 1000, 1100, 1200, 1300, 1400,
-                             1500, 1600, 1700, 1800, 1900, 2000, 2200, 2400), call_seconds=6,
+    "full": dict(call_rates=(100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200,
+                             1300, 1400, 1500, 1600, 1700, 1800, 1900, 2000, 2200, 2400),
+                 call_seconds=6,
                  reg_rates=(1000, 2000, 3000, 4000, 5000, 6000, 8000), reg_seconds=4,
                  reg_users=500, group_pool=(160, 12),
                  latency_rate=50, latency_seconds=4, reg_latency_rate=100),
