@@ -229,6 +229,31 @@ def test_least_active_rings_the_longest_idle_member_first(platform, members):
     caller.hangup()
 
 
+def test_least_active_counts_a_call_the_member_made_themselves(platform, members):
+    """Idle time counts a member's calls of any kind: a call 7001 made to a colleague puts
+    them behind 7002, though 7001 had been idle longer before it."""
+    caller, phones = members
+    conn = db.connect(platform.cfg)
+    with conn.cursor() as cur:
+        cur.execute("UPDATE users u JOIN tenants t ON t.id = u.tenant_id SET u.last_call_end ="
+                    " CASE u.extension WHEN '7001' THEN NOW() - INTERVAL 300 SECOND"
+                    " WHEN '7002' THEN NOW() - INTERVAL 200 SECOND"
+                    " ELSE NOW() - INTERVAL 100 SECOND END WHERE t.slug = 'initech'")
+    conn.close()
+    phones["7001"].call("7000")             # 7001 calls the caller's extension
+    caller.wait_incoming()
+    caller.answer()
+    phones["7001"].wait_call_state("CONFIRMED")
+    phones["7001"].hangup()
+    caller.wait_call_state("DISCONNECTED")
+    platform.wait_no_media_sessions()
+    mark = time.monotonic()
+    caller.call("404")                      # Idlest: least active of 7001, 7002, 7003
+    (first, _), = ringing_order(phones, 1, timeout=3, since=mark)
+    assert first == "7002"
+    caller.hangup()
+
+
 def test_random_rings_each_member_once_per_cycle_then_the_rule_ends_the_call(platform, members):
     caller, phones = members
     caller.call("405")                          # Shuffle: 7001, 7002 in random order, 1 cycle
