@@ -1,10 +1,12 @@
 """Calls from the carrier's trunk (127.0.0.2, trusted by address) to global numbers."""
 import datetime
 import json
+import os
 import re
 import socket
 import time
 import uuid
+import zoneinfo
 
 import pytest
 
@@ -143,3 +145,37 @@ def test_a_retransmitted_invite_is_routed_once_and_answered_100_at_once(platform
                     edge)
     assert len(rang) == 1
     assert len(platform.log_lines("VPBX-ROUTE", call_id=call_id, outcome="plan")) == 1
+
+
+def test_a_holiday_closes_the_whole_day_from_the_next_call_on(platform, phones, carrier,
+                                                               tmp_path):
+    """A holiday added with `vpbx apply` sends the very next call to the number's outside-hours
+    destination, whatever its ranges say (Main: range Always → group Cyclic; outside hours:
+    end the call); removed again, the next call rings the group."""
+    m1, m2, m3 = phones("m1"), phones("m2"), phones("m3")
+    source = os.path.join(os.path.dirname(__file__), "tenants", "initech.yaml")
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Zurich")).date()
+    with open(source) as handle:
+        text = handle.read()
+    days = [today - datetime.timedelta(days=1), today + datetime.timedelta(days=1)]
+    closed, opened = tmp_path / "closed.yaml", tmp_path / "opened.yaml"
+    closed.write_text(text + "holidays:\n"
+                      f"  - {{name: Inventory, from: {days[0]}, to: {days[1]}}}\n")
+    opened.write_text(text + "holidays: []\n")
+    try:
+        result = platform.vpbx("apply", str(closed))
+        assert result.returncode == 0 and "holiday Inventory" in result.stdout, result.stdout
+        carrier.call(edge_uri(platform, "+41215559000"))
+        carrier.wait_call_state("DISCONNECTED", timeout=3)
+        assert carrier.last_status() == 480
+        line = platform.wait_log("VPBX-ROUTE", tenant="initech", to="+41215559000",
+                                 outcome="plan")
+        assert (line["range"], line["decision"]) == ("holiday: Inventory", "hangup")
+        assert not any(phone.events("incoming_call") for phone in (m1, m2, m3))
+    finally:
+        assert platform.vpbx("apply", str(opened)).returncode == 0
+    carrier.call(edge_uri(platform, "+41215559000"))
+    ringing_order({"7001": m1, "7002": m2, "7003": m3}, 1, timeout=3)
+    carrier.hangup()
+    line = platform.wait_log("VPBX-ROUTE", tenant="initech", to="+41215559000", outcome="plan")
+    assert line["range"] == "Always"
