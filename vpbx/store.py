@@ -103,12 +103,14 @@ class SipStore:
         reused = self._conn is not None
         try:
             if self._conn is None:
-                self._conn = db.connect(self._cfg, connect_timeout=1, read_timeout=2)
+                self._conn = db.connect(self._cfg, connect_timeout=1, read_timeout=1)
             with self._conn.cursor() as cur:
                 return work(cur)
         except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
             self.close()
-            if reused:
+            # a connection the server dropped is re-opened once; one that timed out belongs
+            # to a database that does not answer: a new one would only wait again
+            if reused and "timed out" not in str(exc):
                 return self._run(work)
             raise DatabaseUnavailable(f"database unavailable: {exc.args[0]}") from exc
 
@@ -274,6 +276,11 @@ class SipStore:
                 return None
             return settings["carrier_address"], int(settings.get("carrier_port", 5060))
         return self._cached(("carrier",), load)
+
+    def known_carrier(self) -> tuple[str, int] | None:
+        """The carrier trunk as this worker last read it, without asking the database (None
+        when it has not read it since the last change)."""
+        return self._memo.get(("carrier",))
 
 
 def member_state_rows(cur, tenant_id: int) -> tuple[dict, dict]:

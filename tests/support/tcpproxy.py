@@ -1,7 +1,9 @@
 """A TCP forwarder between the platform and MariaDB that a test can cut, to play a database
-that goes away (and comes back) for one platform instance only."""
+that goes away (and comes back) for one platform instance only, or stall, to play one that
+stops answering without closing anything (overloaded, locked, a network that drops)."""
 import socket
 import threading
+import time
 
 
 class TcpProxy:
@@ -11,6 +13,7 @@ class TcpProxy:
         self.port = None
         self.connections = []
         self.lock = threading.Lock()
+        self.stalled = threading.Event()
 
     def start(self, port: int = 0) -> "TcpProxy":
         """Listen on 127.0.0.1:port (a free one the first time, the same one after a cut)."""
@@ -38,13 +41,14 @@ class TcpProxy:
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pump(source, sink):
+    def _pump(self, source, sink):
         try:
             while True:
                 data = source.recv(65536)
                 if not data:
                     break
+                while self.stalled.is_set():        # held back, not lost: a late answer
+                    time.sleep(0.02)
                 sink.sendall(data)
         except OSError:
             pass
@@ -54,6 +58,14 @@ class TcpProxy:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+    def stall(self) -> None:
+        """The database stops answering: connections stay open, nothing goes through."""
+        self.stalled.set()
+
+    def resume(self) -> None:
+        """What was held back goes through, and everything after it."""
+        self.stalled.clear()
 
     def cut(self) -> None:
         """The database goes away: stop listening and drop every open connection."""

@@ -105,3 +105,45 @@ def test_a_group_s_ringback_tone_is_cached_until_the_configuration_changes(sip_s
                     " WHERE name = 'config_generation'")
     sip_store.begin_request(1)              # the change announced: the next request sees it
     assert sip_store.group_ringback(tenant, "Turn")["path"] == "audio/tone.wav"
+
+
+def test_the_known_carrier_never_asks_the_database(sip_store, conn):
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO platform_settings (name, value) VALUES"
+                    " ('carrier_address', '127.0.0.2'), ('carrier_port', '5070')")
+    before = sip_store.queries
+    assert sip_store.known_carrier() is None and sip_store.queries == before   # not read yet
+    assert sip_store.carrier() == ("127.0.0.2", 5070)
+    before = sip_store.queries
+    assert sip_store.known_carrier() == ("127.0.0.2", 5070) and sip_store.queries == before
+    with conn.cursor() as cur:
+        cur.execute("UPDATE platform_settings SET value = value + 1"
+                    " WHERE name = 'config_generation'")
+    sip_store.begin_request(1)              # a change: what the worker knew is forgotten
+    assert sip_store.known_carrier() is None
+
+
+def test_a_database_that_does_not_answer_in_time_is_not_asked_twice(throwaway_db):
+    """A read that timed out is not retried on a new connection (it would wait again)."""
+    import pymysql
+
+    store = CountingStore(throwaway_db)
+    calls = []
+
+    def stalled(cur):
+        calls.append(1)
+        raise pymysql.err.OperationalError(2013, "Lost connection to MySQL server during query"
+                                                 " (timed out)")
+    store.ping()                            # a connection in use: a lost one would be retried
+    with pytest.raises(store_mod.DatabaseUnavailable):
+        store.read(stalled)
+    assert len(calls) == 1
+    store.ping()                            # a connection in use again
+
+    def dropped(cur):
+        calls.append(1)
+        if len(calls) == 2:
+            raise pymysql.err.OperationalError(2006, "MySQL server has gone away")
+        return "read again"
+    assert store.read(dropped) == "read again" and len(calls) == 3
+    store.close()
