@@ -54,13 +54,28 @@ def record_refusal(code):
 
 
 # -- new calls ---------------------------------------------------------------------------------
-def route_initial_invite():
+def transaction_first():
+    """Whether a new INVITE gets its transaction before anything reads the database: one with
+    credentials (their check reads `subscriber`), or from the carrier as this worker knows
+    it. A database that answers slowly then holds that INVITE only: its retransmissions are
+    absorbed by tm instead of being routed in parallel by other workers, and once it is
+    answered (503 included) a late retransmission gets that answer again, instead of being
+    routed as a new call nobody is waiting for. A first INVITE without credentials is
+    challenged statelessly: unauthenticated traffic creates no transaction."""
+    if pv("$hdr(Proxy-Authorization)") or pv("$hdr(Authorization)"):
+        return True
+    carrier = Worker.store.known_carrier()
+    return carrier is not None and pv("$si") == carrier[0]
+
+
+def route_initial_invite(in_transaction=False):
+    """A new call; `in_transaction`: its transaction exists already (transaction_first)."""
     store = Worker.store
     carrier = store.carrier()
     if carrier is not None and pv("$si") == carrier[0]:
-        return route_carrier_call() if take_transaction() else STOP
+        return route_carrier_call() if in_transaction or take_transaction() else STOP
     tenant = digest.authenticated_tenant(pv("$fd"), pv("$fU"))
-    if tenant is None or not take_transaction():
+    if tenant is None or not (in_transaction or take_transaction()):
         return STOP
     drop_claimed_identity()
     dialled = dialled_number()

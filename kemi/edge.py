@@ -52,8 +52,11 @@ def route_request():
         refresh_configuration()
         return route_register()
     if KSR.is_INVITE():
+        in_transaction = calls.transaction_first()
+        if in_transaction and not calls.take_transaction():
+            return STOP
         refresh_configuration()
-        return calls.route_initial_invite()
+        return calls.route_initial_invite(in_transaction)
     return reply(405, "Method Not Allowed")
 
 

@@ -69,3 +69,32 @@ def test_database_outage_gives_503_quickly_and_loses_nothing(fragile_platform, t
             except AssertionError:
                 pass
             member.close()
+
+
+def test_a_database_that_stops_answering_holds_no_call_for_long(fragile_platform, tmp_path):
+    """A stalled database (connections open, no answer) is not an absent one: the checks
+    time out, the caller gets 503 within seconds, and calls work again once it answers.
+    The INVITE's retransmissions, sent while it waited, are not routed as calls of their
+    own once the database is back (a phone would ring for a call its caller gave up)."""
+    plat = fragile_platform
+    alice, bob = phone(plat, "alice", tmp_path), phone(plat, "bob", tmp_path)
+    try:
+        plat.proxy.stall()
+        try:
+            started = time.monotonic()
+            alice.call("7961")
+            stalled = alice.wait_call_state("DISCONNECTED", timeout=10)
+            assert alice.last_status() == 503 and time.monotonic() - started < 6.0
+        finally:
+            plat.proxy.resume()
+        call = alice.call("7961")                   # the database answers again
+        incoming = bob.wait_incoming()
+        assert incoming["sip_call_id"] != stalled["sip_call_id"]
+        bob.answer()
+        alice.wait_call_state("CONFIRMED", call)
+        alice.hangup(call)
+        assert len(bob.events("incoming_call")) == 1
+        assert not plat.log_lines("VPBX-ROUTE", call_id=stalled["sip_call_id"])
+    finally:
+        for member in (alice, bob):
+            member.close()
