@@ -111,3 +111,13 @@ def platform_behind_proxy(base, folder: str, components: tuple, tenant_files: li
         stack.stop()
         proxy.cut()
         instance.drop_database(base, name)
+
+
+@contextlib.contextmanager
+def module_platform(base, folder: str, tenant_file: str):
+    """A platform of a test module's own (rtpengine and Kamailio, its database behind a
+    forwarder the module can cut or stall) with tenants/platform.yaml and `tenant_file`."""
+    with platform_behind_proxy(base, folder, ("rtpengine", "kamailio"),
+                               [os.path.join(TENANTS, name)
+                                for name in ("platform.yaml", tenant_file)]) as plat:
+        yield plat

@@ -1,11 +1,10 @@
 """The database goes away and comes back (F12.3): the edge answers 503 at once instead of
 hanging, calls already up carry on and end cleanly, and everything works again after."""
-import os
 import time
 
 import pytest
 
-from tests.integration.conftest import DOMAINS, PASSWORDS, TENANTS, platform_behind_proxy
+from tests.integration.conftest import DOMAINS, PASSWORDS, module_platform
 from tests.sip.phone import Phone
 
 pytestmark = pytest.mark.integration
@@ -14,10 +13,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def fragile_platform(platform_config, tmp_path_factory):
     """A platform whose every database connection goes through a forwarder we can cut."""
-    with platform_behind_proxy(platform_config, str(tmp_path_factory.mktemp("fragile")),
-                               ("rtpengine", "kamailio"),
-                               [os.path.join(TENANTS, file)
-                                for file in ("platform.yaml", "acme.yaml")]) as plat:
+    with module_platform(platform_config, str(tmp_path_factory.mktemp("fragile")),
+                         "acme.yaml") as plat:
         yield plat
 
 

@@ -206,15 +206,21 @@ def test_a_member_already_in_a_call_is_skipped(platform, members):
     caller.hangup()
 
 
-def test_least_active_rings_the_longest_idle_member_first(platform, members):
-    caller, phones = members
+def set_idle(platform, seconds_by_extension):
+    """initech's members idle for these seconds (None: never in a call)."""
     conn = db.connect(platform.cfg)
     with conn.cursor() as cur:
-        cur.execute("UPDATE users u JOIN tenants t ON t.id = u.tenant_id SET u.last_call_end ="
-                    " CASE u.extension WHEN '7001' THEN NOW() - INTERVAL 100 SECOND"
-                    " WHEN '7002' THEN NULL ELSE NOW() - INTERVAL 10 SECOND END"
-                    " WHERE t.slug = 'initech'")
+        cur.executemany("UPDATE users u JOIN tenants t ON t.id = u.tenant_id"
+                        " SET u.last_call_end = NOW() - INTERVAL %s SECOND"
+                        " WHERE t.slug = 'initech' AND u.extension = %s",
+                        [(seconds, extension)
+                         for extension, seconds in seconds_by_extension.items()])
     conn.close()
+
+
+def test_least_active_rings_the_longest_idle_member_first(platform, members):
+    caller, phones = members
+    set_idle(platform, {"7001": 100, "7002": None, "7003": 10})
     caller.call("404")
     (first, _), = ringing_order(phones, 1, timeout=3)
     assert first == "7002"                      # never called: idle the longest
@@ -233,13 +239,7 @@ def test_least_active_counts_a_call_the_member_made_themselves(platform, members
     """Idle time counts a member's calls of any kind: a call 7001 made to a colleague puts
     them behind 7002, though 7001 had been idle longer before it."""
     caller, phones = members
-    conn = db.connect(platform.cfg)
-    with conn.cursor() as cur:
-        cur.execute("UPDATE users u JOIN tenants t ON t.id = u.tenant_id SET u.last_call_end ="
-                    " CASE u.extension WHEN '7001' THEN NOW() - INTERVAL 300 SECOND"
-                    " WHEN '7002' THEN NOW() - INTERVAL 200 SECOND"
-                    " ELSE NOW() - INTERVAL 100 SECOND END WHERE t.slug = 'initech'")
-    conn.close()
+    set_idle(platform, {"7001": 300, "7002": 200, "7003": 100})
     phones["7001"].call("7000")             # 7001 calls the caller's extension
     caller.wait_incoming()
     caller.answer()

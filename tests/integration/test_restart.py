@@ -1,11 +1,10 @@
 """Kamailio restarts (an upgrade, a crash): what the platform must remember across it, for
 real — the phones' registrations (usrloc written back to the database, preloaded at start)
 and each cyclic group's pointer (the member who answered its last call)."""
-import os
 
 import pytest
 
-from tests.integration.conftest import DOMAINS, PASSWORDS, TENANTS, platform_behind_proxy
+from tests.integration.conftest import DOMAINS, PASSWORDS, module_platform
 from tests.sip.phone import Phone
 from tests.support.ringing import ringing_order
 from vpbx.stack import Stack
@@ -16,10 +15,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def own_platform(platform_config, tmp_path_factory):
     """A platform of this module's own: restarting its Kamailio disturbs no other test."""
-    with platform_behind_proxy(platform_config, str(tmp_path_factory.mktemp("restart")),
-                               ("rtpengine", "kamailio"),
-                               [os.path.join(TENANTS, file)
-                                for file in ("platform.yaml", "initech.yaml")]) as plat:
+    with module_platform(platform_config, str(tmp_path_factory.mktemp("restart")),
+                         "initech.yaml") as plat:
         yield plat
 
 
