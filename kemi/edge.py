@@ -8,7 +8,8 @@ import KSR
 import calls
 import digest
 import media_calls
-from sip import RTPENGINE_FLAGS, STOP, log_error, pv, refresh_configuration, reply
+from sip import (RTPENGINE_FLAGS, STOP, DatabaseBackingOff, log_error, note_database_down, pv,
+                 refresh_configuration, reply)
 from vpbx.store import DatabaseUnavailable
 
 
@@ -17,6 +18,8 @@ def request_route():
     try:
         return route_request()
     except DatabaseUnavailable as exc:
+        if not isinstance(exc, DatabaseBackingOff):
+            note_database_down()
         KSR.err("vpbx: %s; answering 503 to %s %s\n" % (exc, pv("$rm"), pv("$ci")))
         KSR.hdr.append_to_reply("Retry-After: 30\r\n")
         return reply(503, "Service Unavailable")

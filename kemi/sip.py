@@ -1,12 +1,13 @@
 """Small KSR helpers shared by the route modules: reading pseudo-variables, replying, logging."""
 import gc
+import time
 import traceback
 import urllib.parse
 
 import KSR
 
 from vpbx import cdr, config, logline
-from vpbx.store import SipStore
+from vpbx.store import DATABASE_BACKOFF_SECONDS, DatabaseUnavailable, SipStore
 
 STOP = -255
 # Python's cyclic garbage collector in a routing worker: a young collection after this many
@@ -47,12 +48,25 @@ def record(kind, **fields):
         KSR.err("vpbx: call record event %s of %s not written: %s\n" % (kind, pv("$ci"), exc))
 
 
+class DatabaseBackingOff(DatabaseUnavailable):
+    """The database was found unavailable moments ago; it is not asked again yet."""
+
+
+def note_database_down():
+    """Start the back-off (DATABASE_BACKOFF_SECONDS): every worker sees it
+    ($shv(vpbx_db_down), epoch seconds)."""
+    KSR.pv.seti("$shv(vpbx_db_down)", int(time.time()) + DATABASE_BACKOFF_SECONDS)
+
+
 def refresh_configuration():
     """Before routing a new request: drop this worker's cached configuration if it changed.
 
     $shv(vpbx_gen) is the configuration generation all workers share; `vpbx` and the web UI
     set it after each change, and a worker that finds the database ahead sets it for the others.
     """
+    if int(KSR.pv.get("$shv(vpbx_db_down)") or 0) > time.time():
+        raise DatabaseBackingOff("database unavailable moments ago (not asked again for up "
+                                 "to %d s)" % DATABASE_BACKOFF_SECONDS)
     announced = int(KSR.pv.get("$shv(vpbx_gen)") or 0)
     stored = Worker.store.begin_request(announced)
     if stored is not None:

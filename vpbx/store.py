@@ -19,6 +19,11 @@ from .provision_read import read_tenant
 
 
 GENERATION_RECHECK_SECONDS = 1.0   # a change nobody announced is noticed this fast
+# After a request found the database unavailable, the requests that would ask it again (new
+# calls, registrations) are answered 503 at once for this long, by every SIP worker
+# (kemi/sip.py): a database that hangs without answering would otherwise hold each of them
+# seconds per request, and the edge would stop relaying the requests of calls already up
+DATABASE_BACKOFF_SECONDS = 2
 MEMO_LIMIT = 20000
 
 
