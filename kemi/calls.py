@@ -64,15 +64,13 @@ def transaction_first():
     challenged statelessly: unauthenticated traffic creates no transaction."""
     if pv("$hdr(Proxy-Authorization)") or pv("$hdr(Authorization)"):
         return True
-    carrier = Worker.store.known_carrier()
-    return carrier is not None and pv("$si") == carrier[0]
+    return comes_from(Worker.store.known_carrier())
 
 
 def route_initial_invite(in_transaction=False):
     """A new call; `in_transaction`: its transaction exists already (transaction_first)."""
     store = Worker.store
-    carrier = store.carrier()
-    if carrier is not None and pv("$si") == carrier[0]:
+    if comes_from(store.carrier()):
         return route_carrier_call() if in_transaction or take_transaction() else STOP
     tenant = digest.authenticated_tenant(pv("$fd"), pv("$fU"))
     if tenant is None or not (in_transaction or take_transaction()):
@@ -144,7 +142,7 @@ def route_to_carrier(number, tenant, config, caller, dialled, caller_party):
                   outcome="503:no_media_relay", number=number)
         return reply(503, "Media Relay Unavailable")
     identity.show_number(presented, tenant.domain)
-    KSR.pv.sets("$ru", "sip:%s@%s:%d" % (number, carrier[0], carrier[1]))
+    send_to_carrier(number, carrier)
     run = FlowRun(tenant.slug, tenant.id, pv("$fU"), dialled, None, [], caller_party=caller_party)
     store_flow(run)
     log_route(tenant=tenant.slug, caller=pv("$fU"), dialled=dialled, decision="external",
@@ -169,7 +167,18 @@ def sent_by_carrier():
         carrier = Worker.store.carrier()
     except DatabaseUnavailable:
         return False
+    return comes_from(carrier)
+
+
+def comes_from(carrier):
+    """Whether the request was sent from the carrier trunk `carrier` ((address, port) or
+    None): the carrier is recognised by its source address alone."""
     return carrier is not None and pv("$si") == carrier[0]
+
+
+def send_to_carrier(number, carrier):
+    """The Request-URI of a call out through the carrier trunk to E.164 `number`."""
+    KSR.pv.sets("$ru", "sip:%s@%s:%d" % (number, carrier[0], carrier[1]))
 
 
 def store_flow(run):
@@ -405,7 +414,7 @@ def final_destination(run, action):
         run.contacts = {}
         store_flow(run)
         number = external_form(action.target, access_code=run.access_code) or action.target
-        KSR.pv.sets("$ru", "sip:%s@%s:%d" % (number, carrier[0], carrier[1]))
+        send_to_carrier(number, carrier)
         return relay(DIRECT_RING_SECONDS, run=run)
     KSR.rtpengine.rtpengine_delete0()
     record_refusal(480)
@@ -515,7 +524,7 @@ def follow_redirect(run):
         identity.forward(run, reason="deflection", forwarded_by=forwarder)
         run.contacts = {}
         store_flow(run)
-        KSR.pv.sets("$ru", "sip:%s@%s:%d" % (target.number, carrier[0], carrier[1]))
+        send_to_carrier(target.number, carrier)
         log("carrier", number=target.number)
         relay(DIRECT_RING_SECONDS, first_reply_seconds=CARRIER_REPLY_SECONDS, run=run)
         return True

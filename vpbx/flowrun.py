@@ -155,10 +155,11 @@ def with_waits(steps: list) -> list:
         run.end_ring(now)
     if not waits:
         return steps
+    waiting_steps = {number for number, _place in waits}
     return [dict(step, ring=[dict(entry, wait=waits[(number, place)])
                              if (number, place) in waits else entry
                              for place, entry in enumerate(step["ring"])])
-            if any(key[0] == number for key in waits) else step
+            if number in waiting_steps else step
             for number, step in enumerate(steps)]
 
 
