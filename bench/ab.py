@@ -5,13 +5,16 @@
 A VERSION is a git revision (HEAD, HEAD~1, a commit), `.` for the working tree, `native`
 for bench/kamailio-native.cfg (the baseline route), or `kemi-minimal` for that same route in
 KEMI Python (bench/kemi_minimal.py, loaded by the working tree's kamailio.cfg): the cost of
-the architecture alone. Each version runs its own stack
-(Kamailio + rtpengine on its own database and RTP range, as in bench.run) with a copy of
-kemi/, vpbx/ and kamailio.cfg of that version; the steps at a fixed rate, well below
-overload, rotate between the versions round after round, so a drift of this shared machine
-hits all of them. Printed: Kamailio CPU ms per call of each version per round, the median,
-and the median of the per-round ratios to the first version: a change's cost or saving,
-measured within one run (the ladder of `make bench` answers a different question: capacity).
+the architecture alone. A revision (or `.`) followed by `+NAME…` has the ablations
+bench/ablations/NAME.patch applied: the route without one part of its per-call work
+(`HEAD+nolines+nocdr`), to measure what that part costs (see bench/ablations/README.md).
+Each version runs its own stack (Kamailio + rtpengine on its own database and RTP range, as
+in bench.run) with a copy of kemi/, vpbx/ and kamailio.cfg of that version; the steps at a
+fixed rate, well below overload, rotate between the versions round after round, so a drift
+of this shared machine hits all of them. Printed: Kamailio CPU ms per call of each version
+per round, the median, and the median of the per-round ratios to the first version: a
+change's cost or saving, measured within one run (the ladder of `make bench` answers a
+different question: capacity).
 """
 import argparse
 import os
@@ -28,11 +31,14 @@ from vpbx.stack import ROOT
 
 RTP_SPANS = [(6000, 10399), (10400, 17599), (17600, 23599), (23600, 29999)]
 KEMI_MINIMAL = os.path.join(bench.BENCH_DIR, "kemi_minimal.py")
+ABLATIONS = os.path.join(bench.BENCH_DIR, "ablations")
 POOL = (80, 12)              # the group route's groups x members (rate x ~1.1 s calls at once)
 
 
 def checkout(version: str, folder: str) -> str:
-    """kemi/, vpbx/ and kamailio.cfg of `version` in `folder`; the kamailio.cfg path."""
+    """kemi/, vpbx/ and kamailio.cfg of `version` in `folder`, with its ablations applied;
+    the kamailio.cfg path."""
+    version, *ablations = version.split("+")
     os.makedirs(folder)
     parts = ("kemi", "vpbx", "kamailio.cfg")
     if version == ".":
@@ -47,6 +53,15 @@ def checkout(version: str, folder: str) -> str:
         archive = subprocess.run(["git", "-C", ROOT, "archive", version, *parts],
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+    for name in ablations:
+        patch = os.path.join(ABLATIONS, f"{name}.patch")
+        if not os.path.isfile(patch):
+            raise SystemExit(f"bench.ab: no ablation {name!r} ({patch})")
+        applied = subprocess.run(["git", "apply", patch], cwd=folder, capture_output=True,
+                                 text=True)
+        if applied.returncode:
+            raise SystemExit(f"bench.ab: ablation {name} does not apply to {version}: "
+                             f"{applied.stderr.strip()}")
     return os.path.join(folder, "kamailio.cfg")
 
 
@@ -119,10 +134,12 @@ def main(argv=None) -> int:
         first = cpu[routes[0].label]
         print(f"\nKamailio CPU ms per call at {args.rate} calls/s ({args.route} route), "
               f"{args.rounds} rounds:")
+        width = max(len(route.label) for route in routes) + 2
         for route in routes:
             values = cpu[route.label]
             ratios = [b / a for a, b in zip(first, values) if a and b]
-            print(f"  {route.label:<24} median {statistics.median(v for v in values if v):.3f}"
+            median = statistics.median(v for v in values if v)
+            print(f"  {route.label:<{width}} median {median:.3f}"
                   f"  vs {routes[0].label}: {statistics.median(ratios):.3f}"
                   f"  ({', '.join(str(v) for v in values)})")
         return 0
