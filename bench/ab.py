@@ -15,6 +15,10 @@ of this shared machine hits all of them. Printed: Kamailio CPU ms per call of ea
 per round, the median, and the median of the per-round ratios to the first version: a
 change's cost or saving, measured within one run (the ladder of `make bench` answers a
 different question: capacity).
+
+With `--ladder 1000,1100,…` the versions climb those call rates instead (one step each per
+rate, their order rotated, a version stopping after two failed steps, restarted after each
+one, as in `make bench`): the highest rate each passes, and its ratio to the first version's.
 """
 import argparse
 import os
@@ -29,10 +33,11 @@ from tests.support import instance
 from vpbx import config as config_mod
 from vpbx.stack import ROOT
 
-RTP_SPANS = [(6000, 10399), (10400, 17599), (17600, 23599), (23600, 29999)]
+# each version's rtpengine ports (4 per call at once), below the kernel's ephemeral ports
+RTP_SPANS = [(2000, 9999), (10000, 17999), (18000, 25999), (26000, 32767)]
 KEMI_MINIMAL = os.path.join(bench.BENCH_DIR, "kemi_minimal.py")
 ABLATIONS = os.path.join(bench.BENCH_DIR, "ablations")
-POOL = (80, 12)              # the group route's groups x members (rate x ~1.1 s calls at once)
+POOL = (160, 12)             # the group route's groups x members (rate x ~1.1 s calls at once)
 
 
 def checkout(version: str, folder: str) -> str:
@@ -102,6 +107,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=6)
     parser.add_argument("--children", type=int, default=bench.SIP_CHILDREN)
+    parser.add_argument("--ladder", metavar="RATE,RATE…",
+                        type=lambda text: [int(rate) for rate in text.split(",")])
     args = parser.parse_args(argv)
     if not 1 <= len(args.versions) <= len(RTP_SPANS):
         parser.error(f"1 to {len(RTP_SPANS)} versions")
@@ -118,6 +125,8 @@ def main(argv=None) -> int:
         for route in routes:       # warm-up: connections opened, configuration cached
             rate, seconds = (200, 4 * len(route.pool) / 100) if route.pool else (50, 2)
             bench.call_step(route, rate, seconds, route.files, route.work, "warmup")
+        if args.ladder:
+            return climb(routes, args.ladder, args.seconds, args.route)
         cpu = {route.label: [] for route in routes}
         for round_no in range(args.rounds):
             shift = round_no % len(routes)
@@ -152,6 +161,37 @@ def main(argv=None) -> int:
         for db_name in databases:
             instance.drop_database(base, db_name)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def climb(routes: list, rates: list, seconds: float, kind: str) -> int:
+    """The capacity ladder (--ladder): the highest rate each version passes."""
+    best = {route.label: None for route in routes}
+    failed = {route.label: 0 for route in routes}
+    for index, rate in enumerate(rates):
+        shift = index % len(routes)
+        for route in routes[shift:] + routes[:shift]:
+            if failed[route.label] >= bench.STOP_AFTER_FAILED:
+                continue
+            route.wait_quiet()
+            step = bench.call_step(route, rate, seconds, route.files, route.work, f"rate{rate}")
+            print(f"{rate} calls/s {route.label}: {step['successful']}/{step['attempted']} ok, "
+                  f"{step['completed_per_s']}/s done, Kamailio "
+                  f"{step['kamailio_cpu_ms_per_op']} ms/call, CPU {step['stack_cpu_pct']} %"
+                  + ("" if step["passed"] else "  (not passed)"), flush=True)
+            if step["passed"]:
+                best[route.label] = max(best[route.label] or 0, rate)
+                failed[route.label] = 0
+            else:
+                failed[route.label] += 1
+                route.restart(route.files)
+    first = best[routes[0].label]
+    print(f"\nHighest call rate passed ({kind} route, steps of {seconds:g} s):")
+    for route in routes:
+        passed = best[route.label]
+        ratio = f"{passed / first:.2f}" if passed and first else "n/a"
+        print(f"  {route.label:<{max(len(r.label) for r in routes) + 2}}"
+              f"{passed or 'none'}  vs {routes[0].label}: {ratio}")
+    return 0
 
 
 if __name__ == "__main__":
