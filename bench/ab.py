@@ -143,7 +143,7 @@ def main(argv=None) -> int:
         first = cpu[routes[0].label]
         print(f"\nKamailio CPU ms per call at {args.rate} calls/s ({args.route} route), "
               f"{args.rounds} rounds:")
-        width = max(len(route.label) for route in routes) + 2
+        width = label_width(routes)
         for route in routes:
             values = cpu[route.label]
             ratios = [b / a for a, b in zip(first, values) if a and b]
@@ -166,33 +166,31 @@ def main(argv=None) -> int:
 def climb(routes: list, rates: list, seconds: float, kind: str) -> int:
     """The capacity ladder (--ladder): the highest rate each version passes."""
     best = {route.label: None for route in routes}
-    failed = {route.label: 0 for route in routes}
-    for index, rate in enumerate(rates):
-        shift = index % len(routes)
-        for route in routes[shift:] + routes[:shift]:
-            if failed[route.label] >= bench.STOP_AFTER_FAILED:
-                continue
-            route.wait_quiet()
-            step = bench.call_step(route, rate, seconds, route.files, route.work, f"rate{rate}")
-            print(f"{rate} calls/s {route.label}: {step['successful']}/{step['attempted']} ok, "
-                  f"{step['completed_per_s']}/s done, Kamailio "
-                  f"{step['kamailio_cpu_ms_per_op']} ms/call, CPU {step['stack_cpu_pct']} %"
-                  + ("" if step["passed"] else "  (not passed)"), flush=True)
-            if step["passed"]:
-                best[route.label] = max(best[route.label] or 0, rate)
-                failed[route.label] = 0
-            else:
-                failed[route.label] += 1
-                route.restart(route.files)
+
+    def take_step(route, rate):
+        step = bench.call_step(route, rate, seconds, route.files, route.work, f"rate{rate}")
+        print(f"{rate} calls/s {route.label}: {step['successful']}/{step['attempted']} ok, "
+              f"{step['completed_per_s']}/s done, Kamailio "
+              f"{step['kamailio_cpu_ms_per_op']} ms/call, CPU {step['stack_cpu_pct']} %"
+              + ("" if step["passed"] else "  (not passed)"), flush=True)
+        if step["passed"]:
+            best[route.label] = max(best[route.label] or 0, rate)
+        return step
+
+    bench.climb(routes, rates, take_step, lambda route, more: route.restart(route.files))
     first = best[routes[0].label]
+    width = label_width(routes)
     print(f"\nHighest call rate passed ({kind} route, steps of {seconds:g} s):")
     for route in routes:
         passed = best[route.label]
         ratio = f"{passed / first:.2f}" if passed and first else "n/a"
-        print(f"  {route.label:<{max(len(r.label) for r in routes) + 2}}"
-              f"{passed or 'none'}  vs {routes[0].label}: {ratio}")
+        print(f"  {route.label:<{width}}{passed or 'none'}  vs {routes[0].label}: {ratio}")
     return 0
 
+
+def label_width(routes: list) -> int:
+    """The column width of the versions' names in the summaries."""
+    return max(len(route.label) for route in routes) + 2
 
 if __name__ == "__main__":
     sys.exit(main())

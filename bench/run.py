@@ -654,6 +654,28 @@ def snapshot(route: Route) -> dict:
             "log": route.log_size(), "time": time.monotonic(), "udp_drops": udp_drops()}
 
 
+def climb(routes: list, rates, take_step, after_failure) -> list:
+    """The routes climb the ladder of `rates`, each rate's steps in a rotated order (so slow
+    drifts of the machine hit all); a route that failed STOP_AFTER_FAILED steps in a row
+    stops there. `take_step(route, rate)` runs and returns a step; `after_failure(route,
+    more)` follows each failed one (`more`: the route goes on climbing). The steps taken."""
+    steps = []
+    failed_in_row = {route: 0 for route in routes}
+    for index, rate in enumerate(rates):
+        shift = index % len(routes)
+        for route in routes[shift:] + routes[:shift]:
+            if failed_in_row[route] >= STOP_AFTER_FAILED:
+                continue   # overloaded twice in a row: higher rates tell nothing more
+            route.wait_quiet()
+            step = take_step(route, rate)
+            steps.append(step)
+            failed_in_row[route] = 0 if step["passed"] else failed_in_row[route] + 1
+            if not step["passed"]:
+                after_failure(route, index + 1 < len(rates)
+                              and failed_in_row[route] < STOP_AFTER_FAILED)
+    return steps
+
+
 def call_step(route: Route, rate: int, seconds: float, files: dict, work: str, tag: str) -> dict:
     calls = int(rate * seconds)
     before = snapshot(route)
@@ -1181,29 +1203,23 @@ def main(argv=None) -> int:
                 ("registrations", prof["reg_rates"], prof["reg_seconds"], register_step)):
             # the carrier's routes (group, direct) take part in the call steps only
             taking_part = [r for r in routes if kind == "calls" or r.source != CARRIER_ADDRESS]
-            failed_in_row = {route.key: 0 for route in taking_part}
-            for index, rate in enumerate(rates):
-                # rotate which route goes first, so slow drifts of the machine hit all
-                shift = index % len(taking_part)
-                for route in taking_part[shift:] + taking_part[:shift]:
-                    if failed_in_row[route.key] >= STOP_AFTER_FAILED:
-                        continue   # overloaded twice in a row: higher rates tell nothing more
-                    route.wait_quiet()
-                    step = step_fn(route, rate, seconds, files, work, f"{route.key}-{kind}-{rate}")
-                    steps.append(step)
-                    print(f"bench: {kind} {rate}/s {route.key}: {step['successful']}/"
-                          f"{step['attempted']} ok, {step['failed']} failed, "
-                          f"{step['completed_per_s']}/s done, CPU {step['stack_cpu_pct']} %"
-                          + ("" if step["passed"] else "  (not passed)"), flush=True)
-                    failed_in_row[route.key] = 0 if step["passed"] else failed_in_row[route.key] + 1
-                    more = (index + 1 < len(rates)
-                            and failed_in_row[route.key] < STOP_AFTER_FAILED)
-                    if kind == "calls" and not step["passed"] and (
-                            more or route.source != CARRIER_ADDRESS):
-                        # an overloaded step leaves dialogs, transactions and media sessions
-                        # behind: start the next step (and the REGISTER runs) from a clean stack
-                        # (the carrier's routes have no REGISTER runs: not after their last)
-                        route.restart(files)
+
+            def take_step(route, rate, kind=kind, seconds=seconds, step_fn=step_fn):
+                step = step_fn(route, rate, seconds, files, work, f"{route.key}-{kind}-{rate}")
+                print(f"bench: {kind} {rate}/s {route.key}: {step['successful']}/"
+                      f"{step['attempted']} ok, {step['failed']} failed, "
+                      f"{step['completed_per_s']}/s done, CPU {step['stack_cpu_pct']} %"
+                      + ("" if step["passed"] else "  (not passed)"), flush=True)
+                return step
+
+            def after_failure(route, more, kind=kind):
+                if kind == "calls" and (more or route.source != CARRIER_ADDRESS):
+                    # an overloaded step leaves dialogs, transactions and media sessions
+                    # behind: start the next step (and the REGISTER runs) from a clean stack
+                    # (the carrier's routes have no REGISTER runs: not after their last)
+                    route.restart(files)
+
+            steps += climb(taking_part, rates, take_step, after_failure)
         steps.sort(key=lambda s: (s["kind"], s["rate"], s["route"]))
         for route in routes:
             route.stop()
