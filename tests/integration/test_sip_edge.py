@@ -1,6 +1,8 @@
 """The SIP edge end to end: registration, internal and on-net calls, media through rtpengine,
 hold, transfer, refusals, and the NOC's log lines. Real Kamailio, rtpengine, MariaDB and
 PJSUA2 phones on loopback."""
+import os
+import signal
 import socket
 import time
 
@@ -257,3 +259,33 @@ def test_malformed_sip_is_dropped_and_the_edge_keeps_working(platform, phones):
     bob.answer()
     alice.wait_call_state("CONFIRMED")
     alice.hangup()
+
+
+def test_a_moment_rtpengine_does_not_answer_costs_calls_that_moment_only(platform, phones):
+    """rtpengine stalls for a moment (an overloaded host, a slow "play media"): the call that
+    meets the stall gets 503, and the next call a couple of seconds later is anchored as
+    usual, not refused for a minute (Kamailio's default for a relay that once timed out)."""
+    alice, bob = phones("alice"), phones("bob")
+    rtpengine = platform.stack.pid("rtpengine")
+    os.kill(rtpengine, signal.SIGSTOP)
+    try:
+        alice.call("7961")
+        alice.wait_call_state("DISCONNECTED", timeout=10)
+        assert alice.last_status() == 503
+    finally:
+        os.kill(rtpengine, signal.SIGCONT)
+    assert not bob.events("incoming_call")
+    # the offer Kamailio gave up on is still in rtpengine's socket: it makes a session that
+    # nobody will use (rtpengine drops it after its media timeout); not this test's subject
+    time.sleep(0.5)
+    for call_id in platform.rtpengine.call_ids():
+        platform.rtpengine.request("delete", call_id=call_id)
+    time.sleep(2.5)
+    alice.call("7961")
+    bob.wait_incoming()
+    bob.answer()
+    alice.wait_call_state("CONFIRMED")
+    assert media_goes_through_rtpengine(platform, alice.wait_rtp(10))
+    alice.hangup()
+    bob.wait_call_state("DISCONNECTED")
+    platform.wait_no_media_sessions()
