@@ -18,7 +18,8 @@ import identity
 import media_calls
 from sip import (RTPENGINE_FLAGS, STOP, Worker, dialled_number, log_call, log_error, log_route,
                  pv, record, refresh_configuration, reply)
-from vpbx import callflow, cdr, dialplan, outgoing
+from vpbx import busy, callflow, cdr, dialplan, outgoing
+from vpbx.busy import party
 from vpbx.flowrun import AnswerState, FlowRun, contact_key
 from vpbx.numbers import external_form, international_form
 from vpbx.store import DatabaseUnavailable
@@ -26,7 +27,6 @@ from vpbx.store import DatabaseUnavailable
 FLOW_AVP = "$avp(vpbx_flow)"
 ANSWER_AVP = "$avp(vpbx_answer)"  # the flow's AnswerState: all that an answer needs
 ANSWERED_AVP = "$avp(vpbx_answered)"
-BUSY_PROFILE = "vpbx_busy"          # dialog profile: value "tenant_id:extension" per user in a call
 PARTIES_VAR = "vpbx_parties"        # dialog variable: the users of an answered call
 DIRECT_RING_SECONDS = 120           # a call to one user rings until the caller gives up
 CARRIER_REPLY_SECONDS = 5           # a carrier that answers nothing at all by then is down
@@ -35,10 +35,6 @@ PAUSED_FLAG = 1                     # the INVITE's transaction waits out a pause
 REDIRECT_CODES = (301, 302)         # a phone's own call forwarding (Moved)
 MAX_REDIRECTS = 3                   # then the phones' forwarding loops: the 3xx goes back
 _CONTACT_USER = re.compile(r"sips?:([^@;>]+)@")
-
-
-def party(tenant_id, extension):
-    return f"{tenant_id}:{extension}"
 
 
 def record_start(callee_tenant_id, caller, dialled, caller_party, route, on_net=True):
@@ -210,7 +206,7 @@ def anchor_call(caller_party):
     for keepalive in ("ka-src", "ka-dst"):
         KSR.dialog.dlg_set_property(keepalive)
     if caller_party:
-        KSR.dialog.set_dlg_profile(BUSY_PROFILE, caller_party)
+        mark_busy(caller_party)
     return KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS) > 0
 
 
@@ -287,8 +283,14 @@ def member_available(run, extension):
     aor = run.aors.get(extension)
     if aor is None or KSR.registrar.registered_uri("location", aor) < 0:
         return False
-    KSR.dialog.get_profile_size(BUSY_PROFILE, party(run.tenant_id, extension), "$var(vpbx_busy)")
+    value = party(run.tenant_id, extension)
+    KSR.dialog.get_profile_size(busy.profile_of(value), value, "$var(vpbx_busy)")
     return int(KSR.pv.get("$var(vpbx_busy)") or 0) == 0
+
+
+def mark_busy(value):
+    """The user `value` ("tenant_id:extension") is in this call until its dialog ends."""
+    KSR.dialog.set_dlg_profile(busy.profile_of(value), value)
 
 
 def next_action(run):
@@ -448,7 +450,7 @@ def record_answer(state):
     member = state.answered_by(pv("$(ct{nameaddr.uri})") or pv("$ct"))
     group = state.group
     if member is not None:
-        KSR.dialog.set_dlg_profile(BUSY_PROFILE, party(state.tenant_id, member))
+        mark_busy(party(state.tenant_id, member))
         if state.cyclic:
             Worker.store.record_answer(state.tenant_id, group, member)
     parties = [p for p in (state.caller_party, member and party(state.tenant_id, member)) if p]

@@ -27,7 +27,7 @@ def registered_phones(conn, tenant_id: int) -> dict[str, int]:
 
 
 def busy_extensions(cfg: Config, tenant_id: int, extensions) -> set[str] | None:
-    """Which of `extensions` are in a call now (Kamailio's vpbx_busy dialog profile, one
+    """Which of `extensions` are in a call now (Kamailio's busy dialog profiles, one
     RPC per user, a few at a time); None when Kamailio's control socket does not answer."""
     extensions = list(extensions)
     if not extensions:

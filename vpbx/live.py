@@ -4,6 +4,7 @@ and the activity monitor."""
 import os
 import subprocess
 
+from . import busy
 from .config import Config
 
 
@@ -33,8 +34,9 @@ def is_registered(cfg: Config, username: str, domain: str) -> bool:
 
 
 def is_busy(cfg: Config, tenant_id: int, extension: str) -> bool:
-    """In a call now (the routing's dialog profile vpbx_busy, value "tenant_id:extension")."""
-    output = kamcmd(cfg, "dlg.profile_get_size", "vpbx_busy", f"{tenant_id}:{extension}")
+    """In a call now (the routing's busy dialog profiles, vpbx.busy)."""
+    value = busy.party(tenant_id, extension)
+    output = kamcmd(cfg, "dlg.profile_get_size", busy.profile_of(value), value)
     return output.strip().isdigit() and int(output.strip()) > 0
 
 
