@@ -289,3 +289,31 @@ def test_a_moment_rtpengine_does_not_answer_costs_calls_that_moment_only(platfor
     alice.hangup()
     bob.wait_call_state("DISCONNECTED")
     platform.wait_no_media_sessions()
+
+
+def test_a_call_up_when_rtpengine_stalls_still_frees_its_media_when_it_ends(platform, phones):
+    """A stall makes Kamailio mark the relay unavailable (the new call that met it gets 503);
+    the calls the relay already anchors keep it: the hang-up of one deletes its media
+    session at once, instead of leaving it to rtpengine's media timeout."""
+    alice, bob, carol = phones("alice"), phones("bob"), phones("carol")
+    alice.call("7961")
+    bob.wait_incoming()
+    bob.answer()
+    alice.wait_call_state("CONFIRMED")
+    anchored = set(platform.rtpengine.call_ids())
+    assert anchored
+    rtpengine = platform.stack.pid("rtpengine")
+    os.kill(rtpengine, signal.SIGSTOP)
+    try:
+        carol.call("7961")
+        carol.wait_call_state("DISCONNECTED", timeout=10)
+        assert carol.last_status() == 503
+    finally:
+        os.kill(rtpengine, signal.SIGCONT)
+    time.sleep(0.5)         # the offer given up on makes a session nobody uses: not ours
+    for call_id in set(platform.rtpengine.call_ids()) - anchored:
+        platform.rtpengine.request("delete", call_id=call_id)
+    assert set(platform.rtpengine.call_ids()) == anchored
+    alice.hangup()
+    bob.wait_call_state("DISCONNECTED")
+    platform.wait_no_media_sessions()
