@@ -284,7 +284,9 @@ def member_available(run, extension):
     if aor is None or KSR.registrar.registered_uri("location", aor) < 0:
         return False
     value = party(run.tenant_id, extension)
-    KSR.dialog.get_profile_size(busy.profile_of(value), value, "$var(vpbx_busy)")
+    if KSR.dialog.get_profile_size(busy.profile_of(value), value, "$var(vpbx_busy)") < 0:
+        KSR.err("vpbx: busy state of %s unknown (dialog profile): rings\n" % value)
+        return True         # ($var keeps an earlier member's count: never read it then)
     return int(KSR.pv.get("$var(vpbx_busy)") or 0) == 0
 
 

@@ -8,12 +8,13 @@ KAMAILIO_CFG = pathlib.Path(__file__).resolve().parents[2] / "kamailio.cfg"
 
 
 def declared_profiles():
+    """The profiles of kamailio.cfg's one profiles_with_value (its adjacent strings joined,
+    as Kamailio's config parser does; a second modparam would replace the first)."""
     text = KAMAILIO_CFG.read_text()
-    names = []
-    for value in re.findall(r'^modparam\("dialog", "profiles_with_value", "([^"]*)"\)', text,
-                            re.MULTILINE):
-        names += value.split(";")
-    return names
+    params = re.findall(r'^modparam\("dialog", "profiles_with_value",((?:\s*"[^"]*")+)\s*\)',
+                        text, re.MULTILINE)
+    assert len(params) == 1, "profiles_with_value must be set exactly once"
+    return "".join(re.findall(r'"([^"]*)"', params[0])).split(";")
 
 
 def test_kamailio_cfg_declares_exactly_the_busy_profiles():
