@@ -20,7 +20,7 @@ def authenticated_tenant(domain, claimed_user):
     tenant = Worker.store.tenant_by_domain(domain.lower())
     if tenant is None:
         log_auth(None, claimed_user, "unknown_domain", domain=domain.lower())
-        reply(403, "Unknown Domain")
+        refuse("Unknown Domain")
         return None
     return tenant if authenticate(tenant, claimed_user) else None
 
@@ -47,8 +47,19 @@ def authenticate(tenant, claimed_user):
     if outcome in ("error", "user_mismatch") and Worker.store.user_by_username(tenant.id, pv("$au")) is None:
         outcome = "unknown_user"
     log_auth(tenant.slug, claimed_user, outcome, auth_user=pv("$au"))
-    reply(403, "Forbidden")
+    refuse("Forbidden")
     return False
+
+
+def refuse(reason):
+    """403 to credentials that do not hold. An INVITE that carried credentials has its
+    transaction, and tm would retransmit the 403 for half a minute to a sender that never
+    ACKs (a password guesser; a forged source address, whose owner the platform would
+    flood): it is sent once, and the transaction only absorbs retransmissions of the
+    INVITE, each answered again."""
+    reply(403, reason)
+    if KSR.is_INVITE():
+        KSR.tm.t_release()          # (no transaction, as for a REGISTER: nothing to do)
 
 
 def log_auth(tenant_slug, user, outcome, **extra):

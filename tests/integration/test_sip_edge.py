@@ -320,3 +320,65 @@ def test_a_call_up_when_rtpengine_stalls_still_frees_its_media_when_it_ends(plat
     alice.hangup()
     bob.wait_call_state("DISCONNECTED")
     platform.wait_no_media_sessions()
+
+
+def invite_from_raw_socket(platform, sock, branch, authorization=""):
+    """An INVITE from alice to bob as a bare UDP client that never ACKs (a password guesser)."""
+    host, port = sock.getsockname()
+    edge = f"{platform.cfg.sip_address}:{platform.cfg.sip_port}"
+    return (f"INVITE sip:7961@acme.pbx.test SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{branch};rport\r\n"
+            f"Max-Forwards: 70\r\nFrom: <sip:alice@acme.pbx.test>;tag=guess\r\n"
+            f"To: <sip:7961@acme.pbx.test>\r\nCall-ID: guess-{branch}@{host}\r\n"
+            f"CSeq: 1 INVITE\r\nContact: <sip:alice@{host}:{port}>\r\n{authorization}"
+            f"Route: <sip:{edge};lr>\r\nContent-Length: 0\r\n\r\n").encode()
+
+
+def replies_within(sock, seconds):
+    """The status lines of the replies received within `seconds`."""
+    lines, deadline = [], time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            lines.append(sock.recv(65535).split(b"\r\n", 1)[0].decode())
+        except socket.timeout:
+            break
+    return lines
+
+
+def test_a_guessed_password_is_refused_once_not_retransmitted(platform, phones):
+    """An INVITE whose credentials are wrong gets one 403: the refusal is not retransmitted
+    for half a minute to a sender that never ACKs (a password guesser, or a forged source
+    address that would make the platform flood a third party); a retransmission of the
+    INVITE is answered again."""
+    import hashlib
+    import re
+
+    def md5(text):
+        return hashlib.md5(text.encode()).hexdigest()
+
+    bob = phones("bob")
+    edge = (platform.cfg.sip_address, platform.cfg.sip_port)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((platform.cfg.sip_address, 0))
+        sock.sendto(invite_from_raw_socket(platform, sock, "ask"), edge)
+        challenge = b""
+        sock.settimeout(5)
+        while b" 407 " not in challenge.split(b"\r\n", 1)[0]:
+            challenge = sock.recv(65535)
+        realm = re.search(rb'realm="([^"]+)"', challenge).group(1).decode()
+        nonce = re.search(rb'nonce="([^"]+)"', challenge).group(1).decode()
+        uri = "sip:7961@acme.pbx.test"
+        response = md5(f"{md5(f'alice:{realm}:not-her-password')}:{nonce}:"
+                       f"{md5(f'INVITE:{uri}')}")
+        authorization = (f'Proxy-Authorization: Digest username="alice", realm="{realm}", '
+                         f'nonce="{nonce}", uri="{uri}", response="{response}", '
+                         f'algorithm=MD5\r\n')
+        guess = invite_from_raw_socket(platform, sock, "guess1", authorization)
+        sock.sendto(guess, edge)
+        refusals = [line for line in replies_within(sock, 2.5) if " 100 " not in line]
+        assert refusals == ["SIP/2.0 403 Forbidden"]
+        sock.sendto(guess, edge)                    # the guesser did not hear it: asks again
+        assert "SIP/2.0 403 Forbidden" in replies_within(sock, 2.0)
+    platform.wait_log("VPBX-AUTH", tenant="acme", outcome="wrong_password", source=edge[0])
+    assert not bob.events("incoming_call")
