@@ -333,7 +333,7 @@ def wait_then_ring(run, action, seconds):
 def end_paused_call():
     """The caller hung up (CANCEL) during a pause: tm answers 487 itself and no failure
     route follows, as no branch was sent; the call ends here."""
-    KSR.rtpengine.rtpengine_delete0()
+    media_calls.end_media()
     media_calls.stop_ringback_of_cancelled_call()
     log_call("cancelled")
     record_refusal(487)
@@ -398,7 +398,7 @@ def relay(seconds, first_reply_seconds=None, run=None):
     KSR.tm.t_on_failure("ksr_failure_media")
     media_calls.on_relay(run)
     if KSR.tm.t_relay() < 0:
-        KSR.rtpengine.rtpengine_delete0()
+        media_calls.end_media()
         KSR.sl.sl_reply_error()
     return STOP
 
@@ -420,7 +420,7 @@ def final_destination(run, action):
         number = external_form(action.target, access_code=run.access_code) or action.target
         send_to_carrier(number, carrier)
         return relay(DIRECT_RING_SECONDS, run=run)
-    KSR.rtpengine.rtpengine_delete0()
+    media_calls.end_media()
     record_refusal(480)
     return reply(480, "Nobody Answered")
 
@@ -466,7 +466,7 @@ def failure_media():
     try:
         flow = pv(FLOW_AVP)
         if KSR.tm.t_is_canceled() > 0 or not flow:
-            KSR.rtpengine.rtpengine_delete0()
+            media_calls.end_media()
             log_call("cancelled" if KSR.tm.t_is_canceled() > 0 else pv("$T_reply_code"))
             record_refusal(487 if KSR.tm.t_is_canceled() > 0 else int(pv("$T_reply_code") or 0))
             return 1
@@ -478,7 +478,7 @@ def failure_media():
             return 1
         if not run.steps or not run.contacts:
             # a call to one user, or to the carrier: the callee's own answer goes back
-            KSR.rtpengine.rtpengine_delete0()
+            media_calls.end_media()
             log_call(pv("$T_reply_code"), tenant=run.tenant)
             record_refusal(int(pv("$T_reply_code") or 0))
             return 1
@@ -489,7 +489,7 @@ def failure_media():
         return next_action(run)
     except Exception:
         log_error("failure route")
-        KSR.rtpengine.rtpengine_delete0()
+        media_calls.end_media()
         return 1
 
 

@@ -69,7 +69,7 @@ def route_within_dialog():
         if KSR.is_method_in("IU") > 0 and not calls.sent_by_carrier():
             calls.drop_claimed_identity()      # re-INVITE, UPDATE: no identity from phones
         if KSR.is_BYE():
-            KSR.rtpengine.rtpengine_delete0()
+            media_calls.end_media()
         elif KSR.is_INVITE() or KSR.is_ACK():
             KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
             if KSR.is_INVITE():

@@ -292,9 +292,10 @@ def test_a_moment_rtpengine_does_not_answer_costs_calls_that_moment_only(platfor
 
 
 def test_a_call_up_when_rtpengine_stalls_still_frees_its_media_when_it_ends(platform, phones):
-    """A stall makes Kamailio mark the relay unavailable (the new call that met it gets 503);
-    the calls the relay already anchors keep it: the hang-up of one deletes its media
-    session at once, instead of leaving it to rtpengine's media timeout."""
+    """A stall makes Kamailio mark the relay unavailable (the new call that met it gets 503)
+    and send no command for the calls it anchors until a new call re-probes it; the hang-up
+    of one still deletes its media session at once, instead of leaving it to rtpengine's
+    media timeout."""
     alice, bob, carol = phones("alice"), phones("bob"), phones("carol")
     alice.call("7961")
     bob.wait_incoming()
