@@ -71,7 +71,7 @@ def add_contact(conn, tenant_id: int, contact: Contact) -> list[tuple[str, str]]
         if _short_code_taken(cur, tenant_id, contact.short_code):
             return [("short", f"##{contact.short_code} is already used by another contact")]
         insert_contact(cur, tenant_id, contact)
-        provision.mark_changed(cur)
+        provision.mark_changed(cur, tenant_id=tenant_id)
     provision.notify_routing(conn)
     return []
 
@@ -83,7 +83,7 @@ def delete_contact(conn, tenant_id: int, contact_id: int) -> bool:
         removed = cur.execute("DELETE FROM directory_contacts WHERE id = %s AND tenant_id = %s",
                               (contact_id, tenant_id)) == 1
         if removed:
-            provision.mark_changed(cur)
+            provision.mark_changed(cur, tenant_id=tenant_id)
     if removed:
         provision.notify_routing(conn)
     return removed
@@ -128,6 +128,6 @@ def import_csv(conn, tenant_id: int, text: str) -> tuple[int, list[str]]:
             return 0, taken
         for _, contact in checked:
             insert_contact(cur, tenant_id, contact)
-        provision.mark_changed(cur)
+        provision.mark_changed(cur, tenant_id=tenant_id)
     provision.notify_routing(conn)
     return len(checked), []

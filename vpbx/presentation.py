@@ -85,7 +85,7 @@ def add_rule(conn, tenant_id: int, number: str, extensions: list[str]) -> list[s
         rule_id = cur.lastrowid
         cur.executemany("INSERT INTO presentation_rule_users (rule_id, user_id) VALUES (%s, %s)",
                         [(rule_id, user_ids[extension]) for extension in extensions])
-        provision.mark_changed(cur)
+        provision.mark_changed(cur, tenant_id=tenant_id)
     provision.notify_routing(conn)
     return []
 
@@ -97,7 +97,7 @@ def delete_rule(conn, tenant_id: int, rule_id: int) -> bool:
         removed = cur.execute("DELETE FROM presentation_rules WHERE id = %s AND tenant_id = %s",
                               (rule_id, tenant_id)) == 1
         if removed:
-            provision.mark_changed(cur)
+            provision.mark_changed(cur, tenant_id=tenant_id)
     if removed:
         provision.notify_routing(conn)
     return removed

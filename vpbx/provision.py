@@ -109,13 +109,16 @@ def apply_tenant(cur, root: Node) -> list[str]:
     return changes
 
 
-def mark_changed(cur, slug: str | None = None) -> None:
-    """Every writer of configuration calls this in its transaction: the tenant's
-    config_version and the platform's generation move on, so the routing's caches are
+def mark_changed(cur, slug: str | None = None, *, tenant_id: int | None = None) -> None:
+    """Every writer of configuration calls this in its transaction: the tenant's (by slug or
+    id) config_version and the platform's generation move on, so the routing's caches are
     refreshed (call `notify_routing` after the commit to make it immediate)."""
     if slug is not None:
         cur.execute("UPDATE tenants SET config_version = config_version + 1 WHERE slug = %s",
                     (slug,))
+    if tenant_id is not None:
+        cur.execute("UPDATE tenants SET config_version = config_version + 1 WHERE id = %s",
+                    (tenant_id,))
     cur.execute("UPDATE platform_settings SET value = value + 1"
                 " WHERE name = 'config_generation'")
 

@@ -76,6 +76,13 @@ def conn(platform):
     connection.close()
 
 
+def config_versions(conn) -> dict:
+    """slug → config_version of every tenant (what tells the routing a tenant changed)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT slug, config_version FROM tenants")
+        return {row["slug"]: row["config_version"] for row in cur.fetchall()}
+
+
 def english_client(app):
     """A test client whose browser prefers English (the default is French)."""
     client = app.test_client()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .conftest import post
+from .conftest import config_versions, post
 
 
 @pytest.fixture
@@ -22,7 +22,8 @@ def contact_ids(client):
     return [int(n) for n in re.findall(r'id="contact-(\d+)"', client.get("/directory/").get_data(as_text=True))]
 
 
-def test_contacts_are_checked_then_listed(acme, empty_directory):
+def test_contacts_are_checked_then_listed(acme, empty_directory, conn):
+    before = config_versions(conn)
     bad = post(acme, "/directory/", {"name": "Plumber", "number": "call me", "short": "34a5"})
     assert bad.status_code == 400
     text = bad.get_data(as_text=True)
@@ -34,6 +35,7 @@ def test_contacts_are_checked_then_listed(acme, empty_directory):
     assert "+41219876543" in page and "##3435" in page
     again = post(acme, "/directory/", {"name": "Other", "number": "+41219876500", "short": "3435"})
     assert again.status_code == 400 and "##3435 is already used" in again.get_data(as_text=True)
+    assert config_versions(conn) == {**before, "acme": before["acme"] + 1}   # one stored
 
 
 def csv_upload(client, text):

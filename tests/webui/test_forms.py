@@ -7,7 +7,7 @@ import pytest
 
 from vpbx import provision
 
-from .conftest import ids_in, post
+from .conftest import config_versions, ids_in, post
 
 
 def field_errors(page: str, name: str) -> list[str]:
@@ -26,9 +26,7 @@ def exported(conn) -> str:
 
 
 def config_version(conn) -> int:
-    with conn.cursor() as cur:
-        cur.execute("SELECT config_version FROM tenants WHERE slug = 'acme'")
-        return cur.fetchone()["config_version"]
+    return config_versions(conn)["acme"]
 
 
 def item_id(client, url: str, prefix: str, text: str) -> int:

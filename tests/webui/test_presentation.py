@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .conftest import post
+from .conftest import config_versions, post
 
 
 @pytest.fixture
@@ -44,9 +44,12 @@ def test_a_number_of_another_tenant_or_a_user_twice_is_refused(acme, no_rules):
     assert len(rule_ids(acme)) == 1
 
 
-def test_another_tenant_cannot_delete_a_rule(acme, globex, no_rules):
+def test_another_tenant_cannot_delete_a_rule(acme, globex, no_rules, conn):
+    before = config_versions(conn)
     post(acme, "/outgoing/presentation", {"number": "+41215667955", "users": ["7956"]})
     (rule,) = rule_ids(acme)
     assert post(globex, f"/outgoing/presentation/{rule}/delete").status_code == 404
     assert post(acme, f"/outgoing/presentation/{rule}/delete").status_code == 302
     assert rule_ids(acme) == []
+    # each change moves acme's configuration version on, and only acme's
+    assert config_versions(conn) == {**before, "acme": before["acme"] + 2}
