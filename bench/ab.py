@@ -170,7 +170,8 @@ def climb(routes: list, rates: list, seconds: float, kind: str) -> int:
     def take_step(route, rate):
         step = bench.call_step(route, rate, seconds, route.files, route.work, f"rate{rate}")
         print(f"{rate} calls/s {route.label}: {step['successful']}/{step['attempted']} ok, "
-              f"{step['completed_per_s']}/s done, Kamailio "
+              f"{step['completed_per_s']}/s done, retrans {step['retransmissions']}, "
+              f"drops {step['udp_receive_drops']}, Kamailio "
               f"{step['kamailio_cpu_ms_per_op']} ms/call, CPU {step['stack_cpu_pct']} %"
               + ("" if step["passed"] else "  (not passed)"), flush=True)
         if step["passed"]:
