@@ -261,25 +261,33 @@ def test_malformed_sip_is_dropped_and_the_edge_keeps_working(platform, phones):
     alice.hangup()
 
 
+def call_during_rtpengine_stall(platform, caller, anchored=frozenset()):
+    """`caller` calls bob while rtpengine is stopped (SIGSTOP) and gets 503. The offer
+    Kamailio gave up on is still in rtpengine's socket and makes a session nobody uses once
+    rtpengine runs again (dropped after its media timeout, not these tests' subject): it is
+    deleted here; the sessions `anchored` before the stall are left alone."""
+    rtpengine = platform.stack.pid("rtpengine")
+    os.kill(rtpengine, signal.SIGSTOP)
+    try:
+        caller.call("7961")
+        caller.wait_call_state("DISCONNECTED", timeout=10)
+        assert caller.last_status() == 503
+    finally:
+        os.kill(rtpengine, signal.SIGCONT)
+    deadline = time.monotonic() + 3
+    while set(platform.rtpengine.call_ids()) <= anchored and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for call_id in set(platform.rtpengine.call_ids()) - anchored:
+        platform.rtpengine.request("delete", call_id=call_id)
+
+
 def test_a_moment_rtpengine_does_not_answer_costs_calls_that_moment_only(platform, phones):
     """rtpengine stalls for a moment (an overloaded host, a slow "play media"): the call that
     meets the stall gets 503, and the next call a couple of seconds later is anchored as
     usual, not refused for a minute (Kamailio's default for a relay that once timed out)."""
     alice, bob = phones("alice"), phones("bob")
-    rtpengine = platform.stack.pid("rtpengine")
-    os.kill(rtpengine, signal.SIGSTOP)
-    try:
-        alice.call("7961")
-        alice.wait_call_state("DISCONNECTED", timeout=10)
-        assert alice.last_status() == 503
-    finally:
-        os.kill(rtpengine, signal.SIGCONT)
+    call_during_rtpengine_stall(platform, alice)
     assert not bob.events("incoming_call")
-    # the offer Kamailio gave up on is still in rtpengine's socket: it makes a session that
-    # nobody will use (rtpengine drops it after its media timeout); not this test's subject
-    time.sleep(0.5)
-    for call_id in platform.rtpengine.call_ids():
-        platform.rtpengine.request("delete", call_id=call_id)
     time.sleep(2.5)
     alice.call("7961")
     bob.wait_incoming()
@@ -303,20 +311,7 @@ def test_a_call_up_when_rtpengine_stalls_still_frees_its_media_when_it_ends(plat
     alice.wait_call_state("CONFIRMED")
     anchored = set(platform.rtpengine.call_ids())
     assert anchored
-    rtpengine = platform.stack.pid("rtpengine")
-    os.kill(rtpengine, signal.SIGSTOP)
-    try:
-        carol.call("7961")
-        carol.wait_call_state("DISCONNECTED", timeout=10)
-        assert carol.last_status() == 503
-    finally:
-        os.kill(rtpengine, signal.SIGCONT)
-    # the offer Kamailio gave up on makes a session nobody uses, once rtpengine runs again
-    deadline = time.monotonic() + 3
-    while set(platform.rtpengine.call_ids()) <= anchored and time.monotonic() < deadline:
-        time.sleep(0.05)
-    for call_id in set(platform.rtpengine.call_ids()) - anchored:
-        platform.rtpengine.request("delete", call_id=call_id)
+    call_during_rtpengine_stall(platform, carol, anchored)
     assert set(platform.rtpengine.call_ids()) == anchored
     alice.hangup()
     bob.wait_call_state("DISCONNECTED")

@@ -1,10 +1,14 @@
 """The busy dialog profiles: the names the routing uses are the ones kamailio.cfg declares."""
+import os
 import pathlib
 import re
+import subprocess
+import sys
 
 from vpbx import busy
 
-KAMAILIO_CFG = pathlib.Path(__file__).resolve().parents[2] / "kamailio.cfg"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+KAMAILIO_CFG = ROOT / "kamailio.cfg"
 
 
 def declared_profiles():
@@ -21,12 +25,19 @@ def test_kamailio_cfg_declares_exactly_the_busy_profiles():
     assert sorted(declared_profiles()) == sorted(busy.profile_names())
 
 
-def test_a_user_always_lands_in_the_same_declared_profile():
-    for tenant_id in range(1, 4):
-        for extension in ("100", "101", "2345", "9"):
-            value = busy.party(tenant_id, extension)
-            assert busy.profile_of(value) == busy.profile_of(f"{tenant_id}:{extension}")
-            assert busy.profile_of(value) in busy.profile_names()
+def test_every_process_puts_a_user_in_the_same_declared_profile():
+    """Kamailio's workers fill the profiles, `vpbx` and the web UI read them: each process
+    must find a user where the routing put them (no per-process hash seed)."""
+    values = [busy.party(tenant_id, extension)
+              for tenant_id in range(1, 4) for extension in ("100", "101", "2345", "9")]
+    script = ("import sys; from vpbx import busy; "
+              "print(' '.join(busy.profile_of(v) for v in sys.argv[1:]))")
+    for seed in ("1", "2"):
+        other = subprocess.run([sys.executable, "-c", script, *values], check=True, text=True,
+                               capture_output=True, cwd=ROOT,
+                               env={**os.environ, "PYTHONHASHSEED": seed}).stdout.split()
+        assert other == [busy.profile_of(value) for value in values]
+    assert all(busy.profile_of(value) in busy.profile_names() for value in values)
 
 
 def test_users_spread_over_every_profile():
