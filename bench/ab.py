@@ -8,6 +8,8 @@ KEMI Python (bench/kemi_minimal.py, loaded by the working tree's kamailio.cfg): 
 the architecture alone. A revision (or `.`) followed by `+NAME…` has the ablations
 bench/ablations/NAME.patch applied: the route without one part of its per-call work
 (`HEAD+nolines+nocdr`), to measure what that part costs (see bench/ablations/README.md).
+Any VERSION may end in `@N`: its Kamailio runs N SIP workers instead of --children
+(`native@8 HEAD@8`).
 Each version runs its own stack (Kamailio + rtpengine on its own database and RTP range, as
 in bench.run) with a copy of kemi/, vpbx/ and kamailio.cfg of that version; the steps at a
 fixed rate, well below overload, rotate between the versions round after round, so a drift
@@ -70,8 +72,11 @@ def checkout(version: str, folder: str) -> str:
     return os.path.join(folder, "kamailio.cfg")
 
 
-def make_route(version: str, index: int, kind: str, base, work: str, children: int):
-    """One stack under test for `version`, with its own database (dropped by the caller)."""
+def make_route(label: str, index: int, kind: str, base, work: str, children: int):
+    """One stack under test for the version `label` (its `@N` suffix: N SIP workers instead
+    of `children`), with its own database (dropped by the caller)."""
+    version, _, workers = label.partition("@")
+    children = int(workers) if workers else children
     folder = os.path.join(work, f"v{index}")
     baseline = version in ("native", "kemi-minimal")
     code = checkout("." if baseline else version, os.path.join(folder, "code"))
@@ -81,18 +86,18 @@ def make_route(version: str, index: int, kind: str, base, work: str, children: i
     common = dict(base=base, db_name=db_name, work=folder, kemi_script=script,
                   children=children, rtp_range=RTP_SPANS[index])
     if baseline:
-        route = bench.Route("native", version, bench.NATIVE_CFG if version == "native" else code,
+        route = bench.Route("native", label, bench.NATIVE_CFG if version == "native" else code,
                             os.path.join(bench.BENCH_DIR, "uac-noauth.xml"),
                             [bench.CALLEES["native"]], **common)
     elif kind == "group":
         pool = bench.group_pool(*POOL)
-        route = bench.Route("group", version, code,
+        route = bench.Route("group", label, code,
                             os.path.join(bench.BENCH_DIR, "uac-noauth.xml"),
                             [ext for *_, members in pool for ext in members],
                             source=bench.CARRIER_ADDRESS, **common)
         route.pool = pool
     else:
-        route = bench.Route("direct", version, code,
+        route = bench.Route("direct", label, code,
                             os.path.join(bench.BENCH_DIR, "uac-noauth.xml"),
                             [bench.CALLEES["direct"]], source=bench.CARRIER_ADDRESS, **common)
     route.files = bench.provision(base, db_name, 0, [route], folder)

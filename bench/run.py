@@ -113,15 +113,22 @@ RTP_RANGES = {"kemi": (6000, 11999), "group": (12000, 19999), "direct": (20000, 
 SERVICE_PORTS = (61000, 64999)
 
 
+_handed_out = set()  # ports already given: routes pick all their ports before any binds them
+
+
 def service_port(host="127.0.0.1") -> int:
-    """A port of SERVICE_PORTS free for both UDP and TCP on `host`, for a service to listen on."""
+    """A port of SERVICE_PORTS free for both UDP and TCP on `host`, for a service to listen on,
+    and never handed out before in this process."""
     low, high = SERVICE_PORTS
     for port in random.sample(range(low, high + 1), high - low + 1):
+        if port in _handed_out:
+            continue
         try:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, \
                     socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
                 udp.bind((host, port))
                 tcp.bind((host, port))
+            _handed_out.add(port)
             return port
         except OSError:
             continue
