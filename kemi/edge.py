@@ -3,14 +3,18 @@
 Return values follow Kamailio's KEMI examples: a helper returns -255 when it has finished
 with the message (replied, relayed or dropped) and 1 when routing should go on.
 """
+import random
+
 import KSR
 
 import calls
 import digest
 import media_calls
-from sip import (RTPENGINE_FLAGS, STOP, DatabaseBackingOff, log_error, note_database_down, pv,
-                 refresh_configuration, reply)
+from sip import (RTPENGINE_FLAGS, STOP, DatabaseBackingOff, Worker, log_error, log_route,
+                 note_database_down, pv, refresh_configuration, reply)
 from vpbx.store import DatabaseUnavailable
+
+OVERLOAD_RETRY_AFTER = (5, 15)      # seconds, drawn for each refused request
 
 
 def request_route():
@@ -51,16 +55,30 @@ def route_request():
         return STOP
     if KSR.is_OPTIONS() and not pv("$rU"):
         return reply(200, "OK")          # keepalive / health check addressed to the edge
+    if not (KSR.is_REGISTER() or KSR.is_INVITE()):
+        return reply(405, "Method Not Allowed")
+    queued = Worker.sip_queue.over_limit()
+    if queued is not None:
+        return shed_new_request(queued)
     if KSR.is_REGISTER():
         refresh_configuration()
         return route_register()
-    if KSR.is_INVITE():
-        in_transaction = calls.transaction_first()
-        if in_transaction and not calls.take_transaction():
-            return STOP
-        refresh_configuration()
-        return calls.route_initial_invite(in_transaction)
-    return reply(405, "Method Not Allowed")
+    in_transaction = calls.transaction_first()
+    if in_transaction and not calls.take_transaction():
+        return STOP
+    refresh_configuration()
+    return calls.route_initial_invite(in_transaction)
+
+
+def shed_new_request(queued):
+    """The workers are behind (vpbx.backlog): a new call or registration is refused at once,
+    statelessly and before any database read, so the calls in progress keep their
+    workers; the sender may try again later (a spread Retry-After: phones refused together
+    do not come back together) or elsewhere (a carrier's next route)."""
+    log_route(tenant=None, caller=pv("$fU"), dialled=pv("$rU"), decision="overload",
+              outcome="503:overload", method=pv("$rm"), queued_kb=queued // 1024)
+    KSR.hdr.append_to_reply("Retry-After: %d\r\n" % random.randint(*OVERLOAD_RETRY_AFTER))
+    return reply(503, "Server Overloaded")
 
 
 def route_within_dialog():

@@ -6,7 +6,7 @@ import urllib.parse
 
 import KSR
 
-from vpbx import cdr, config, logline
+from vpbx import backlog, cdr, config, logline
 from vpbx.store import DATABASE_BACKOFF_SECONDS, DatabaseUnavailable, SipStore
 
 STOP = -255
@@ -22,11 +22,14 @@ class Worker:
     lazily, one connection per worker)."""
     cfg = None
     store = None
+    sip_queue = None     # vpbx.backlog.QueueGauge of the edge's UDP socket
 
 
 def child_init(rank):
     Worker.cfg = config.load()
     Worker.store = SipStore(Worker.cfg)
+    Worker.sip_queue = backlog.QueueGauge(Worker.cfg.sip_port,
+                                          Worker.cfg.sip_overload_queue_kb * 1024)
     tune_garbage_collector()
 
 

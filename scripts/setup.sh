@@ -93,6 +93,18 @@ VPBX_CONFIG="$CONF" "$ROOT/.venv/bin/python" -m vpbx.cli migrate
 say "system prompts"
 VPBX_CONFIG="$CONF" PYTHONPATH="$ROOT" "$ROOT/.venv/bin/python" -m media.prompts
 
+# Kamailio asks for a 4 MB UDP receive buffer (maxbuffer in kamailio.cfg: a burst waits for
+# a worker instead of being dropped); the kernel grants at most net.core.rmem_max (Debian's
+# default: 208 kB), and the overload control's threshold is at most a quarter of it
+RMEM_WANTED=4194304
+if [ "$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 0)" -lt "$RMEM_WANTED" ]; then
+  say "UDP receive buffers of up to 4 MB (net.core.rmem_max)"
+  echo "net.core.rmem_max = $RMEM_WANTED" > /etc/sysctl.d/60-vpbx.conf
+  sysctl -q -w net.core.rmem_max="$RMEM_WANTED" || \
+    echo "setup.sh: net.core.rmem_max cannot be raised here (a container?):" \
+         "Kamailio's receive buffer stays smaller" >&2
+fi
+
 cat > /usr/local/bin/vpbx <<WRAP
 #!/bin/sh
 # installed by $ROOT/scripts/setup.sh
