@@ -716,11 +716,12 @@ def routing_outcomes(text: str) -> dict:
     first routing of each Call-ID: rang a group's member (group_ring; skipped: busy members
     passed over on the way, in all), rang a user at their direct number (direct_ring), ended
     at the group's hangup because all its members were busy (hangup: the pool is too small
-    for the rate), or anything else. rerouted: INVITEs
+    for the rate), refused by the overload control (overload: 503, the workers behind), or
+    anything else. rerouted: INVITEs
     routed again (retransmissions that came before the first copy had its transaction: an
     overloaded stack)."""
-    out = {"group_ring": 0, "skipped": 0, "direct_ring": 0, "hangup": 0, "other": 0,
-           "rerouted": 0}
+    out = {"group_ring": 0, "skipped": 0, "direct_ring": 0, "hangup": 0, "overload": 0,
+           "other": 0, "rerouted": 0}
     seen = set()
     for call_id, decision, outcome, rest in ROUTE_OUTCOME.findall(text):
         decision = decision.strip('"')
@@ -739,6 +740,8 @@ def routing_outcomes(text: str) -> dict:
             out["direct_ring"] += 1
         elif outcome == "480:hangup":
             out["hangup"] += 1
+        elif outcome == "503:overload":
+            out["overload"] += 1
         else:
             out["other"] += 1
             out.setdefault("other_sample", f"decision={decision} outcome={outcome}")
@@ -975,7 +978,8 @@ def render(result: dict) -> str:
         "(KEMI, group, direct: native tracks none) still hold after the step; rang via group = the "
         "group route's calls whose first routing sent them to a group member (VPBX-ROUTE ... "
         "outcome=ring in its Kamailio log; busy skipped/call = members in a call passed over), "
-        "480 all members busy = calls refused at once (a pool too small for the rate), INVITEs "
+        "480 all members busy = calls refused at once (a pool too small for the rate), 503 "
+        "overloaded = new calls refused while Kamailio's SIP socket queue was long, INVITEs "
         "routed again = retransmissions routed anew (an overloaded stack).")
     lines = [
         f"Virtual PBX benchmark  {meta['started_utc']}  ({meta['profile']} profile, "
@@ -1016,13 +1020,15 @@ def render(result: dict) -> str:
                 routing = step["routing"]
                 row += f"  rang the direct number: {routing['direct_ring']}" + "".join(
                     f", {label} {routing[key]}" for key, label in
-                    (("other", "other"), ("rerouted", "INVITEs routed again")) if routing[key])
+                    (("overload", "503 overloaded"), ("other", "other"),
+                     ("rerouted", "INVITEs routed again")) if routing[key])
             elif step.get("routing"):
                 routing = step["routing"]
                 row += (f"  rang via group: {routing['group_ring']} "
                         f"(busy skipped/call {routing['skipped'] / max(1, routing['group_ring']):.1f})"
                         + "".join(f", {label} {routing[key]}" for key, label in
-                                  (("hangup", "480 all members busy"), ("other", "other"),
+                                  (("hangup", "480 all members busy"),
+                                   ("overload", "503 overloaded"), ("other", "other"),
                                    ("rerouted", "INVITEs routed again")) if routing[key]))
             lines.append(row)
         s = summ[kind]
@@ -1086,10 +1092,11 @@ def render(result: dict) -> str:
     group_steps = [s for s in steps if s.get("routing") and s["route"] == "group"]
     if group_steps:
         total = {k: sum(s["routing"][k] for s in group_steps)
-                 for k in ("group_ring", "hangup", "other", "rerouted")}
+                 for k in ("group_ring", "hangup", "overload", "other", "rerouted")}
         lines.append(f"Group route, all call steps: {sum(s['attempted'] for s in group_steps)} calls "
                      f"attempted; first routing of each: {total['group_ring']} rang a member "
-                     f"through its group, {total['hangup']} 480 all members busy, {total['other']} "
+                     f"through its group, {total['hangup']} 480 all members busy, "
+                     f"{total['overload']} 503 overloaded, {total['other']} "
                      f"other; {total['rerouted']} INVITEs routed again (retransmissions under "
                      "overload)")
     return "\n".join(lines) + "\n"
