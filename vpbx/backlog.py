@@ -31,7 +31,7 @@ def inherited_udp_socket(port: int, fd_dir: str = "/proc/self/fd") -> socket.soc
             if not os.readlink(os.path.join(fd_dir, name)).startswith("socket:"):
                 continue
             sock = socket.socket(fileno=os.dup(int(name)))
-        except OSError:
+        except (OSError, ValueError):
             continue
         try:
             if (sock.type == socket.SOCK_DGRAM
@@ -75,7 +75,10 @@ class QueueGauge:
 
     def _find_socket(self) -> None:
         self._looked = True
-        self._sock = inherited_udp_socket(self.port)
-        if self._sock is not None:
-            buffer = self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
-            self.limit_bytes = min(self.limit_bytes, buffer // self.BUFFER_SHARE)
+        try:
+            self._sock = inherited_udp_socket(self.port)
+            if self._sock is not None:
+                buffer = self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+                self.limit_bytes = min(self.limit_bytes, buffer // self.BUFFER_SHARE)
+        except OSError:
+            self._sock = None
