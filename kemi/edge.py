@@ -55,26 +55,31 @@ def route_request():
         return STOP
     if KSR.is_OPTIONS() and not pv("$rU"):
         return reply(200, "OK")          # keepalive / health check addressed to the edge
-    if not (KSR.is_REGISTER() or KSR.is_INVITE()):
-        return reply(405, "Method Not Allowed")
-    queued = Worker.sip_queue.over_limit()
-    if queued is not None:
-        return shed_new_request(queued)
     if KSR.is_REGISTER():
+        if (queued := Worker.sip_queue.over_limit()) is not None:
+            return shed_new_request(queued)
         refresh_configuration()
         return route_register()
-    in_transaction = calls.transaction_first()
-    if in_transaction and not calls.take_transaction():
-        return STOP
-    refresh_configuration()
-    return calls.route_initial_invite(in_transaction)
+    if KSR.is_INVITE():
+        in_transaction = calls.transaction_first()
+        if in_transaction and not calls.take_transaction():
+            return STOP
+        # after the transaction (when the INVITE takes one first): a retransmission routed
+        # by another worker in the same moment is absorbed, never refused while its first
+        # copy rings
+        if (queued := Worker.sip_queue.over_limit()) is not None:
+            return shed_new_request(queued)
+        refresh_configuration()
+        return calls.route_initial_invite(in_transaction)
+    return reply(405, "Method Not Allowed")
 
 
 def shed_new_request(queued):
     """The workers are behind (vpbx.backlog): a new call or registration is refused at once,
-    statelessly and before any database read, so the calls in progress keep their
-    workers; the sender may try again later (a spread Retry-After: phones refused together
-    do not come back together) or elsewhere (a carrier's next route)."""
+    before any database read (statelessly, or in the INVITE's transaction when it has one),
+    so the calls in progress keep their workers; the sender may try again later (a spread
+    Retry-After: phones refused together do not come back together) or elsewhere (a
+    carrier's next route)."""
     log_route(tenant=None, caller=pv("$fU"), dialled=pv("$rU"), decision="overload",
               outcome="503:overload", method=pv("$rm"), queued_kb=queued // 1024)
     KSR.hdr.append_to_reply("Retry-After: %d\r\n" % random.randint(*OVERLOAD_RETRY_AFTER))

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.integration.test_sip_edge import invite_from_raw_socket
+from tests.support.rawsip import final_reply, invite_from_raw_socket, replies_within
 
 pytestmark = pytest.mark.integration
 
@@ -65,15 +65,21 @@ def burst_of_options(platform, count=4000):
                          f"Content-Length: 0\r\n\r\n").encode(), edge)
 
 
-def final_reply(sock, timeout=10.0):
-    """The first final reply received (status line and headers)."""
+def queued_behind_a_burst(platform, *senders):
+    """With the workers paused, each sender's requests reach the queue (in this order), then
+    a burst behind them; the workers then resume."""
+    with workers_paused(platform):
+        for send in senders:
+            queued = sip_queue_bytes(platform)
+            send()
+            wait_queue_above(platform, queued)
+        burst_of_options(platform)
+
+
+def wait_queue_drained(platform, timeout=5.0):
     deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        sock.settimeout(left)
-        message = sock.recv(65535).decode()
-        if not re.match(r"SIP/2\.0 1\d\d ", message):
-            return message
-    raise AssertionError("no final reply")
+    while sip_queue_bytes(platform) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def test_a_backlog_refuses_new_calls_at_once_and_the_calls_in_progress_go_on(platform, phones):
@@ -85,12 +91,9 @@ def test_a_backlog_refuses_new_calls_at_once_and_the_calls_in_progress_go_on(pla
     edge = (platform.cfg.sip_address, platform.cfg.sip_port)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as caller:
         caller.bind((platform.cfg.sip_address, 0))
-        with workers_paused(platform):
-            carol.hangup()                                   # a BYE waits in the queue,
-            queued = wait_queue_above(platform, 0)
-            caller.sendto(invite_from_raw_socket(platform, caller, "overload"), edge)
-            wait_queue_above(platform, queued)               # then a new call,
-            burst_of_options(platform)                       # then a burst behind them
+        invite = invite_from_raw_socket(platform, caller, "overload")
+        queued_behind_a_burst(platform, carol.hangup,            # a BYE waits in the queue,
+                              lambda: caller.sendto(invite, edge))   # then a new call
         refusal = final_reply(caller)
     status, headers = refusal.split("\r\n", 1)
     assert status == "SIP/2.0 503 Server Overloaded"
@@ -103,9 +106,7 @@ def test_a_backlog_refuses_new_calls_at_once_and_the_calls_in_progress_go_on(pla
     assert not bob.events("incoming_call")
     platform.wait_no_media_sessions()
 
-    deadline = time.monotonic() + 5                          # once the queue has drained,
-    while sip_queue_bytes(platform) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_queue_drained(platform)                             # once the queue has drained,
     alice = phones("alice")                                  # calls are taken again
     alice.call("7961")
     bob.wait_incoming()
@@ -114,3 +115,29 @@ def test_a_backlog_refuses_new_calls_at_once_and_the_calls_in_progress_go_on(pla
     alice.hangup()
     bob.wait_call_state("DISCONNECTED")
     platform.wait_no_media_sessions()
+
+
+def test_a_carrier_call_refused_in_a_backlog_keeps_its_answer_for_its_retransmissions(
+        platform, phones):
+    """A call from the carrier takes its transaction before anything else: refused in a
+    backlog, it gets 100 Trying then 503, and a retransmission of it the same 503 from the
+    transaction (decided once: never routed while a copy was refused, never refused while a
+    copy rings)."""
+    alice = phones("alice")
+    edge = (platform.cfg.sip_address, platform.cfg.sip_port)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as carrier:
+        carrier.bind(("127.0.0.2", 0))                       # the carrier's address
+        invite = invite_from_raw_socket(platform, carrier, "carrier-overload",
+                                        caller="+41999", target="+41215550001@127.0.0.1")
+        queued_behind_a_burst(platform, lambda: carrier.sendto(invite, edge))
+        replies = replies_within(carrier, 3.0)
+        wait_queue_drained(platform)
+        carrier.sendto(invite, edge)                         # it did not hear: asks again
+        again = final_reply(carrier)
+    assert replies[0] == "SIP/2.0 100 Trying"
+    assert "SIP/2.0 503 Server Overloaded" in replies
+    assert again.split("\r\n", 1)[0] == "SIP/2.0 503 Server Overloaded"
+    call_id = "guess-carrier-overload@127.0.0.2"
+    assert [line["outcome"] for line in platform.log_lines("VPBX-ROUTE", call_id=call_id)] == \
+        ["503:overload"]
+    assert not alice.events("incoming_call")

@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from tests.support.rawsip import invite_from_raw_socket, replies_within
+
 pytestmark = pytest.mark.integration
 
 
@@ -316,30 +318,6 @@ def test_a_call_up_when_rtpengine_stalls_still_frees_its_media_when_it_ends(plat
     alice.hangup()
     bob.wait_call_state("DISCONNECTED")
     platform.wait_no_media_sessions()
-
-
-def invite_from_raw_socket(platform, sock, branch, authorization=""):
-    """An INVITE from alice to bob as a bare UDP client that never ACKs (a password guesser)."""
-    host, port = sock.getsockname()
-    edge = f"{platform.cfg.sip_address}:{platform.cfg.sip_port}"
-    return (f"INVITE sip:7961@acme.pbx.test SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{branch};rport\r\n"
-            f"Max-Forwards: 70\r\nFrom: <sip:alice@acme.pbx.test>;tag=guess\r\n"
-            f"To: <sip:7961@acme.pbx.test>\r\nCall-ID: guess-{branch}@{host}\r\n"
-            f"CSeq: 1 INVITE\r\nContact: <sip:alice@{host}:{port}>\r\n{authorization}"
-            f"Route: <sip:{edge};lr>\r\nContent-Length: 0\r\n\r\n").encode()
-
-
-def replies_within(sock, seconds):
-    """The status lines of the replies received within `seconds`."""
-    lines, deadline = [], time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        sock.settimeout(left)
-        try:
-            lines.append(sock.recv(65535).split(b"\r\n", 1)[0].decode())
-        except socket.timeout:
-            break
-    return lines
 
 
 def test_a_guessed_password_is_refused_once_not_retransmitted(platform, phones):

@@ -1,0 +1,42 @@
+"""SIP from a bare UDP socket, for the tests that need what a phone would not send or show:
+a sender that never ACKs, the exact replies and their headers."""
+import re
+import socket
+import time
+
+
+def invite_from_raw_socket(platform, sock, branch, authorization="", caller="alice",
+                           target="7961@acme.pbx.test"):
+    """An INVITE (by default from alice to bob) as a bare UDP client that never ACKs (a
+    password guesser)."""
+    host, port = sock.getsockname()
+    edge = f"{platform.cfg.sip_address}:{platform.cfg.sip_port}"
+    return (f"INVITE sip:{target} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{branch};rport\r\n"
+            f"Max-Forwards: 70\r\nFrom: <sip:{caller}@acme.pbx.test>;tag=guess\r\n"
+            f"To: <sip:{target}>\r\nCall-ID: guess-{branch}@{host}\r\n"
+            f"CSeq: 1 INVITE\r\nContact: <sip:{caller}@{host}:{port}>\r\n{authorization}"
+            f"Route: <sip:{edge};lr>\r\nContent-Length: 0\r\n\r\n").encode()
+
+
+def replies_within(sock, seconds):
+    """The status lines of the replies received within `seconds`."""
+    lines, deadline = [], time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            lines.append(sock.recv(65535).split(b"\r\n", 1)[0].decode())
+        except socket.timeout:
+            break
+    return lines
+
+
+def final_reply(sock, timeout=10.0):
+    """The first final reply received (status line and headers)."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        message = sock.recv(65535).decode()
+        if not re.match(r"SIP/2\.0 1\d\d ", message):
+            return message
+    raise AssertionError("no final reply")
