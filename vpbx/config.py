@@ -11,8 +11,10 @@ from dataclasses import dataclass
 DEFAULT_PATH = "/etc/vpbx/vpbx.conf"
 # [sip] overload_queue_kb: new calls and registrations are refused (503) while more than
 # this waits in the edge's UDP receive queue (vpbx.backlog; at most a quarter of the
-# socket's buffer); about 100 ms of work at a few thousand messages a second; 0: never
-OVERLOAD_QUEUE_KB = 1024
+# socket's buffer): ~900 messages, a few hundred ms of work here, under SIP's 500 ms
+# retransmission timer (1 MB refused registrations and calls the platform still routed in
+# time, bench results of 3077991); 0: never
+OVERLOAD_QUEUE_KB = 2048
 
 
 @dataclass(frozen=True)
