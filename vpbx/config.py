@@ -36,7 +36,7 @@ class Config:
     run_dir: str
     log_dir: str
     data_dir: str
-    sip_overload_queue_kb: int = OVERLOAD_QUEUE_KB
+    sip_overload_queue_kb: int
 
     @property
     def kamailio_db_url(self) -> str:
@@ -85,16 +85,13 @@ def write(path: str, *, db_name: str, db_user: str, db_password: str, run_dir: s
           log_dir: str, data_dir: str, sip_port: int = 5060, sip_address: str = "127.0.0.1",
           sip_children: int = 4, rtp_ng_port: int = 2223, rtp_port_min: int = 30000,
           rtp_port_max: int = 40000, media_port: int = 5090, webui_port: int = 8080,
-          db_host: str = "127.0.0.1", db_port: int = 3306,
-          sip_overload_queue_kb: int | None = None) -> Config:
+          db_host: str = "127.0.0.1", db_port: int = 3306) -> Config:
     """Write a configuration file (mode 0600: it holds the database password) and load it."""
     parser = configparser.ConfigParser()
     parser["database"] = {"host": db_host, "port": str(db_port), "name": db_name,
                           "user": db_user, "password": db_password}
     parser["sip"] = {"address": sip_address, "port": str(sip_port),
                      "children": str(sip_children)}
-    if sip_overload_queue_kb is not None:
-        parser["sip"]["overload_queue_kb"] = str(sip_overload_queue_kb)
     parser["rtpengine"] = {"ng_port": str(rtp_ng_port), "port_min": str(rtp_port_min),
                            "port_max": str(rtp_port_max)}
     parser["media"] = {"sip_port": str(media_port)}
