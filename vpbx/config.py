@@ -9,11 +9,11 @@ import os
 from dataclasses import dataclass
 
 DEFAULT_PATH = "/etc/vpbx/vpbx.conf"
-# [sip] overload_queue_kb: new calls and registrations are refused (503) while more than
-# this waits in the edge's UDP receive queue (vpbx.backlog; at most a quarter of the
-# socket's buffer): ~450 messages, a fraction of SIP's 500 ms retransmission timer at the
-# rates routed here (2 MB let retransmissions start and kept less of the capacity past the
-# limit: bench results of 39a7f03 vs 3077991); 0: never
+# [sip] overload_queue_kb: new calls and registrations are refused (503) once more than
+# this has waited in the edge's UDP receive queue for a moment (vpbx.backlog.QueueGauge; at
+# most a quarter of the socket's buffer): ~450 messages, a fraction of SIP's 500 ms
+# retransmission timer at the rates routed here (2 MB let retransmissions start and kept
+# less of the capacity past the limit: bench results of 39a7f03 vs 3077991); 0: never
 OVERLOAD_QUEUE_KB = 1024
 
 

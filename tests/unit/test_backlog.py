@@ -52,14 +52,61 @@ def test_no_socket_on_the_port_is_none(receiver):
     assert backlog.inherited_udp_socket(free_port) is None
 
 
-def test_the_gauge_is_over_its_limit_only_past_it(receiver):
-    gauge = backlog.QueueGauge(receiver.getsockname()[1], limit_bytes=20 * 1024)
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def gauge_of_ten_datagrams(receiver, clock):
+    """A gauge whose limit lies between 10 and 11 of `send`'s datagrams (their size in the
+    kernel's accounting, measured), so a test controls where the queue stands."""
+    send(receiver, 1)
+    one = backlog.queued_bytes(receiver)
+    receiver.recv(2048)
+    return backlog.QueueGauge(receiver.getsockname()[1], limit_bytes=10 * one + one // 2,
+                              clock=clock)
+
+
+def test_a_queue_past_its_limit_is_over_once_it_has_stayed_there(receiver):
+    clock = FakeClock()
+    gauge = gauge_of_ten_datagrams(receiver, clock)
+    send(receiver, 10)
+    assert gauge.over_limit() is None                      # at the limit: not past it
+    send(receiver, 2)
+    assert gauge.over_limit() is None                      # past it, first seen: a burst?
+    clock.now += gauge.SUSTAIN_SECONDS / 2
     assert gauge.over_limit() is None
-    send(receiver, 5)
-    assert gauge.over_limit() is None
-    send(receiver, 20)
+    clock.now += gauge.SUSTAIN_SECONDS
     queued = gauge.over_limit()
-    assert queued == backlog.queued_bytes(receiver) > 20 * 1024
+    assert queued == backlog.queued_bytes(receiver) > gauge.limit_bytes
+
+
+def test_a_burst_that_drains_in_time_is_never_over_and_the_wait_starts_again(receiver):
+    clock = FakeClock()
+    gauge = gauge_of_ten_datagrams(receiver, clock)
+    send(receiver, 12)
+    assert gauge.over_limit() is None
+    clock.now += gauge.SUSTAIN_SECONDS * 0.9
+    # (the kernel releases a read datagram's memory in batches: the whole queue is read,
+    # as a worker that catches up does)
+    for _ in range(12):
+        receiver.recv(2048)
+    assert gauge.over_limit() is None
+    send(receiver, 12)
+    assert gauge.over_limit() is None                      # past it again: a new wait
+    clock.now += gauge.SUSTAIN_SECONDS * 0.9
+    assert gauge.over_limit() is None
+    clock.now += gauge.SUSTAIN_SECONDS * 0.2
+    assert gauge.over_limit() is not None
+
+
+def test_a_queue_past_twice_its_limit_is_over_at_once(receiver):
+    gauge = gauge_of_ten_datagrams(receiver, FakeClock())
+    send(receiver, 22)
+    assert gauge.over_limit() == backlog.queued_bytes(receiver) > 2 * gauge.limit_bytes
 
 
 def test_a_gauge_without_limit_or_socket_never_sheds(receiver):
@@ -77,5 +124,5 @@ def test_the_limit_is_at_most_a_quarter_of_the_receive_buffer(receiver):
     gauge = backlog.QueueGauge(receiver.getsockname()[1], limit_bytes=10 * 1024 * 1024)
     assert gauge.over_limit() is None
     assert gauge.limit_bytes == granted // 4
-    send(receiver, granted // 4 // 800 + 5)
+    send(receiver, granted // 4 // 800 * 2 + 5)          # past twice the limit: at once
     assert gauge.over_limit() is not None
