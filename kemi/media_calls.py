@@ -19,7 +19,6 @@ import KSR
 
 import calls
 from sip import Worker, log_error, log_route, pv, reply
-from vpbx import config as config_mod
 from vpbx import media_store
 from vpbx.flowrun import FlowRun
 from vpbx.numbers import external_form, international_form
@@ -31,23 +30,15 @@ HOLD_VAR = "vpbx_moh"              # dialog variable: "<held tag> <holder tag>" 
 
 
 class _Media:
-    cfg = None
     relayed = False        # set by on_relay: the failure route went on with new branches
 
 
 END_MEDIA_TIMEOUT = 0.2         # seconds: a delete rtpengine has not answered by then is lost
 
 
-def _cfg():
-    """The platform configuration, read once per worker process."""
-    if _Media.cfg is None:
-        _Media.cfg = config_mod.load()
-    return _Media.cfg
-
-
 def media_address():
     """host:port of the media application."""
-    return "%s:%d" % (_cfg().sip_address, _cfg().media_port)
+    return "%s:%d" % (Worker.cfg.sip_address, Worker.cfg.media_port)
 
 
 def _db(work):
@@ -97,7 +88,7 @@ def end_media():
     if KSR.rtpengine.rtpengine_delete0() > 0:
         return
     try:
-        NgClient(_cfg().rtp_ng_port, timeout=END_MEDIA_TIMEOUT).request(
+        NgClient(Worker.cfg.rtp_ng_port, timeout=END_MEDIA_TIMEOUT).request(
             "delete", **{"call-id": pv("$ci")})
     except NgError:
         pass                # rtpengine has no such call: deleted already, or never anchored
@@ -173,12 +164,12 @@ def start_ringback(run, group):
     row = Worker.store.group_ringback(run.tenant_id, group)      # cached per generation
     if row is None:
         return
-    path = media_store.abs_path(_cfg().data_dir, row["path"])
+    path = media_store.abs_path(Worker.cfg.data_dir, row["path"])
     offer = pv("$rb")                       # the caller's own SDP (lumps are not applied)
     if "m=audio" not in offer:
         return
     side = pv("$ci") + "-rbt"
-    client = NgClient(_cfg().rtp_ng_port)
+    client = NgClient(Worker.cfg.rtp_ng_port)
     common = {"call-id": side, "from-tag": pv("$ft"), "replace": ["origin", "session-connection"],
               "ICE": "remove"}
     client.request("offer", sdp=offer, **common)
@@ -200,7 +191,7 @@ def stop_ringback():
     side = pv(RINGBACK_AVP)
     if side:
         try:
-            NgClient(_cfg().rtp_ng_port).request("delete", **{"call-id": side})
+            NgClient(Worker.cfg.rtp_ng_port).request("delete", **{"call-id": side})
         except (OSError, NgError) as exc:
             KSR.warn("vpbx: ringback side call %s not deleted: %s\n" % (side, exc))
         KSR.pv.sets(RINGBACK_AVP, "")
@@ -225,7 +216,7 @@ def stop_ringback_of_cancelled_call():
     """The ringback side call of a call whose caller hung up during a pause (from the CANCEL:
     the INVITE's AVPs are out of reach, the side call is named after the Call-ID)."""
     try:
-        NgClient(_cfg().rtp_ng_port).request("delete", **{"call-id": pv("$ci") + "-rbt"})
+        NgClient(Worker.cfg.rtp_ng_port).request("delete", **{"call-id": pv("$ci") + "-rbt"})
     except NgError:
         pass                            # no tone was playing: rtpengine knows no such call
     except OSError as exc:
@@ -320,7 +311,7 @@ def _holds(body):
 
 def music_file(tenant_id):
     """The tenant's selected music on hold, else the platform's default."""
-    cfg = _cfg()
+    cfg = Worker.cfg
     row = _db(lambda cur: media_store.selected_music(cur, tenant_id)) if tenant_id else None
     if row is not None:
         try:
