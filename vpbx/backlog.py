@@ -57,9 +57,10 @@ class QueueGauge:
 
     A queue past the limit for a moment is a burst the workers are already draining (a
     pause of the machine, a wave of calls): it is over only once it has stayed past the
-    limit for `SUSTAIN_SECONDS` as this worker saw it, or at once past `BURST_FACTOR`
-    times the limit. (Refusing at the first moment past the limit cost the bench's group
-    route one step of capacity, 900 calls/s, in two same-run ladders on 2026-11-28.)"""
+    limit for `SUSTAIN_SECONDS` as this worker saw it (looking at it at least that often),
+    or at once past `BURST_FACTOR` times the limit. (Refusing at the first moment past the
+    limit cost the bench's group route one step of capacity, 900 calls/s, in two same-run
+    ladders on 2026-11-28.)"""
 
     BUFFER_SHARE = 4
     SUSTAIN_SECONDS = 0.2
@@ -70,6 +71,7 @@ class QueueGauge:
         self.limit_bytes = limit_bytes
         self._clock = clock
         self._over_since = None     # when this worker first saw the queue past the limit
+        self._over_seen = None      # and last saw it there
         self._sock = None
         self._looked = False
 
@@ -90,8 +92,11 @@ class QueueGauge:
             self._over_since = None
             return None
         now = self._clock()
-        if self._over_since is None:
+        # a worker that has not looked for a while (it routed only requests within calls)
+        # does not know whether the queue stayed long meanwhile: its wait starts again
+        if self._over_since is None or now - self._over_seen > self.SUSTAIN_SECONDS:
             self._over_since = now
+        self._over_seen = now
         if (queued > self.BURST_FACTOR * self.limit_bytes
                 or now - self._over_since >= self.SUSTAIN_SECONDS):
             return queued

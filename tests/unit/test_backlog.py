@@ -77,9 +77,9 @@ def test_a_queue_past_its_limit_is_over_once_it_has_stayed_there(receiver):
     assert gauge.over_limit() is None                      # at the limit: not past it
     send(receiver, 2)
     assert gauge.over_limit() is None                      # past it, first seen: a burst?
-    clock.now += gauge.SUSTAIN_SECONDS / 2
+    clock.now += gauge.SUSTAIN_SECONDS * 0.6
     assert gauge.over_limit() is None
-    clock.now += gauge.SUSTAIN_SECONDS
+    clock.now += gauge.SUSTAIN_SECONDS * 0.6
     queued = gauge.over_limit()
     assert queued == backlog.queued_bytes(receiver) > gauge.limit_bytes
 
@@ -101,6 +101,21 @@ def test_a_burst_that_drains_in_time_is_never_over_and_the_wait_starts_again(rec
     assert gauge.over_limit() is None
     clock.now += gauge.SUSTAIN_SECONDS * 0.2
     assert gauge.over_limit() is not None
+
+
+def test_a_worker_that_did_not_look_for_a_while_waits_again(receiver):
+    """Seen past the limit, then not looked at for longer than the wait (the queue may have
+    drained meanwhile): past the limit again is a new wait, not a long queue."""
+    clock = FakeClock()
+    gauge = gauge_of_ten_datagrams(receiver, clock)
+    send(receiver, 12)
+    assert gauge.over_limit() is None
+    clock.now += gauge.SUSTAIN_SECONDS * 1.5
+    assert gauge.over_limit() is None
+    clock.now += gauge.SUSTAIN_SECONDS * 0.6
+    assert gauge.over_limit() is None
+    clock.now += gauge.SUSTAIN_SECONDS * 0.6
+    assert gauge.over_limit() is not None          # seen past it, step by step, for 1.2 waits
 
 
 def test_a_queue_past_twice_its_limit_is_over_at_once(receiver):
