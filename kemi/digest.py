@@ -2,7 +2,7 @@
 import KSR
 
 from sip import Worker, pv, reply
-from vpbx import logline
+from vpbx import authguard, logline
 
 # auth_check() results that call for a (new) challenge rather than a refusal
 _CHALLENGE_AGAIN = {-4, -5, -6}   # nonce expired, no credentials, invalid nonce
@@ -29,12 +29,19 @@ def authenticate(tenant, claimed_user):
     """Digest authentication against `subscriber`, realm = the tenant's domain.
 
     Challenges when credentials are missing or stale; refuses with 403 when they are wrong
-    (wrong password or unknown user: the phone is told the same, the log says which).
-    Returns True when the request is authenticated.
+    (wrong password or unknown user: the phone is told the same, the log says which), and
+    at once, before any check, while their source address is banned for that user
+    (vpbx.authguard). Returns True when the request is authenticated.
     """
+    guard = guard_key(tenant)
+    if guard is not None and (KSR.htable.sht_get(authguard.BANS_TABLE, guard) or 0) > 0:
+        refuse("Forbidden")         # (logged when the ban began: a guesser's flood is not)
+        return False
     result = KSR.auth_db.auth_check(tenant.domain, "subscriber", 1)
     if result > 0:
         KSR.auth.consume_credentials()
+        if guard is not None:
+            KSR.htable.sht_rm(authguard.FAILURES_TABLE, guard)     # the user got it right
         return True
     if result in _CHALLENGE_AGAIN:
         KSR.auth.auth_challenge(tenant.domain, 1)
@@ -47,8 +54,30 @@ def authenticate(tenant, claimed_user):
     if outcome in ("error", "user_mismatch") and Worker.store.user_by_username(tenant.id, pv("$au")) is None:
         outcome = "unknown_user"
     log_auth(tenant.slug, claimed_user, outcome, auth_user=pv("$au"))
+    if guard is not None and outcome in authguard.COUNTED_OUTCOMES:
+        count_failure(tenant, claimed_user, guard)
     refuse("Forbidden")
     return False
+
+
+def guard_key(tenant):
+    """The password-guessing key of this request's credentials (vpbx.authguard), or None
+    when it carries none or the guard is off."""
+    user = pv("$au")
+    if not user or Worker.cfg.sip_auth_failures <= 0:
+        return None
+    return authguard.key(pv("$si"), user, tenant.domain)
+
+
+def count_failure(tenant, claimed_user, guard):
+    """One more failure of `guard`'s pair; the one that reaches the limit starts its ban."""
+    failures = KSR.htable.sht_inc(authguard.FAILURES_TABLE, guard)
+    cfg = Worker.cfg
+    if authguard.is_banned_now(failures, cfg.sip_auth_failures):
+        KSR.htable.sht_seti(authguard.BANS_TABLE, guard, failures)
+        KSR.htable.sht_rm(authguard.FAILURES_TABLE, guard)
+        log_auth(tenant.slug, claimed_user, "banned", auth_user=pv("$au"), failures=failures,
+                 ban_seconds=cfg.sip_auth_ban_seconds)
 
 
 def refuse(reason):

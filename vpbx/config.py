@@ -15,6 +15,12 @@ DEFAULT_PATH = "/etc/vpbx/vpbx.conf"
 # retransmission timer at the rates routed here (2 MB let retransmissions start and kept
 # less of the capacity past the limit: bench results of 39a7f03 vs 3077991); 0: never
 OVERLOAD_QUEUE_KB = 1024
+# [sip] password guessing (vpbx.authguard): after auth_failures failed authentications of
+# one user from one address, each within auth_failure_seconds of the previous one, that
+# pair is refused for auth_ban_seconds; auth_failures 0: never
+AUTH_FAILURES = 5
+AUTH_FAILURE_SECONDS = 60
+AUTH_BAN_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,9 @@ class Config:
     log_dir: str
     data_dir: str
     sip_overload_queue_kb: int
+    sip_auth_failures: int = AUTH_FAILURES
+    sip_auth_failure_seconds: int = AUTH_FAILURE_SECONDS
+    sip_auth_ban_seconds: int = AUTH_BAN_SECONDS
 
     @property
     def kamailio_db_url(self) -> str:
@@ -78,6 +87,9 @@ def load(path: str | None = None) -> Config:
         log_dir=paths["log_dir"],
         data_dir=paths["data_dir"],
         sip_overload_queue_kb=sip.getint("overload_queue_kb", OVERLOAD_QUEUE_KB),
+        sip_auth_failures=sip.getint("auth_failures", AUTH_FAILURES),
+        sip_auth_failure_seconds=sip.getint("auth_failure_seconds", AUTH_FAILURE_SECONDS),
+        sip_auth_ban_seconds=sip.getint("auth_ban_seconds", AUTH_BAN_SECONDS),
     )
 
 
@@ -85,13 +97,16 @@ def write(path: str, *, db_name: str, db_user: str, db_password: str, run_dir: s
           log_dir: str, data_dir: str, sip_port: int = 5060, sip_address: str = "127.0.0.1",
           sip_children: int = 4, rtp_ng_port: int = 2223, rtp_port_min: int = 30000,
           rtp_port_max: int = 40000, media_port: int = 5090, webui_port: int = 8080,
-          db_host: str = "127.0.0.1", db_port: int = 3306) -> Config:
+          db_host: str = "127.0.0.1", db_port: int = 3306,
+          sip_auth_ban_seconds: int | None = None) -> Config:
     """Write a configuration file (mode 0600: it holds the database password) and load it."""
     parser = configparser.ConfigParser()
     parser["database"] = {"host": db_host, "port": str(db_port), "name": db_name,
                           "user": db_user, "password": db_password}
     parser["sip"] = {"address": sip_address, "port": str(sip_port),
                      "children": str(sip_children)}
+    if sip_auth_ban_seconds is not None:
+        parser["sip"]["auth_ban_seconds"] = str(sip_auth_ban_seconds)
     parser["rtpengine"] = {"ng_port": str(rtp_ng_port), "port_min": str(rtp_port_min),
                            "port_max": str(rtp_port_max)}
     parser["media"] = {"sip_port": str(media_port)}

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from rtpengine.ngclient import NgClient
 
+from . import authguard
 from . import config as config_mod
 from .config import Config
 
@@ -90,6 +91,10 @@ class Stack:
             f'#!define DBURL "{cfg.kamailio_db_url}"',
             f'#!define RTPENGINE_SOCK "udp:127.0.0.1:{cfg.rtp_ng_port}"',
             f'#!define KEMI_SCRIPT "{ROOT}/kemi/vpbx_kemi.py"',
+            '#!define AUTH_FAILURES_HTABLE "%s"' % authguard.htable_definition(
+                authguard.FAILURES_TABLE, cfg.sip_auth_failure_seconds),
+            '#!define AUTH_BANS_HTABLE "%s"' % authguard.htable_definition(
+                authguard.BANS_TABLE, cfg.sip_auth_ban_seconds),
         ]
         path = os.path.join(run, "instance.cfg")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

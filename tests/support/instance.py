@@ -25,6 +25,11 @@ def free_port(kind=socket.SOCK_DGRAM, host="127.0.0.1") -> int:
             continue
 
 
+# a password guesser's ban lasts seconds, not minutes, on test platforms: long enough to be
+# seen, short enough for a test to see it end
+AUTH_BAN_SECONDS = 3
+
+
 def create_database(base: config.Config) -> str:
     """A new empty database with the schema migrated; returns its name."""
     name = f"{base.db_name}_test_{uuid.uuid4().hex[:10]}"
@@ -60,4 +65,4 @@ def write_instance_config(base: config.Config, folder: str, db_name: str,
         data_dir=os.path.join(folder, "data"), sip_port=free_port(),
         sip_children=sip_children, rtp_ng_port=free_port(), rtp_port_min=rtp_low,
         rtp_port_max=rtp_low + 99, media_port=free_port(),
-        webui_port=free_port(socket.SOCK_STREAM))
+        webui_port=free_port(socket.SOCK_STREAM), sip_auth_ban_seconds=AUTH_BAN_SECONDS)

@@ -1,5 +1,6 @@
 """SIP from a bare UDP socket, for the tests that need what a phone would not send or show:
 a sender that never ACKs, the exact replies and their headers."""
+import hashlib
 import re
 import socket
 import time
@@ -40,3 +41,37 @@ def final_reply(sock, timeout=10.0):
         if not re.match(r"SIP/2\.0 1\d\d ", message):
             return message
     raise AssertionError("no final reply")
+
+
+def _md5(text):
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def register_with_password(platform, sock, user, password, domain="acme.pbx.test",
+                           expires=0, call=""):
+    """REGISTER `user` from the bare socket `sock`, answering the challenge with `password`
+    (Expires 0 by default: nothing stays registered); the final status code. Call-IDs are
+    named after `call` and the socket's address."""
+    host, port = sock.getsockname()
+    edge = (platform.cfg.sip_address, platform.cfg.sip_port)
+    uri = f"sip:{domain}"
+
+    def register(cseq, authorization=""):
+        return (f"REGISTER {uri} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{call}r{cseq};rport\r\n"
+                f"Max-Forwards: 70\r\nFrom: <sip:{user}@{domain}>;tag={call}t\r\n"
+                f"To: <sip:{user}@{domain}>\r\nCall-ID: reg-{call}@{host}\r\n"
+                f"CSeq: {cseq} REGISTER\r\nContact: <sip:{user}@{host}:{port}>\r\n"
+                f"Expires: {expires}\r\n{authorization}Content-Length: 0\r\n\r\n").encode()
+
+    sock.sendto(register(1), edge)
+    challenge = final_reply(sock)
+    if not challenge.startswith("SIP/2.0 401 "):
+        return int(challenge.split()[1])
+    realm = re.search(r'realm="([^"]+)"', challenge).group(1)
+    nonce = re.search(r'nonce="([^"]+)"', challenge).group(1)
+    response = _md5(f"{_md5(f'{user}:{realm}:{password}')}:{nonce}:{_md5(f'REGISTER:{uri}')}")
+    sock.sendto(register(2, f'Authorization: Digest username="{user}", realm="{realm}", '
+                            f'nonce="{nonce}", uri="{uri}", response="{response}", '
+                            f'algorithm=MD5\r\n'), edge)
+    return int(final_reply(sock).split()[1])

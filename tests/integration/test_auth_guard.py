@@ -1,0 +1,38 @@
+"""Password guessing: an address that keeps failing one user's digest authentication is
+refused for that user for a while, whatever password it sends then; the same user from
+elsewhere, and other users from that address, are not (vpbx/authguard.py)."""
+import socket
+import time
+
+from tests.support.instance import AUTH_BAN_SECONDS
+from tests.support.rawsip import register_with_password
+from vpbx.config import AUTH_FAILURES
+
+GUESSER = "127.0.0.66"          # (all of 127/8 is loopback: a second host for the edge)
+
+
+def test_a_password_guesser_is_banned_for_that_user_then_let_in_again(platform):
+    bob_password = "bob-s3cret!"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as guesser, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as office:
+        guesser.bind((GUESSER, 0))
+        office.bind((platform.cfg.sip_address, 0))
+        codes = [register_with_password(platform, guesser, "bob", f"guess-{n}", call=f"g{n}")
+                 for n in range(AUTH_FAILURES)]
+        assert codes == [403] * AUTH_FAILURES
+        ban = platform.wait_log("VPBX-AUTH", outcome="banned", source=GUESSER)
+        assert ban["tenant"] == "acme" and ban["auth_user"] == "bob"
+        assert ban["failures"] == str(AUTH_FAILURES)
+        assert ban["ban_seconds"] == str(AUTH_BAN_SECONDS)
+        banned_at = time.monotonic()
+        # the right password from the banned address is refused too, and not checked
+        assert register_with_password(platform, guesser, "bob", bob_password, call="right") == 403
+        assert f"{GUESSER} bob@acme.pbx.test" in platform.kamcmd("htable.dump", "vpbx_authban")
+        # bob from another address, and another user from the guesser's, are let in
+        assert register_with_password(platform, office, "bob", bob_password, call="o1") == 200
+        assert register_with_password(platform, guesser, "alice", "alice-s3cret",
+                                      call="a1") == 200
+        wrong_lines = platform.log_lines("VPBX-AUTH", outcome="wrong_password", source=GUESSER)
+        assert len(wrong_lines) == AUTH_FAILURES      # the refusals during the ban: no line
+        time.sleep(max(0.0, banned_at + AUTH_BAN_SECONDS + 1.5 - time.monotonic()))
+        assert register_with_password(platform, guesser, "bob", bob_password, call="later") == 200

@@ -1,0 +1,36 @@
+"""vpbx.authguard: the keys, tables and limit of the SIP edge's password-guessing guard."""
+from vpbx import authguard, config
+
+
+def test_a_key_names_the_address_and_the_user_of_the_realm_tried():
+    assert authguard.key("192.0.2.7", "bob", "acme.pbx.test") == "192.0.2.7 bob@acme.pbx.test"
+
+
+def test_a_long_user_name_costs_no_more_than_64_characters_of_key():
+    long_key = authguard.key("192.0.2.7", "x" * 5000, "acme.pbx.test")
+    assert long_key == "192.0.2.7 " + "x" * 64 + "@acme.pbx.test"
+
+
+def test_the_ban_starts_at_the_failure_that_reaches_the_limit():
+    assert not authguard.is_banned_now(4, 5)
+    assert authguard.is_banned_now(5, 5)
+    assert authguard.is_banned_now(6, 5)          # (another worker counted at the same time)
+    assert not authguard.is_banned_now(50, 0)     # the guard is off
+    assert not authguard.is_banned_now(-255, 5)   # htable's "no value" answer
+
+
+def test_tables_expire_on_their_own_and_count_from_zero():
+    assert (authguard.htable_definition("t", 60)
+            == "t=>size=12;autoexpire=60;initval=0")
+
+
+def test_the_guard_is_on_by_default_and_configurable(tmp_path):
+    cfg = config.write(str(tmp_path / "vpbx.conf"), db_name="x", db_user="u", db_password="p",
+                       run_dir="/r", log_dir="/l", data_dir="/d")
+    assert (cfg.sip_auth_failures, cfg.sip_auth_failure_seconds,
+            cfg.sip_auth_ban_seconds) == (5, 60, 600)
+    text = (tmp_path / "vpbx.conf").read_text().replace(
+        "[sip]\n", "[sip]\nauth_failures = 0\nauth_ban_seconds = 30\n")
+    (tmp_path / "vpbx.conf").write_text(text)
+    reread = config.load(str(tmp_path / "vpbx.conf"))
+    assert (reread.sip_auth_failures, reread.sip_auth_ban_seconds) == (0, 30)

@@ -1,0 +1,35 @@
+"""Password guessing at the SIP edge: a source that keeps failing digest authentication for
+one user is refused for a while, before its credentials are even checked.
+
+The pair (source address, user@realm) is what a ban applies to: a password guesser, who
+tries many passwords for one user from one address, is stopped after `failures_allowed`
+failures (each within `failure_seconds` of the previous one), while every other phone
+behind the same address (an office behind one NAT) and the same user from elsewhere go on
+working. Kamailio keeps the counts and the bans in two shared-memory hash tables (htable
+module), which expire on their own; the NOC lists and lifts bans over RPC
+(`kamcmd htable.dump vpbx_authban`, `kamcmd htable.delete vpbx_authban "<key>"`).
+"""
+FAILURES_TABLE = "vpbx_authfail"
+BANS_TABLE = "vpbx_authban"
+# the auth results (kemi/digest.py's names) that count as a failed guess; a missing, stale or
+# foreign nonce only gets a new challenge
+COUNTED_OUTCOMES = frozenset({"wrong_password", "unknown_user", "user_mismatch"})
+USER_CHARS = 64     # of a user name in a key: a guesser's long names cost no more memory
+
+
+def key(source: str, user: str, realm: str) -> str:
+    """The hash tables' key of a source address trying a user of a realm (a tenant's
+    domain): "SOURCE USER@REALM", as the NOC's RPC commands name it."""
+    return f"{source} {user[:USER_CHARS]}@{realm}"
+
+
+def htable_definition(table: str, seconds: int) -> str:
+    """The htable module's definition of a table of counters whose items vanish `seconds`
+    after their last update (initval 0: an increment creates a missing item)."""
+    return f"{table}=>size=12;autoexpire={seconds};initval=0"
+
+
+def is_banned_now(failures: int, failures_allowed: int) -> bool:
+    """Whether the failure just counted (`failures` in a row for the pair) starts a ban;
+    `failures_allowed` 0: never."""
+    return 0 < failures_allowed <= failures
