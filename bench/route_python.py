@@ -60,7 +60,7 @@ class FakeKSR:
             return lambda args: 1 if self.in_dialog else -1
         if name == "dialog.var_sets":
             return lambda args: self.pv_values.__setitem__("$dlg_var(%s)" % args[0], args[1])
-        value = {"tm.t_is_canceled": -1, "isflagset": False}.get(name, 1)
+        value = {"tm.t_is_canceled": -1, "isflagset": False, "htable.sht_get": 0}.get(name, 1)
         return lambda args: value
 
     def __getattr__(self, name):

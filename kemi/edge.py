@@ -10,8 +10,9 @@ import KSR
 import calls
 import digest
 import media_calls
-from sip import (RTPENGINE_FLAGS, STOP, DatabaseBackingOff, Worker, log_error, log_route,
-                 note_database_down, pv, refresh_configuration, reply)
+from sip import (RTPENGINE_FLAGS, STOP, DatabaseBackingOff, Worker, database_backing_off,
+                 log_error, log_route, note_database_down, pv, refresh_configuration, reply)
+from vpbx import floodguard
 from vpbx.store import DatabaseUnavailable
 
 OVERLOAD_RETRY_AFTER = (5, 15)      # seconds, drawn for each refused request
@@ -33,6 +34,8 @@ def request_route():
 
 
 def route_request():
+    if flooding_source():
+        return STOP                      # dropped: no answer feeds a flood
     if KSR.maxfwd.process_maxfwd(10) < 0:
         return reply(483, "Too Many Hops")
     if KSR.sanity.sanity_check_defaults() < 0:
@@ -72,6 +75,39 @@ def route_request():
         refresh_configuration()
         return calls.route_initial_invite(in_transaction)
     return reply(405, "Method Not Allowed")
+
+
+def flooding_source():
+    """Whether the request comes from an address banned for flooding, or that floods now
+    and is banned from this request on (vpbx.floodguard); the ban's start is logged once."""
+    cfg = Worker.cfg
+    if cfg.sip_flood_requests <= 0:
+        return False
+    source = pv("$si")
+    if not floodguard.is_counted(source, *carrier_for_flood_guard(), cfg.sip_flood_exempt):
+        return False
+    if (KSR.htable.sht_get(floodguard.BANS_TABLE, source) or 0) > 0:
+        return True
+    if KSR.pike.pike_check_req() > 0:
+        return False
+    if KSR.htable.sht_inc(floodguard.BANS_TABLE, source) == 1:     # (one worker logs it)
+        log_route(tenant=None, caller=pv("$fU"), dialled=pv("$rU"), decision="flood",
+                  outcome="drop:banned", method=pv("$rm"), source=source,
+                  ban_seconds=cfg.sip_flood_ban_seconds)
+    return True
+
+
+def carrier_for_flood_guard():
+    """(known, the carrier trunk or None): as this worker last read it, else read now,
+    unless the database is away ((False, None): the guard then counts nobody)."""
+    known, carrier = Worker.store.carrier_if_known()
+    if known or database_backing_off():
+        return known, carrier
+    try:
+        return True, Worker.store.carrier()
+    except DatabaseUnavailable:
+        note_database_down()
+        return False, None
 
 
 def shed_new_request(queued):

@@ -61,13 +61,18 @@ def note_database_down():
     KSR.pv.seti("$shv(vpbx_db_down)", int(time.time()) + DATABASE_BACKOFF_SECONDS)
 
 
+def database_backing_off():
+    """Whether the database was found unavailable moments ago (see note_database_down)."""
+    return int(KSR.pv.get("$shv(vpbx_db_down)") or 0) > time.time()
+
+
 def refresh_configuration():
     """Before routing a new request: drop this worker's cached configuration if it changed.
 
     $shv(vpbx_gen) is the configuration generation all workers share; `vpbx` and the web UI
     set it after each change, and a worker that finds the database ahead sets it for the others.
     """
-    if int(KSR.pv.get("$shv(vpbx_db_down)") or 0) > time.time():
+    if database_backing_off():
         raise DatabaseBackingOff("database unavailable moments ago (not asked again for up "
                                  "to %d s)" % DATABASE_BACKOFF_SECONDS)
     announced = int(KSR.pv.get("$shv(vpbx_gen)") or 0)

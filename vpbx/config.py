@@ -8,6 +8,8 @@ import configparser
 import os
 from dataclasses import dataclass
 
+from . import floodguard
+
 DEFAULT_PATH = "/etc/vpbx/vpbx.conf"
 # [sip] overload_queue_kb: new calls and registrations are refused (503) once more than
 # this has waited in the edge's UDP receive queue for a moment (vpbx.backlog.QueueGauge; at
@@ -21,6 +23,12 @@ OVERLOAD_QUEUE_KB = 1024
 AUTH_FAILURES = 5
 AUTH_FAILURE_SECONDS = 60
 AUTH_BAN_SECONDS = 600
+# [sip] request floods (vpbx.floodguard): a source sending more than flood_requests requests
+# within 2 s is dropped for flood_ban_seconds (0: never), except the carrier and the
+# addresses of flood_exempt; 200 in 2 s is ten times what an office of 100 phones behind one
+# address sends at its busiest
+FLOOD_REQUESTS = 200
+FLOOD_BAN_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,9 @@ class Config:
     sip_auth_failures: int = AUTH_FAILURES
     sip_auth_failure_seconds: int = AUTH_FAILURE_SECONDS
     sip_auth_ban_seconds: int = AUTH_BAN_SECONDS
+    sip_flood_requests: int = FLOOD_REQUESTS
+    sip_flood_ban_seconds: int = FLOOD_BAN_SECONDS
+    sip_flood_exempt: frozenset = frozenset()
 
     @property
     def kamailio_db_url(self) -> str:
@@ -90,6 +101,9 @@ def load(path: str | None = None) -> Config:
         sip_auth_failures=sip.getint("auth_failures", AUTH_FAILURES),
         sip_auth_failure_seconds=sip.getint("auth_failure_seconds", AUTH_FAILURE_SECONDS),
         sip_auth_ban_seconds=sip.getint("auth_ban_seconds", AUTH_BAN_SECONDS),
+        sip_flood_requests=sip.getint("flood_requests", FLOOD_REQUESTS),
+        sip_flood_ban_seconds=sip.getint("flood_ban_seconds", FLOOD_BAN_SECONDS),
+        sip_flood_exempt=floodguard.parse_exempt(sip.get("flood_exempt", "")),
     )
 
 
@@ -98,15 +112,19 @@ def write(path: str, *, db_name: str, db_user: str, db_password: str, run_dir: s
           sip_children: int = 4, rtp_ng_port: int = 2223, rtp_port_min: int = 30000,
           rtp_port_max: int = 40000, media_port: int = 5090, webui_port: int = 8080,
           db_host: str = "127.0.0.1", db_port: int = 3306,
-          sip_auth_ban_seconds: int | None = None) -> Config:
+          sip_auth_ban_seconds: int | None = None, sip_flood_exempt: str | None = None,
+          sip_flood_ban_seconds: int | None = None) -> Config:
     """Write a configuration file (mode 0600: it holds the database password) and load it."""
     parser = configparser.ConfigParser()
     parser["database"] = {"host": db_host, "port": str(db_port), "name": db_name,
                           "user": db_user, "password": db_password}
     parser["sip"] = {"address": sip_address, "port": str(sip_port),
                      "children": str(sip_children)}
-    if sip_auth_ban_seconds is not None:
-        parser["sip"]["auth_ban_seconds"] = str(sip_auth_ban_seconds)
+    for key, value in (("auth_ban_seconds", sip_auth_ban_seconds),
+                       ("flood_exempt", sip_flood_exempt),
+                       ("flood_ban_seconds", sip_flood_ban_seconds)):
+        if value is not None:
+            parser["sip"][key] = str(value)
     parser["rtpengine"] = {"ng_port": str(rtp_ng_port), "port_min": str(rtp_port_min),
                            "port_max": str(rtp_port_max)}
     parser["media"] = {"sip_port": str(media_port)}

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from rtpengine.ngclient import NgClient
 
-from . import authguard
+from . import authguard, floodguard
 from . import config as config_mod
 from .config import Config
 
@@ -95,6 +95,11 @@ class Stack:
                 authguard.FAILURES_TABLE, cfg.sip_auth_failure_seconds),
             '#!define AUTH_BANS_HTABLE "%s"' % authguard.htable_definition(
                 authguard.BANS_TABLE, cfg.sip_auth_ban_seconds),
+            '#!define FLOOD_BANS_HTABLE "%s"' % authguard.htable_definition(
+                floodguard.BANS_TABLE, cfg.sip_flood_ban_seconds),
+            f"#!define FLOOD_SAMPLING_SECONDS {floodguard.SAMPLING_SECONDS}",
+            # (pike needs a positive density: with the guard off it is never asked)
+            f"#!define FLOOD_REQUESTS {max(1, cfg.sip_flood_requests)}",
         ]
         path = os.path.join(run, "instance.cfg")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -282,6 +282,12 @@ class SipStore:
             return settings["carrier_address"], int(settings.get("carrier_port", 5060))
         return self._cached(("carrier",), load)
 
+    def carrier_if_known(self) -> tuple[bool, tuple[str, int] | None]:
+        """(True, the carrier trunk or None) when this worker has read it since the last
+        change, else (False, None): without asking the database."""
+        key = ("carrier",)
+        return (True, self._memo[key]) if key in self._memo else (False, None)
+
     def known_carrier(self) -> tuple[str, int] | None:
         """The carrier trunk as this worker last read it, without asking the database (None
         when it has not read it since the last change)."""

@@ -25,9 +25,12 @@ def free_port(kind=socket.SOCK_DGRAM, host="127.0.0.1") -> int:
             continue
 
 
-# a password guesser's ban lasts seconds, not minutes, on test platforms: long enough to be
-# seen, short enough for a test to see it end
+# a password guesser's or a flooder's ban lasts seconds, not minutes, on test platforms: long
+# enough to be seen, short enough for a test to see it end
 AUTH_BAN_SECONDS = 3
+FLOOD_BAN_SECONDS = 3
+# the test phones, sipp and the benchmarks all send from here, far faster than any office
+FLOOD_EXEMPT = "127.0.0.1"
 
 
 def create_database(base: config.Config) -> str:
@@ -65,4 +68,5 @@ def write_instance_config(base: config.Config, folder: str, db_name: str,
         data_dir=os.path.join(folder, "data"), sip_port=free_port(),
         sip_children=sip_children, rtp_ng_port=free_port(), rtp_port_min=rtp_low,
         rtp_port_max=rtp_low + 99, media_port=free_port(),
-        webui_port=free_port(socket.SOCK_STREAM), sip_auth_ban_seconds=AUTH_BAN_SECONDS)
+        webui_port=free_port(socket.SOCK_STREAM), sip_auth_ban_seconds=AUTH_BAN_SECONDS,
+        sip_flood_ban_seconds=FLOOD_BAN_SECONDS, sip_flood_exempt=FLOOD_EXEMPT)

@@ -1,0 +1,36 @@
+"""vpbx.floodguard: whose requests count towards a flood ban."""
+from vpbx import config, floodguard
+
+CARRIER = ("192.0.2.1", 5060)
+
+
+def test_exempt_addresses_are_read_with_commas_or_spaces():
+    assert floodguard.parse_exempt("192.0.2.9, 198.51.100.4  203.0.113.5") == {
+        "192.0.2.9", "198.51.100.4", "203.0.113.5"}
+    assert floodguard.parse_exempt("") == frozenset()
+
+
+def test_a_phone_address_counts_the_carrier_and_exempt_ones_do_not():
+    exempt = frozenset({"198.51.100.4"})
+    assert floodguard.is_counted("203.0.113.7", True, CARRIER, exempt)
+    assert not floodguard.is_counted("192.0.2.1", True, CARRIER, exempt)
+    assert not floodguard.is_counted("198.51.100.4", True, CARRIER, exempt)
+
+
+def test_with_no_carrier_configured_every_address_counts():
+    assert floodguard.is_counted("192.0.2.1", True, None, frozenset())
+
+
+def test_nothing_counts_while_the_carrier_is_not_known():
+    # (after a configuration change, or with the database away: the carrier's own traffic
+    # must never be mistaken for a flood)
+    assert not floodguard.is_counted("203.0.113.7", False, None, frozenset())
+
+
+def test_the_guard_defaults_and_its_settings(tmp_path):
+    cfg = config.write(str(tmp_path / "vpbx.conf"), db_name="x", db_user="u", db_password="p",
+                       run_dir="/r", log_dir="/l", data_dir="/d",
+                       sip_flood_exempt="198.51.100.4,203.0.113.5", sip_flood_ban_seconds=30)
+    assert cfg.sip_flood_requests == 200
+    assert cfg.sip_flood_exempt == {"198.51.100.4", "203.0.113.5"}
+    assert cfg.sip_flood_ban_seconds == 30
