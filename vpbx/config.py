@@ -113,7 +113,8 @@ def write(path: str, *, db_name: str, db_user: str, db_password: str, run_dir: s
           rtp_port_max: int = 40000, media_port: int = 5090, webui_port: int = 8080,
           db_host: str = "127.0.0.1", db_port: int = 3306,
           sip_auth_ban_seconds: int | None = None, sip_flood_exempt: str | None = None,
-          sip_flood_ban_seconds: int | None = None) -> Config:
+          sip_flood_ban_seconds: int | None = None,
+          sip_flood_requests: int | None = None) -> Config:
     """Write a configuration file (mode 0600: it holds the database password) and load it."""
     parser = configparser.ConfigParser()
     parser["database"] = {"host": db_host, "port": str(db_port), "name": db_name,
@@ -122,7 +123,8 @@ def write(path: str, *, db_name: str, db_user: str, db_password: str, run_dir: s
                      "children": str(sip_children)}
     for key, value in (("auth_ban_seconds", sip_auth_ban_seconds),
                        ("flood_exempt", sip_flood_exempt),
-                       ("flood_ban_seconds", sip_flood_ban_seconds)):
+                       ("flood_ban_seconds", sip_flood_ban_seconds),
+                       ("flood_requests", sip_flood_requests)):
         if value is not None:
             parser["sip"][key] = str(value)
     parser["rtpengine"] = {"ng_port": str(rtp_ng_port), "port_min": str(rtp_port_min),
