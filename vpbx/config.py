@@ -26,8 +26,9 @@ AUTH_BAN_SECONDS = 600
 # [sip] request floods (vpbx.floodguard): a source sending more than flood_requests requests
 # within 2 s is dropped for flood_ban_seconds (0: never), except the carrier and the
 # addresses of flood_exempt; 200 in 2 s is ten times what an office of 100 phones behind one
-# address sends at its busiest
+# address sends at its busiest; at most 65535 (pike counts in 16 bits)
 FLOOD_REQUESTS = 200
+FLOOD_REQUESTS_MAX = 65535
 FLOOD_BAN_SECONDS = 300
 
 
@@ -101,7 +102,7 @@ def load(path: str | None = None) -> Config:
         sip_auth_failures=sip.getint("auth_failures", AUTH_FAILURES),
         sip_auth_failure_seconds=sip.getint("auth_failure_seconds", AUTH_FAILURE_SECONDS),
         sip_auth_ban_seconds=sip.getint("auth_ban_seconds", AUTH_BAN_SECONDS),
-        sip_flood_requests=sip.getint("flood_requests", FLOOD_REQUESTS),
+        sip_flood_requests=min(sip.getint("flood_requests", FLOOD_REQUESTS), FLOOD_REQUESTS_MAX),
         sip_flood_ban_seconds=sip.getint("flood_ban_seconds", FLOOD_BAN_SECONDS),
         sip_flood_exempt=floodguard.parse_exempt(sip.get("flood_exempt", "")),
     )
@@ -113,8 +114,7 @@ def write(path: str, *, db_name: str, db_user: str, db_password: str, run_dir: s
           rtp_port_max: int = 40000, media_port: int = 5090, webui_port: int = 8080,
           db_host: str = "127.0.0.1", db_port: int = 3306,
           sip_auth_ban_seconds: int | None = None, sip_flood_exempt: str | None = None,
-          sip_flood_ban_seconds: int | None = None,
-          sip_flood_requests: int | None = None) -> Config:
+          sip_flood_ban_seconds: int | None = None) -> Config:
     """Write a configuration file (mode 0600: it holds the database password) and load it."""
     parser = configparser.ConfigParser()
     parser["database"] = {"host": db_host, "port": str(db_port), "name": db_name,
@@ -123,8 +123,7 @@ def write(path: str, *, db_name: str, db_user: str, db_password: str, run_dir: s
                      "children": str(sip_children)}
     for key, value in (("auth_ban_seconds", sip_auth_ban_seconds),
                        ("flood_exempt", sip_flood_exempt),
-                       ("flood_ban_seconds", sip_flood_ban_seconds),
-                       ("flood_requests", sip_flood_requests)):
+                       ("flood_ban_seconds", sip_flood_ban_seconds)):
         if value is not None:
             parser["sip"][key] = str(value)
     parser["rtpengine"] = {"ng_port": str(rtp_ng_port), "port_min": str(rtp_port_min),

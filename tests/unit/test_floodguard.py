@@ -34,3 +34,11 @@ def test_the_guard_defaults_and_its_settings(tmp_path):
     assert cfg.sip_flood_requests == 200
     assert cfg.sip_flood_exempt == {"198.51.100.4", "203.0.113.5"}
     assert cfg.sip_flood_ban_seconds == 30
+
+
+def test_a_limit_past_what_pike_can_count_is_cut_to_its_maximum(tmp_path):
+    path = tmp_path / "vpbx.conf"
+    config.write(str(path), db_name="x", db_user="u", db_password="p", run_dir="/r",
+                 log_dir="/l", data_dir="/d")
+    path.write_text(path.read_text().replace("[sip]\n", "[sip]\nflood_requests = 1000000\n"))
+    assert config.load(str(path)).sip_flood_requests == 65535
