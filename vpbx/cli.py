@@ -74,6 +74,37 @@ def cmd_simulate(args) -> int:
     return 0
 
 
+def cmd_bans(args) -> int:
+    """The SIP edge's bans now (password guessers, floods), read from the running Kamailio."""
+    from . import live
+    try:
+        found = live.bans(config.load())
+    except live.LiveStateUnavailable as exc:
+        print(f"vpbx bans: {exc}", file=sys.stderr)
+        return 1
+    for kind, key, value in found:
+        print(f"{kind}\t{key}" + (f"\t{value} failures" if kind == "password" else ""))
+    if not found:
+        print("no bans")
+    return 0
+
+
+def cmd_unban(args) -> int:
+    """Lift every ban of an address at the SIP edge."""
+    from . import live
+    try:
+        lifted = live.lift_bans(config.load(), args.address)
+    except live.LiveStateUnavailable as exc:
+        print(f"vpbx unban: {exc}", file=sys.stderr)
+        return 1
+    if not lifted:
+        print(f"vpbx unban: no ban of {args.address}", file=sys.stderr)
+        return 1
+    for kind, key, _value in lifted:
+        print(f"lifted {kind}\t{key}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vpbx", description="Virtual PBX configuration as code")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--live", action="store_true",
                    help="use the members' real registration and call state")
     p.set_defaults(func=cmd_simulate)
+    sub.add_parser("bans", help="the SIP edge's bans now (password guessers, floods)"
+                   ).set_defaults(func=cmd_bans)
+    p = sub.add_parser("unban", help="lift every ban of an address at the SIP edge")
+    p.add_argument("address")
+    p.set_defaults(func=cmd_unban)
     return parser
 
 

@@ -2,6 +2,7 @@
 which users have a phone registered, and which are in a call. Used by `vpbx simulate --live`
 and the activity monitor."""
 import os
+import re
 import subprocess
 
 from . import busy
@@ -56,3 +57,28 @@ def announce_generation(cfg: Config, generation: int) -> bool:
         return True
     except LiveStateUnavailable:
         return False
+
+
+# -- the SIP edge's bans (vpbx.authguard, vpbx.floodguard) ---------------------------------------
+_DUMPED_ITEM = re.compile(r"name: (.*)\n\s*value: (\S+)")
+BAN_TABLES = {"password": "vpbx_authban", "flood": "vpbx_floodban"}
+
+
+def bans(cfg: Config) -> list[tuple[str, str, str]]:
+    """The edge's bans now: (kind, key, value) — kind "password" (key "ADDRESS USER@DOMAIN",
+    value the failures counted) or "flood" (key the address)."""
+    found = []
+    for kind, table in BAN_TABLES.items():
+        for key, value in _DUMPED_ITEM.findall(kamcmd(cfg, "htable.dump", table)):
+            found.append((kind, key.strip(), value))
+    return found
+
+
+def lift_bans(cfg: Config, address: str) -> list[tuple[str, str, str]]:
+    """Lift every ban of `address` (its flood ban and its password bans, whatever the
+    user); the bans lifted."""
+    lifted = [ban for ban in bans(cfg)
+              if ban[1] == address or ban[1].startswith(address + " ")]
+    for kind, key, _value in lifted:
+        kamcmd(cfg, "htable.delete", BAN_TABLES[kind], key)
+    return lifted

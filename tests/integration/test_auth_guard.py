@@ -36,3 +36,25 @@ def test_a_password_guesser_is_banned_for_that_user_then_let_in_again(platform):
         assert len(wrong_lines) == AUTH_FAILURES      # the refusals during the ban: no line
         time.sleep(max(0.0, banned_at + AUTH_BAN_SECONDS + 1.5 - time.monotonic()))
         assert register_with_password(platform, guesser, "bob", bob_password, call="later") == 200
+
+
+def test_the_noc_lists_the_bans_and_lifts_those_of_an_address(platform, monkeypatch, capsys):
+    from vpbx import cli
+    monkeypatch.setenv("VPBX_CONFIG", platform.cfg.path)
+    guesser_address = "127.0.0.68"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as guesser:
+        guesser.bind((guesser_address, 0))
+        for n in range(AUTH_FAILURES):
+            register_with_password(platform, guesser, "carol", f"guess-{n}", call=f"n{n}")
+        platform.wait_log("VPBX-AUTH", outcome="banned", source=guesser_address)
+        assert cli.main(["bans"]) == 0
+        listed = capsys.readouterr().out
+        ban_line = f"password\t{guesser_address} carol@acme.pbx.test\t{AUTH_FAILURES} failures"
+        assert ban_line in listed
+        assert cli.main(["unban", guesser_address]) == 0
+        assert f"lifted password\t{guesser_address} carol@acme.pbx.test" in capsys.readouterr().out
+        # let in at once, long before the ban would have run out
+        assert register_with_password(platform, guesser, "carol", "carol-s3cret",
+                                      call="lifted") == 200
+        assert cli.main(["unban", guesser_address]) == 1          # nothing left to lift
+        assert f"no ban of {guesser_address}" in capsys.readouterr().err
