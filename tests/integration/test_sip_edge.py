@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.support.rawsip import invite_from_raw_socket, replies_within
+from tests.support.rawsip import digest_response, invite_from_raw_socket, replies_within
 
 pytestmark = pytest.mark.integration
 
@@ -325,11 +325,7 @@ def test_a_guessed_password_is_refused_once_not_retransmitted(platform, phones):
     for half a minute to a sender that never ACKs (a password guesser, or a forged source
     address that would make the platform flood a third party); a retransmission of the
     INVITE is answered again."""
-    import hashlib
     import re
-
-    def md5(text):
-        return hashlib.md5(text.encode()).hexdigest()
 
     bob = phones("bob")
     edge = (platform.cfg.sip_address, platform.cfg.sip_port)
@@ -343,8 +339,7 @@ def test_a_guessed_password_is_refused_once_not_retransmitted(platform, phones):
         realm = re.search(rb'realm="([^"]+)"', challenge).group(1).decode()
         nonce = re.search(rb'nonce="([^"]+)"', challenge).group(1).decode()
         uri = "sip:7961@acme.pbx.test"
-        response = md5(f"{md5(f'alice:{realm}:not-her-password')}:{nonce}:"
-                       f"{md5(f'INVITE:{uri}')}")
+        response = digest_response("alice", realm, "not-her-password", nonce, "INVITE", uri)
         authorization = (f'Proxy-Authorization: Digest username="alice", realm="{realm}", '
                          f'nonce="{nonce}", uri="{uri}", response="{response}", '
                          f'algorithm=MD5\r\n')

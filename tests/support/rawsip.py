@@ -5,6 +5,8 @@ import re
 import socket
 import time
 
+from vpbx import sipauth
+
 
 def invite_from_raw_socket(platform, sock, branch, authorization="", caller="alice",
                            target="7961@acme.pbx.test"):
@@ -43,8 +45,11 @@ def final_reply(sock, timeout=10.0):
     raise AssertionError("no final reply")
 
 
-def _md5(text):
-    return hashlib.md5(text.encode()).hexdigest()
+def digest_response(user, realm, password, nonce, method, uri):
+    """The response of RFC 2617 digest credentials without qop (HA1 as `subscriber` stores
+    it, vpbx.sipauth)."""
+    ha2 = hashlib.md5(f"{method}:{uri}".encode()).hexdigest()
+    return hashlib.md5(f"{sipauth.ha1(user, realm, password)}:{nonce}:{ha2}".encode()).hexdigest()
 
 
 def register_with_password(platform, sock, user, password, domain="acme.pbx.test",
@@ -70,7 +75,7 @@ def register_with_password(platform, sock, user, password, domain="acme.pbx.test
         return int(challenge.split()[1])
     realm = re.search(r'realm="([^"]+)"', challenge).group(1)
     nonce = re.search(r'nonce="([^"]+)"', challenge).group(1)
-    response = _md5(f"{_md5(f'{user}:{realm}:{password}')}:{nonce}:{_md5(f'REGISTER:{uri}')}")
+    response = digest_response(user, realm, password, nonce, "REGISTER", uri)
     sock.sendto(register(2, f'Authorization: Digest username="{user}", realm="{realm}", '
                             f'nonce="{nonce}", uri="{uri}", response="{response}", '
                             f'algorithm=MD5\r\n'), edge)
