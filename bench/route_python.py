@@ -181,17 +181,8 @@ def provision(base, db_name: str) -> list:
     conn = db.connect(base, database=db_name, autocommit=False)
     try:
         with conn.cursor() as cur:
-            cur.execute("INSERT INTO tenants (slug, name, domain) VALUES (%s, %s, %s)",
-                        ("bench", "Benchmark", bench.DOMAIN))
-            tenant_id = cur.lastrowid
-            cur.executemany("INSERT INTO users (tenant_id, extension, name, username)"
-                            " VALUES (%s, %s, %s, %s)",
-                            [(tenant_id, ext, f"Bench {ext}", ext)
-                             for *_, members in pool for ext in members])
-            cur.executemany("INSERT INTO platform_settings (name, value) VALUES (%s, %s)"
-                            " ON DUPLICATE KEY UPDATE value = VALUES(value)",
-                            [("carrier_address", bench.CARRIER_ADDRESS),
-                             ("carrier_port", str(bench.CARRIER_PORT))])
+            tenant_id = bench.insert_tenant(
+                cur, [ext for *_, members in pool for ext in members], carrier=True)
             bench.provision_group_route(cur, tenant_id, pool)
         conn.commit()
     finally:

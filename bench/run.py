@@ -549,20 +549,11 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
     conn = db.connect(base, database=db_name, autocommit=False)
     try:
         with conn.cursor() as cur:
-            cur.execute("INSERT INTO tenants (slug, name, domain) VALUES (%s, %s, %s)",
-                        ("bench", "Benchmark", DOMAIN))
-            tenant_id = cur.lastrowid
-            cur.executemany("INSERT INTO users (tenant_id, extension, name, username)"
-                            " VALUES (%s, %s, %s, %s)",
-                            [(tenant_id, user, f"Bench {user}", user) for user in users])
+            tenant_id = insert_tenant(cur, users, carrier=any(
+                route.source == CARRIER_ADDRESS for route in routes))
             cur.executemany("INSERT INTO subscriber (username, domain, ha1) VALUES (%s, %s, %s)",
                             [(user, DOMAIN, sipauth.ha1(user, DOMAIN, passwords[user]))
                              for user in users])
-            if any(route.source == CARRIER_ADDRESS for route in routes):
-                cur.executemany("INSERT INTO platform_settings (name, value) VALUES (%s, %s)"
-                                " ON DUPLICATE KEY UPDATE value = VALUES(value)",
-                                [("carrier_address", CARRIER_ADDRESS),
-                                 ("carrier_port", str(CARRIER_PORT))])
             if pool:
                 provision_group_route(cur, tenant_id, pool)
             if any(route.key == "direct" for route in routes):
@@ -599,6 +590,23 @@ def provision(base: config_mod.Config, db_name: str, reg_users: int, routes: lis
             [f"{callee};{DOMAIN};127.0.0.1:{route.uas_port};{auth(callee)}"
              for callee in route.callees])
     return files
+
+
+def insert_tenant(cur, users: list, carrier: bool) -> int:
+    """The bench tenant and its users (extension = SIP username); with `carrier`, the
+    platform's carrier trunk. Its id."""
+    cur.execute("INSERT INTO tenants (slug, name, domain) VALUES (%s, %s, %s)",
+                ("bench", "Benchmark", DOMAIN))
+    tenant_id = cur.lastrowid
+    cur.executemany("INSERT INTO users (tenant_id, extension, name, username)"
+                    " VALUES (%s, %s, %s, %s)",
+                    [(tenant_id, user, f"Bench {user}", user) for user in users])
+    if carrier:
+        cur.executemany("INSERT INTO platform_settings (name, value) VALUES (%s, %s)"
+                        " ON DUPLICATE KEY UPDATE value = VALUES(value)",
+                        [("carrier_address", CARRIER_ADDRESS),
+                         ("carrier_port", str(CARRIER_PORT))])
+    return tenant_id
 
 
 def provision_group_route(cur, tenant_id: int, pool: list) -> None:
