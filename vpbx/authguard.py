@@ -23,12 +23,6 @@ def key(source: str, user: str, realm: str) -> str:
     return f"{source} {user[:USER_CHARS]}@{realm}"
 
 
-def htable_definition(table: str, seconds: int) -> str:
-    """The htable module's definition of a table of counters whose items vanish `seconds`
-    after their last update (initval 0: an increment creates a missing item)."""
-    return f"{table}=>size=12;autoexpire={seconds};initval=0"
-
-
 def is_banned_now(failures: int, failures_allowed: int) -> bool:
     """Whether the failure just counted (`failures` in a row for the pair) starts a ban;
     `failures_allowed` 0: never."""

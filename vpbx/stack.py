@@ -42,6 +42,13 @@ class Component:
     start_timeout: float = 15.0
 
 
+def expiring_htable(table: str, seconds: int) -> str:
+    """The htable module's definition of a table of counters whose items vanish `seconds`
+    after their last update (initval 0: an increment creates a missing item): the edge's
+    guards keep their counts and bans in such tables."""
+    return f"{table}=>size=12;autoexpire={seconds};initval=0"
+
+
 class Stack:
     """The processes of one platform instance described by `cfg`."""
 
@@ -91,11 +98,11 @@ class Stack:
             f'#!define DBURL "{cfg.kamailio_db_url}"',
             f'#!define RTPENGINE_SOCK "udp:127.0.0.1:{cfg.rtp_ng_port}"',
             f'#!define KEMI_SCRIPT "{ROOT}/kemi/vpbx_kemi.py"',
-            '#!define AUTH_FAILURES_HTABLE "%s"' % authguard.htable_definition(
+            '#!define AUTH_FAILURES_HTABLE "%s"' % expiring_htable(
                 authguard.FAILURES_TABLE, cfg.sip_auth_failure_seconds),
-            '#!define AUTH_BANS_HTABLE "%s"' % authguard.htable_definition(
+            '#!define AUTH_BANS_HTABLE "%s"' % expiring_htable(
                 authguard.BANS_TABLE, cfg.sip_auth_ban_seconds),
-            '#!define FLOOD_BANS_HTABLE "%s"' % authguard.htable_definition(
+            '#!define FLOOD_BANS_HTABLE "%s"' % expiring_htable(
                 floodguard.BANS_TABLE, cfg.sip_flood_ban_seconds),
             f"#!define FLOOD_SAMPLING_SECONDS {floodguard.SAMPLING_SECONDS}",
             # (pike needs a positive density: with the guard off it is never asked)

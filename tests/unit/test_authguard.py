@@ -19,11 +19,6 @@ def test_the_ban_starts_at_the_failure_that_reaches_the_limit():
     assert not authguard.is_banned_now(-255, 5)   # htable's "no value" answer
 
 
-def test_tables_expire_on_their_own_and_count_from_zero():
-    assert (authguard.htable_definition("t", 60)
-            == "t=>size=12;autoexpire=60;initval=0")
-
-
 def test_the_guard_is_on_by_default_and_configurable(tmp_path):
     cfg = config.write(str(tmp_path / "vpbx.conf"), db_name="x", db_user="u", db_password="p",
                        run_dir="/r", log_dir="/l", data_dir="/d")
