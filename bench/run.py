@@ -1,6 +1,6 @@
 """`make bench`: call and registration rates through the full stack, next to a native baseline.
 
-    python -m bench.run [--profile full|quick] [--children N] [--keep]
+    python -m bench.run [--profile full|quick|smoke] [--children N] [--keep] [--results DIR]
 
 Four platform instances run side by side on one throwaway database (tests.support.instance),
 each with its own Kamailio (4 SIP workers as the platform's default, -m 1024) and its own
@@ -44,9 +44,11 @@ and native only). The request-route latency comes from Kamailio's "request-route
 in: N usec" lines (latency_cfg_log) at a moderate rate.
 
 The table is printed and written to bench/results/latest.txt, everything (with the SIP
-evidence of failures) to bench/results/bench-<UTC timestamp>.json. The stacks are stopped and
-the database dropped at the end, also on failure, Ctrl-C or SIGTERM; the work folder (logs,
-sipp traces) is kept on failure or with --keep.
+evidence of failures) to bench/results/bench-<UTC timestamp>.json (or into --results). The
+`quick` profile steps to 100 calls/s only; `smoke`, one low step per route, is the test
+suite's check that the benchmark runs at all (tests/integration/test_bench.py). The stacks
+are stopped and the database dropped at the end, also on failure, Ctrl-C or SIGTERM; the
+work folder (logs, sipp traces) is kept on failure or with --keep.
 """
 import argparse
 import datetime
@@ -110,6 +112,11 @@ STOP_AFTER_FAILED = 2                # a route stops stepping up after this many
 # keeps tests and bench apart).
 RTP_RANGES = {"kemi": (6000, 11999), "group": (12000, 19999), "direct": (20000, 29999),
               "native": (41000, 58999)}
+# the low-rate profiles' (up to 100 calls/s: ~440 ports a route) lie apart from the test
+# suite's instances and below the ephemeral ports, so that the suite can run the benchmark
+# beside its own platforms (tests/integration/test_bench.py)
+LOW_RATE_RTP_RANGES = {"kemi": (20000, 22499), "group": (22500, 24999),
+                       "direct": (25000, 27499), "native": (27500, 29999)}
 SERVICE_PORTS = (61000, 64999)
 
 
@@ -151,7 +158,13 @@ PROFILES = {
                  reg_users=500, group_pool=(160, 12),
                  latency_rate=50, latency_seconds=4, reg_latency_rate=100),
     "quick": dict(call_rates=(50, 100), call_seconds=3, reg_rates=(200, 400), reg_seconds=2,
-                  reg_users=50, group_pool=(10, 15), latency_rate=20, latency_seconds=2, reg_latency_rate=50),
+                  reg_users=50, group_pool=(10, 15), latency_rate=20, latency_seconds=2,
+                  reg_latency_rate=50, rtp_ranges="low-rate"),
+    # the test suite's check that the benchmark still runs end to end (every route, one low
+    # step each): not a measurement
+    "smoke": dict(call_rates=(50,), call_seconds=2, reg_rates=(200,), reg_seconds=2,
+                  reg_users=50, group_pool=(10, 15), latency_rate=20, latency_seconds=1,
+                  reg_latency_rate=50, rtp_ranges="low-rate"),
 }
 
 LATENCY_LINE = re.compile(r"\{(\S+) (\S+)\} <core> .*request-route executed in: (\d+) usec")
@@ -1141,9 +1154,14 @@ def versions() -> dict:
 
 
 # -- main -------------------------------------------------------------------------------------
-def check_port_ranges() -> None:
+def rtp_ranges(profile: dict) -> dict:
+    """Each route's RTP port range in `profile`."""
+    return LOW_RATE_RTP_RANGES if profile.get("rtp_ranges") == "low-rate" else RTP_RANGES
+
+
+def check_port_ranges(ranges: dict) -> None:
     """The RTP ranges must not overlap each other, nor the ports the services listen on."""
-    spans = sorted([(first, last, key) for key, (first, last) in RTP_RANGES.items()]
+    spans = sorted([(first, last, key) for key, (first, last) in ranges.items()]
                    + [(*SERVICE_PORTS, "services")])
     for (_, last, key), (first, _, other) in zip(spans, spans[1:]):
         if first <= last:
@@ -1158,6 +1176,8 @@ def main(argv=None) -> int:
                              "the platform's default)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work folder (logs, sipp traces) instead of deleting it")
+    parser.add_argument("--results", default=RESULTS_DIR, metavar="FOLDER",
+                        help="where the JSON results and latest.txt go (default bench/results)")
     args = parser.parse_args(argv)
     prof = PROFILES[args.profile]
     for tool in ("sipp", "kamailio", "rtpengine"):
@@ -1179,7 +1199,8 @@ def main(argv=None) -> int:
     db_name, routes, code = None, [], 1
     try:
         print(f"bench: work folder {work}", flush=True)
-        check_port_ranges()
+        ranges = rtp_ranges(prof)
+        check_port_ranges(ranges)
         db_name = instance.create_database(base)
         git = git_state()
         snap = snapshot_code(work)   # (code: the exit code)
@@ -1188,19 +1209,20 @@ def main(argv=None) -> int:
         routes = [
             Route("kemi", "KEMI route (kamailio.cfg + kemi/)", snap["kamailio_cfg"],
                   os.path.join(BENCH_DIR, "uac-auth.xml"), [CALLEES["kemi"]], base, db_name, work,
-                  snap["kemi_script"], args.children),
+                  snap["kemi_script"], args.children, rtp_range=ranges["kemi"]),
             Route("native", "native baseline (bench/kamailio-native.cfg)", snap["native_cfg"],
                   os.path.join(BENCH_DIR, "uac-noauth.xml"), [CALLEES["native"]], base, db_name,
-                  work, snap["kemi_script"], args.children),
+                  work, snap["kemi_script"], args.children, rtp_range=ranges["native"]),
             Route("group", "KEMI carrier -> global number -> range -> group (kamailio.cfg + kemi/)",
                   snap["kamailio_cfg"], os.path.join(BENCH_DIR, "uac-noauth.xml"),
                   [ext for *_, members in pool for ext in members],
                   base, db_name, work,
-                  snap["kemi_script"], args.children, source=CARRIER_ADDRESS),
+                  snap["kemi_script"], args.children, source=CARRIER_ADDRESS,
+                  rtp_range=ranges["group"]),
             Route("direct", "KEMI carrier -> direct number (kamailio.cfg + kemi/)",
                   snap["kamailio_cfg"], os.path.join(BENCH_DIR, "uac-noauth.xml"),
                   [CALLEES["direct"]], base, db_name, work, snap["kemi_script"], args.children,
-                  source=CARRIER_ADDRESS),
+                  source=CARRIER_ADDRESS, rtp_range=ranges["direct"]),
         ]
         routes[2].pool = pool
         files = provision(base, db_name, prof["reg_users"], routes, work)
@@ -1282,15 +1304,16 @@ def main(argv=None) -> int:
         table = render(result)
         print()
         print(table, end="")
-        os.makedirs(RESULTS_DIR, exist_ok=True)
+        os.makedirs(args.results, exist_ok=True)
         stamp = started_utc.strftime("%Y%m%dT%H%M%SZ")
-        path = os.path.join(RESULTS_DIR, f"bench-{stamp}.json")
+        path = os.path.join(args.results, f"bench-{stamp}.json")
         with open(path, "w") as handle:
             json.dump(result, handle, indent=2)
             handle.write("\n")
-        with open(os.path.join(RESULTS_DIR, "latest.txt"), "w") as handle:
+        latest = os.path.join(args.results, "latest.txt")
+        with open(latest, "w") as handle:
             handle.write(table)
-        print(f"results: {os.path.relpath(path, ROOT)}, bench/results/latest.txt")
+        print(f"results: {os.path.relpath(path, ROOT)}, {os.path.relpath(latest, ROOT)}")
         code = 0
     except (KeyboardInterrupt, Interrupted):
         print("\nbench: interrupted; cleaning up", file=sys.stderr)
