@@ -1,5 +1,6 @@
 """What the activity monitor shows (SPEC F8.1): each group's members and their state now,
-the counts of absent users and unavailable phones, and the time range in force.
+the counts of absent users and unavailable phones, the time range in force, and the phones
+locked out for wrong passwords (the SIP edge's password guard, vpbx.authguard).
 
 Registrations come from Kamailio's `location` table (usrloc writes it back every 10 s; a
 binding counts while expires > NOW()). Whether a registered user is in a call is only known
@@ -58,8 +59,33 @@ class GroupState:
 
 
 @dataclass
+class Lockout:
+    """A source address refused for a user of the tenant after too many wrong passwords:
+    a phone with an old password, or somebody guessing. `extension` and `name` are None
+    for a user name the tenant does not have."""
+    address: str
+    username: str
+    extension: str | None
+    name: str | None
+
+
+def tenant_lockouts(cfg: Config, config) -> list[Lockout] | None:
+    """The tenant's lockouts now, by user name and address; None when Kamailio does not
+    answer."""
+    try:
+        found = live.password_bans(cfg, config.domain)
+    except live.LiveStateUnavailable:
+        return None
+    by_username = {user.username: user for user in config.users or []}
+    return [Lockout(address, username, getattr(by_username.get(username), "extension", None),
+                    getattr(by_username.get(username), "name", None))
+            for address, username in sorted(found, key=lambda ban: (ban[1], ban[0]))]
+
+
+@dataclass
 class MonitorState:
-    """The monitor's page: `busy_known` is False when Kamailio could not be asked."""
+    """The monitor's page: `busy_known` is False when Kamailio could not be asked;
+    `lockouts` is None then."""
     at: datetime.datetime
     range: str
     groups: list[GroupState]
@@ -69,6 +95,7 @@ class MonitorState:
     users: int
     busy_known: bool
     states: dict = field(default_factory=dict)      # extension -> state
+    lockouts: list[Lockout] | None = None
 
 
 def monitor(conn, cfg: Config | None, tenant_id: int, config,
@@ -80,7 +107,8 @@ def monitor(conn, cfg: Config | None, tenant_id: int, config,
     phones = registered_phones(conn, tenant_id)
     users = config.users or []
     registered = [user.extension for user in users if phones.get(user.username)]
-    busy = busy_extensions(cfg, tenant_id, registered) if (cfg and ask_kamailio) else None
+    asking = bool(cfg and ask_kamailio)
+    busy = busy_extensions(cfg, tenant_id, registered) if asking else None
     states = {}
     for user in users:
         if not phones.get(user.username):
@@ -100,4 +128,5 @@ def monitor(conn, cfg: Config | None, tenant_id: int, config,
     return MonitorState(local, in_force, groups,
                         absent_users=sum(1 for state in states.values() if state == ABSENT),
                         unavailable_phones=unavailable, registered_users=len(registered),
-                        users=len(users), busy_known=busy is not None, states=states)
+                        users=len(users), busy_known=busy is not None, states=states,
+                        lockouts=tenant_lockouts(cfg, config) if asking else None)

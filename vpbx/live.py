@@ -5,7 +5,7 @@ import os
 import re
 import subprocess
 
-from . import busy
+from . import authguard, busy
 from .config import Config
 
 
@@ -82,3 +82,24 @@ def lift_bans(cfg: Config, address: str) -> list[tuple[str, str, str]]:
     for kind, key, _value in lifted:
         kamcmd(cfg, "htable.delete", BAN_TABLES[kind], key)
     return lifted
+
+
+def password_bans(cfg: Config, domain: str) -> list[tuple[str, str]]:
+    """(address, user) of each password ban on a user of `domain` (a tenant's) now: the
+    phones and guessers that failed that user's password too often (vpbx.authguard)."""
+    found = []
+    for kind, key, _failures in bans(cfg):
+        address, _, user_at = key.partition(" ")
+        user, at, realm = user_at.rpartition("@")
+        if kind == "password" and at and realm == domain:
+            found.append((address, user))
+    return found
+
+
+def lift_password_ban(cfg: Config, address: str, user: str, domain: str) -> bool:
+    """Lift the ban of `address` on `user`@`domain`; False when there is none (it ran out,
+    or never was)."""
+    if (address, user) not in password_bans(cfg, domain):
+        return False
+    kamcmd(cfg, "htable.delete", BAN_TABLES["password"], authguard.key(address, user, domain))
+    return True

@@ -245,4 +245,8 @@ def monitor():
         "groups": [{"name": group.name, "short_number": group.short_number,
                     "members": [{"extension": member.extension, "name": member.name,
                                  "phones": member.phones, "state": member.state}
-                                for member in group.members]} for group in state.groups]})
+                                for member in group.members]} for group in state.groups],
+        "lockouts": None if state.lockouts is None else [
+            {"address": lockout.address, "username": lockout.username,
+             "extension": lockout.extension, "name": lockout.name}
+            for lockout in state.lockouts]})

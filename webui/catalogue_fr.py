@@ -266,6 +266,23 @@ FRENCH = {
     "registered": "connecté",
     "busy": "occupé",
     "absent": "absent",
+    "Phones locked out after wrong passwords":
+        "Téléphones bloqués après des mots de passe erronés",
+    "An address that sends a wrong password for a user {n} times in a row is refused for that "
+    "user for {minutes} minutes: a phone with an old password, or somebody guessing. Correct "
+    "the password on the phone, then let it in again.":
+        "Une adresse qui envoie {n} fois de suite un mot de passe erroné pour un utilisateur "
+        "est refusée pour cet utilisateur pendant {minutes} minutes : un téléphone avec un "
+        "ancien mot de passe, ou quelqu'un qui essaie de le deviner. Corrigez le mot de passe "
+        "sur le téléphone, puis débloquez-le.",
+    "From address": "Adresse d'origine",
+    "unknown user {name}": "utilisateur inconnu {name}",
+    "Let in again": "Débloquer",
+    "The SIP edge does not answer now: nothing was changed.":
+        "Le serveur SIP ne répond pas : rien n'a été modifié.",
+    "{user} may register again from {address}.":
+        "{user} peut de nouveau s'enregistrer depuis {address}.",
+    "There is no such lockout any more.": "Ce blocage n'existe plus.",
     "{a} of {b} users have a phone registered": "{a} utilisateurs sur {b} ont un téléphone connecté",
     "phones": "téléphones",
     "{n} user absent": "{n} utilisateur absent",

@@ -406,7 +406,17 @@ def openapi_document() -> dict:
                                         "phones": {"type": "integer"},
                                         "state": {"type": "string",
                                                   "enum": ["registered", "absent",
-                                                           "busy"]}}}}}}}}},
+                                                           "busy"]}}}}}}},
+                        "lockouts": {
+                            "type": "array", "nullable": True,
+                            "description": "addresses refused for a user after too many "
+                                           "wrong passwords (null: the SIP edge does not "
+                                           "answer)",
+                            "items": {"type": "object", "properties": {
+                                "address": {"type": "string"},
+                                "username": {"type": "string"},
+                                "extension": {"type": "string", "nullable": True},
+                                "name": {"type": "string", "nullable": True}}}}}},
     })
     return {
         "openapi": "3.0.3",

@@ -13,7 +13,7 @@ import pytest
 from tests.support import instance
 from vpbx import db, provision
 from webui import accounts, create_app
-from webui.sessions import DbSession
+from tests.support.webclient import sign_in_as
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -95,21 +95,6 @@ def client(app):
     return english_client(app)
 
 
-def sign_in_as(app, client, account) -> None:
-    """Give `client` a signed-in session of `account` directly (no password hashing: the
-    sign-in form itself is tested in test_auth)."""
-    with app.test_request_context():
-        from flask import make_response
-        session = DbSession({"account_id": account.id, "csrf": "test-csrf-token"})
-        response = make_response("")
-        app.session_interface.save_session(app, session, response)
-        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
-        from webui import dbconn
-        dbconn.close_db()
-    name, value = cookie.split("=", 1)
-    client.set_cookie(name, value)
-
-
 @pytest.fixture
 def acme(app, platform):
     """A client signed in as acme's administrator."""
@@ -130,14 +115,6 @@ def operator(app, platform):
     client = english_client(app)
     sign_in_as(app, client, platform[1]["operator"])
     return client
-
-
-CSRF = "test-csrf-token"
-
-
-def post(client, url, data=None, **kwargs):
-    """A form POST with the session's CSRF token (the token sign_in_as puts there)."""
-    return client.post(url, data={"csrf_token": CSRF, **(data or {})}, **kwargs)
 
 
 def ids_in(html: str, prefix: str) -> list[int]:

@@ -7,7 +7,9 @@ import pytest
 from webui import accounts
 from webui.sessions import _hash
 
-from .conftest import LOGINS, PASSWORD, english_client, post
+from tests.support.webclient import post
+
+from .conftest import LOGINS, PASSWORD, english_client
 
 
 def csrf_of(html: str) -> str:

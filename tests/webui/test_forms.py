@@ -7,7 +7,9 @@ import pytest
 
 from vpbx import provision
 
-from .conftest import config_versions, ids_in, post
+from tests.support.webclient import post
+
+from .conftest import config_versions, ids_in
 
 
 def field_errors(page: str, name: str) -> list[str]:

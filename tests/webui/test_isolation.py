@@ -9,7 +9,7 @@ import pytest
 from vpbx import provision
 from webui import accounts
 
-from .conftest import post
+from tests.support.webclient import post
 
 # endpoint prefix (or exact endpoint) -> the table whose globex row id goes in the URL
 TABLE_OF = {

@@ -1,7 +1,6 @@
 """What the pages show: every tab in both languages, pictures (timelines, call flows), the
 call-flow preview against `vpbx simulate`, the activity monitor, print views."""
 import glob
-import html
 import os
 import re
 
@@ -10,19 +9,15 @@ import pytest
 from vpbx import simulate
 from webui.catalogue_fr import FRENCH
 
-from .conftest import ROOT, post
+from tests.support.webclient import post, text_of
+
+from .conftest import ROOT
 
 TABS = ("/monitor/", "/numbers/", "/time-ranges/", "/time-ranges/holidays", "/groups/",
         "/users/", "/voicemail/", "/outgoing/", "/audio/", "/audio/announcements",
         "/directory/", "/preview/", "/account", "/monitor/print", "/numbers/new",
         "/groups/new", "/time-ranges/new", "/users/new", "/groups/print", "/numbers/print",
         "/time-ranges/print", "/users/print")
-
-
-def text_of(page: str) -> str:
-    """The visible text of a page, roughly."""
-    page = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page, flags=re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
 @pytest.mark.parametrize("url", TABS)
@@ -160,6 +155,11 @@ def test_the_monitor_shows_registrations_counts_and_the_current_range(acme, conn
 def test_the_monitor_knows_busy_members_when_kamailio_answers(acme, conn, monkeypatch):
     from vpbx import admin_live, live
     monkeypatch.setattr(live, "is_busy", lambda cfg, tenant_id, ext: ext == "7956")
+    monkeypatch.setattr(live, "bans", lambda cfg: [
+        ("password", "192.0.2.7 julien@acme.pbx.test", "5"),
+        ("password", "192.0.2.9 admin@acme.pbx.test", "5"),
+        ("password", "192.0.2.7 julien@globex.pbx.test", "5"),    # another tenant's
+        ("flood", "192.0.2.8", "1")])                                # the carrier's business
     with conn.cursor() as cur:
         cur.execute("INSERT INTO location (ruid, username, domain, contact, expires) VALUES"
                     " ('b1', 'julien', 'acme.pbx.test', 'sip:j@h', NOW() + INTERVAL 1 HOUR),"
@@ -174,6 +174,9 @@ def test_the_monitor_knows_busy_members_when_kamailio_answers(acme, conn, monkey
         assert state.busy_known and state.states == {"7956": "busy", "7961": "registered",
                                                      "7950": "absent"}
         assert state.unavailable_phones == 1 and state.absent_users == 1
+        assert state.lockouts == [
+            admin_live.Lockout("192.0.2.9", "admin", None, None),
+            admin_live.Lockout("192.0.2.7", "julien", "7956", "Julien")]
     finally:
         with conn.cursor() as cur:
             cur.execute("DELETE FROM location WHERE ruid IN ('b1', 'b2')")

@@ -5,7 +5,9 @@ import re
 
 import pytest
 
-from .conftest import config_versions, post
+from tests.support.webclient import post
+
+from .conftest import config_versions
 
 
 @pytest.fixture
