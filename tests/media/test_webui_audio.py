@@ -7,7 +7,7 @@ import io
 import pytest
 
 from tests.support.media import tone_file
-from tests.webui.conftest import post, sign_in_as
+from tests.support.webclient import post, sign_in_as
 from vpbx import db, provision
 from webui import accounts, create_app
 
