@@ -151,6 +151,22 @@ FRENCH = {
     "Type the tenant's short name to confirm.": "Tapez le nom court du client pour confirmer.",
     "Tenant {slug} deleted.": "Client {slug} supprimé.",
     "Tenants": "Clients",
+    "SIP edge bans": "Adresses refusées par le serveur SIP",
+    "Addresses the SIP edge refuses now: for one user after too many wrong passwords, or for "
+    "everything after a flood of requests. Bans run out by themselves; lifting one lets the "
+    "address in at once.":
+        "Adresses que le serveur SIP refuse en ce moment : pour un utilisateur après trop de "
+        "mots de passe erronés, ou pour tout après un flot de requêtes. Les refus prennent fin "
+        "d'eux-mêmes ; les lever laisse entrer l'adresse aussitôt.",
+    "The SIP edge does not answer now.": "Le serveur SIP ne répond pas.",
+    "Address": "Adresse", "Reason": "Motif",
+    "wrong passwords ({n})": "mots de passe erronés ({n})",
+    "request flood": "flot de requêtes",
+    "every request": "toute requête",
+    "Lift this address's bans": "Lever les refus de cette adresse",
+    "No address is refused.": "Aucune adresse n'est refusée.",
+    "{address} is no longer refused.": "{address} n'est plus refusée.",
+    "There is no such ban any more.": "Ce refus n'existe plus.",
     "Open this tenant's configuration": "Ouvrir la configuration de ce client",
     "Administrators": "Administrateurs",
     "Remove": "Retirer",

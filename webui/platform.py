@@ -1,12 +1,14 @@
-"""The platform operators' pages: tenants and their administrators.
+"""The platform operators' pages: tenants and their administrators, and the SIP edge's bans.
 
 Operators create tenants (through the provisioning rules, like `vpbx apply`), create and
-remove tenant administrators, and may open a tenant's configuration pages themselves.
-Anybody else gets "not found" here.
+remove tenant administrators, and may open a tenant's configuration pages themselves; they
+see the addresses the SIP edge refuses (password guessers, floods) and lift bans, as
+`vpbx bans` and `vpbx unban` do. Anybody else gets "not found" here.
 """
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
 
-from vpbx import admin_config, provision
+from vpbx import admin_config, live, provision
 from vpbx.provision_model import DEFAULT_TIMEZONE
 
 from . import accounts, dbconn, security
@@ -121,6 +123,38 @@ def delete_tenant(tenant_id: int):
         session.pop("tenant_id", None)
     flash(_("Tenant {slug} deleted.", slug=row["slug"]), "ok")
     return redirect(url_for(".tenants"))
+
+
+@bp.route("/bans")
+def bans():
+    """The SIP edge's bans now: (kind, address, user@domain or None, count)."""
+    try:
+        found = live.bans(current_app.config["VPBX"])
+    except live.LiveStateUnavailable:
+        return render_template("platform/bans.html", rows=None)
+    rows = []
+    for kind, key, value in sorted(found, key=lambda ban: (ban[1], ban[0])):
+        address, _, user = key.partition(" ")
+        rows.append({"kind": kind, "address": address, "user": user or None, "count": value})
+    return render_template("platform/bans.html", rows=rows)
+
+
+@bp.route("/bans/lift", methods=["POST"])
+def lift_bans():
+    """Lift every ban of one address (its flood ban and its password bans)."""
+    address = request.form.get("address", "").strip()
+    try:
+        lifted = live.lift_bans(current_app.config["VPBX"], address) if address else []
+    except live.LiveStateUnavailable:
+        flash(_("The SIP edge does not answer now: nothing was changed."), "error")
+        return redirect(url_for(".bans"))
+    if lifted:
+        current_app.logger.info("bans lifted: address=%s count=%d by=%s", address,
+                                len(lifted), g.account.login)
+        flash(_("{address} is no longer refused.", address=address), "ok")
+    else:
+        flash(_("There is no such ban any more."), "error")
+    return redirect(url_for(".bans"))
 
 
 @bp.app_context_processor

@@ -109,3 +109,34 @@ def test_the_administrator_sees_a_locked_out_phone_and_lets_it_in_again(platform
         assert f"dave may register again from {address}." in text_of(lifted.get_data(as_text=True))
         assert register_with_password(platform, phone, "dave", "dave-s3cret", call="lo-c") == 200
         assert "locked out" not in text_of(clients["acme"].get("/monitor/").get_data(as_text=True))
+
+
+def test_the_operator_sees_the_edges_bans_and_lifts_those_of_an_address(platform):
+    """The NOC's view of `vpbx bans` in the web UI: a guesser's address banned for one user,
+    listed with its reason, lifted with one button and let in at once."""
+    address = "127.0.0.71"
+    conn = db.connect(platform.cfg)
+    operator = accounts.create_account(conn, f"noc-{time.monotonic_ns()}", "a long password!",
+                                       tenant_id=None, language="en")
+    conn.close()
+    app = create_app(platform.cfg, {"TESTING": True})
+    client = app.test_client()
+    sign_in_as(app, client, operator)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as guesser:
+        guesser.bind((address, 0))
+        for n in range(AUTH_FAILURES):
+            register_with_password(platform, guesser, "carol", f"guess-{n}", call=f"op{n}")
+        platform.wait_log("VPBX-AUTH", outcome="banned", source=address)
+        kept = platform.kamcmd("htable.setex", "vpbx_authban", f"{address} carol@acme.pbx.test",
+                               "120")
+        assert "error" not in kept.lower(), kept
+
+        page = re.sub(r"\s+", " ", text_of(client.get("/platform/bans").get_data(as_text=True)))
+        assert (f"{address} wrong passwords ({AUTH_FAILURES}) carol@acme.pbx.test "
+                "Lift this address's bans") in page
+        lifted = post(client, "/platform/bans/lift", {"address": address}, follow_redirects=True)
+        assert f"{address} is no longer refused." in text_of(lifted.get_data(as_text=True))
+        assert register_with_password(platform, guesser, "carol", "carol-s3cret",
+                                      call="op-in") == 200
+        again = post(client, "/platform/bans/lift", {"address": address}, follow_redirects=True)
+        assert "There is no such ban any more." in text_of(again.get_data(as_text=True))

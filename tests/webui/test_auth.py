@@ -104,6 +104,8 @@ def test_platform_pages_are_not_found_for_tenant_administrators(acme):
     assert acme.get("/platform/").status_code == 404
     assert acme.get("/platform/tenants/1").status_code == 404
     assert post(acme, "/platform/tenants/2/open").status_code == 404
+    assert acme.get("/platform/bans").status_code == 404
+    assert post(acme, "/platform/bans/lift", {"address": "192.0.2.7"}).status_code == 404
 
 
 def test_an_operator_creates_a_tenant_and_its_administrator_who_then_signs_in(operator, app):
