@@ -285,10 +285,10 @@ FRENCH = {
     "Phones locked out after wrong passwords":
         "Téléphones bloqués après des mots de passe erronés",
     "An address that sends a wrong password for a user {n} times in a row is refused for that "
-    "user for {minutes} minutes: a phone with an old password, or somebody guessing. Correct "
+    "user for {duration}: a phone with an old password, or somebody guessing. Correct "
     "the password on the phone, then let it in again.":
         "Une adresse qui envoie {n} fois de suite un mot de passe erroné pour un utilisateur "
-        "est refusée pour cet utilisateur pendant {minutes} minutes : un téléphone avec un "
+        "est refusée pour cet utilisateur pendant {duration} : un téléphone avec un "
         "ancien mot de passe, ou quelqu'un qui essaie de le deviner. Corrigez le mot de passe "
         "sur le téléphone, puis débloquez-le.",
     "From address": "Adresse d'origine",
