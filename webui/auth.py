@@ -1,8 +1,8 @@
 """Signing in and out, the language switch, and one's own account (password, API tokens)."""
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
 
 from . import accounts, dbconn, security
 from .i18n import LANGUAGES, _
@@ -34,6 +34,10 @@ def login():
         account, locked = accounts.authenticate(dbconn.get_db(), login_name,
                                                 request.form.get("password", ""),
                                                 request.remote_addr or "-")
+        # (the login as typed, quoted: it may hold anything; never the password)
+        current_app.logger.info("sign-in %s: login=%r address=%s",
+                                "accepted" if account else "locked" if locked else "refused",
+                                login_name[:128], request.remote_addr or "-")
         if account is not None:
             security.sign_in(account)
             return redirect(_local(request.args.get("next"), home_of(account)))

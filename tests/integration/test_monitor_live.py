@@ -66,7 +66,7 @@ def test_monitor_shows_registered_absent_and_busy_members(platform, phones, moni
     assert states["7002"] == "registered"
 
 
-def test_the_administrator_sees_a_locked_out_phone_and_lets_it_in_again(platform):
+def test_the_administrator_sees_a_locked_out_phone_and_lets_it_in_again(platform, caplog):
     """A phone with an old password gets its address locked out for its user: acme's
     administrator sees it on the activity monitor and lets it in again at once; another
     tenant's administrator neither sees nor lifts it."""
@@ -105,8 +105,11 @@ def test_the_administrator_sees_a_locked_out_phone_and_lets_it_in_again(platform
         assert "There is no such lockout any more." in text_of(refused.get_data(as_text=True))
         assert register_with_password(platform, phone, "dave", "dave-s3cret", call="lo-b") == 403
 
+        caplog.set_level("INFO", logger="webui")
         lifted = post(clients["acme"], "/monitor/lockouts/lift", lift, follow_redirects=True)
         assert f"dave may register again from {address}." in text_of(lifted.get_data(as_text=True))
+        assert f"lockout lifted: tenant=acme user=dave address={address} by=lockout-acme-" \
+            in caplog.text
         assert register_with_password(platform, phone, "dave", "dave-s3cret", call="lo-c") == 200
         assert "locked out" not in text_of(clients["acme"].get("/monitor/").get_data(as_text=True))
 

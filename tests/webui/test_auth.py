@@ -39,11 +39,17 @@ def test_the_session_cookie_is_httponly_samesite_lax_and_changes_at_sign_in(clie
     assert client.get_cookie("vpbx_session").value != before        # no session fixation
 
 
-def test_a_wrong_password_is_refused_without_saying_which_part_is_wrong(client):
+def test_a_wrong_password_is_refused_without_saying_which_part_is_wrong(client, caplog):
+    caplog.set_level("INFO", logger="webui")
     response = sign_in(client, LOGINS["acme"], "wrong password!")
     assert response.status_code == 401
     assert "Wrong login or password" in response.get_data(as_text=True)
     assert sign_in(client, "nobody-at-all", "whatever12345").status_code == 401
+    # each attempt logged with its login and address, never with the password
+    assert [record.getMessage() for record in caplog.records] == [
+        f"sign-in refused: login='{LOGINS['acme']}' address=127.0.0.1",
+        "sign-in refused: login='nobody-at-all' address=127.0.0.1"]
+    assert "wrong password!" not in caplog.text
 
 
 def test_five_failures_lock_that_login_from_that_address_for_five_minutes(client, conn):
