@@ -54,8 +54,10 @@ def authenticate(tenant, claimed_user):
     if outcome in ("error", "user_mismatch") and Worker.store.user_by_username(tenant.id, pv("$au")) is None:
         outcome = "unknown_user"
     log_auth(tenant.slug, claimed_user, outcome, auth_user=pv("$au"))
-    if guard is not None and outcome in authguard.COUNTED_OUTCOMES:
-        count_failure(tenant, claimed_user, guard)
+    if outcome in authguard.COUNTED_OUTCOMES:
+        if guard is not None:
+            count_failure(tenant, claimed_user, guard)
+        count_user_failure(tenant, claimed_user)
     refuse("Forbidden")
     return False
 
@@ -78,6 +80,20 @@ def count_failure(tenant, claimed_user, guard):
         KSR.htable.sht_rm(authguard.FAILURES_TABLE, guard)
         log_auth(tenant.slug, claimed_user, "banned", auth_user=pv("$au"), failures=failures,
                  ban_seconds=cfg.sip_auth_ban_seconds)
+
+
+def count_user_failure(tenant, claimed_user):
+    """One more failure of the user from any address: an alert line when a guesser spread
+    over many addresses is at work (vpbx.authguard)."""
+    cfg = Worker.cfg
+    user = pv("$au")
+    if not user or cfg.sip_auth_attack_failures <= 0:
+        return
+    failures = KSR.htable.sht_inc(authguard.USER_FAILURES_TABLE,
+                                  authguard.user_key(user, tenant.domain))
+    if authguard.attack_alert_due(failures, cfg.sip_auth_attack_failures):
+        log_auth(tenant.slug, claimed_user, "under_attack", auth_user=user, failures=failures,
+                 window_seconds=cfg.sip_auth_attack_seconds)
 
 
 def refuse(reason):

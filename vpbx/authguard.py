@@ -8,9 +8,16 @@ behind the same address (an office behind one NAT) and the same user from elsewh
 working. Kamailio keeps the counts and the bans in two shared-memory hash tables (htable
 module), which expire on their own; the NOC lists and lifts bans over RPC
 (`kamcmd htable.dump vpbx_authban`, `kamcmd htable.delete vpbx_authban "<key>"`).
+
+A guesser spread over many addresses (a botnet) gets a few tries from each before each
+address is banned: the failures of one user from every address are counted too, and when
+they reach `attack_failures` (then twice, four times as many…) within a spell without a
+pause of `attack_seconds`, the NOC gets one alert line (outcome=under_attack). Nobody is
+locked out for it (a lock per user would let anyone lock any user out).
 """
 FAILURES_TABLE = "vpbx_authfail"
 BANS_TABLE = "vpbx_authban"
+USER_FAILURES_TABLE = "vpbx_authuser"
 # the auth results (kemi/digest.py's names) that count as a failed guess; a missing, stale or
 # foreign nonce only gets a new challenge
 COUNTED_OUTCOMES = frozenset({"wrong_password", "unknown_user", "user_mismatch"})
@@ -21,6 +28,21 @@ def key(source: str, user: str, realm: str) -> str:
     """The hash tables' key of a source address trying a user of a realm (a tenant's
     domain): "SOURCE USER@REALM", as the NOC's RPC commands name it."""
     return f"{source} {user[:USER_CHARS]}@{realm}"
+
+
+def user_key(user: str, realm: str) -> str:
+    """The key of a user's failures from every address: "USER@REALM"."""
+    return f"{user[:USER_CHARS]}@{realm}"
+
+
+def attack_alert_due(failures: int, attack_failures: int) -> bool:
+    """Whether the user's failure just counted (`failures` from all addresses) calls for an
+    alert: at `attack_failures`, then at each doubling (a long attack is seen going on
+    without a line per guess); `attack_failures` 0: never."""
+    if attack_failures <= 0 or failures < attack_failures or failures % attack_failures:
+        return False
+    multiple = failures // attack_failures
+    return multiple & (multiple - 1) == 0
 
 
 def is_banned_now(failures: int, failures_allowed: int) -> bool:

@@ -23,6 +23,10 @@ OVERLOAD_QUEUE_KB = 1024
 AUTH_FAILURES = 5
 AUTH_FAILURE_SECONDS = 60
 AUTH_BAN_SECONDS = 600
+# ... and an alert line when one user's failures from all addresses reach auth_attack_failures
+# (then each doubling) with no pause of auth_attack_seconds; 0: never
+AUTH_ATTACK_FAILURES = 20
+AUTH_ATTACK_SECONDS = 600
 # [sip] request floods (vpbx.floodguard): a source sending more than flood_requests requests
 # within 2 s is dropped for flood_ban_seconds (0: never), except the carrier and the
 # addresses of flood_exempt; 200 in 2 s is ten times what an office of 100 phones behind one
@@ -55,6 +59,8 @@ class Config:
     sip_auth_failures: int = AUTH_FAILURES
     sip_auth_failure_seconds: int = AUTH_FAILURE_SECONDS
     sip_auth_ban_seconds: int = AUTH_BAN_SECONDS
+    sip_auth_attack_failures: int = AUTH_ATTACK_FAILURES
+    sip_auth_attack_seconds: int = AUTH_ATTACK_SECONDS
     sip_flood_requests: int = FLOOD_REQUESTS
     sip_flood_ban_seconds: int = FLOOD_BAN_SECONDS
     sip_flood_exempt: frozenset = frozenset()
@@ -102,6 +108,8 @@ def load(path: str | None = None) -> Config:
         sip_auth_failures=sip.getint("auth_failures", AUTH_FAILURES),
         sip_auth_failure_seconds=sip.getint("auth_failure_seconds", AUTH_FAILURE_SECONDS),
         sip_auth_ban_seconds=sip.getint("auth_ban_seconds", AUTH_BAN_SECONDS),
+        sip_auth_attack_failures=sip.getint("auth_attack_failures", AUTH_ATTACK_FAILURES),
+        sip_auth_attack_seconds=sip.getint("auth_attack_seconds", AUTH_ATTACK_SECONDS),
         sip_flood_requests=min(sip.getint("flood_requests", FLOOD_REQUESTS), FLOOD_REQUESTS_MAX),
         sip_flood_ban_seconds=sip.getint("flood_ban_seconds", FLOOD_BAN_SECONDS),
         sip_flood_exempt=floodguard.parse_exempt(sip.get("flood_exempt", "")),

@@ -102,6 +102,8 @@ class Stack:
                 authguard.FAILURES_TABLE, cfg.sip_auth_failure_seconds),
             '#!define AUTH_BANS_HTABLE "%s"' % expiring_htable(
                 authguard.BANS_TABLE, cfg.sip_auth_ban_seconds),
+            '#!define AUTH_USERS_HTABLE "%s"' % expiring_htable(
+                authguard.USER_FAILURES_TABLE, cfg.sip_auth_attack_seconds),
             '#!define FLOOD_BANS_HTABLE "%s"' % expiring_htable(
                 floodguard.BANS_TABLE, cfg.sip_flood_ban_seconds),
             f"#!define FLOOD_SAMPLING_SECONDS {floodguard.SAMPLING_SECONDS}",

@@ -6,7 +6,7 @@ import time
 
 from tests.support.instance import AUTH_BAN_SECONDS
 from tests.support.rawsip import register_with_password
-from vpbx.config import AUTH_FAILURES
+from vpbx.config import AUTH_ATTACK_FAILURES, AUTH_FAILURES
 
 GUESSER = "127.0.0.66"          # (all of 127/8 is loopback: a second host for the edge)
 
@@ -58,3 +58,28 @@ def test_the_noc_lists_the_bans_and_lifts_those_of_an_address(platform, monkeypa
                                       call="lifted") == 200
         assert cli.main(["unban", guesser_address]) == 1          # nothing left to lift
         assert f"no ban of {guesser_address}" in capsys.readouterr().err
+
+
+def test_a_guesser_spread_over_many_addresses_is_reported_to_the_noc(platform):
+    """Each address gets AUTH_FAILURES tries before its own ban; the user's failures from
+    all of them make one alert line at AUTH_ATTACK_FAILURES, and ivan still registers."""
+    addresses = [f"127.0.1.{n}" for n in range(1, AUTH_ATTACK_FAILURES // AUTH_FAILURES + 1)]
+    tried = 0
+    for address in addresses:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as guesser:
+            guesser.bind((address, 0))
+            for n in range(AUTH_FAILURES):
+                if tried == AUTH_ATTACK_FAILURES - 1:       # one failure short: no alert yet
+                    assert not platform.log_lines("VPBX-AUTH", outcome="under_attack",
+                                                  auth_user="ivan")
+                assert register_with_password(platform, guesser, "ivan", f"guess-{n}",
+                                              domain="globex.pbx.test", call=f"d{n}") == 403
+                tried += 1
+    alert = platform.wait_log("VPBX-AUTH", outcome="under_attack", auth_user="ivan")
+    assert alert["tenant"] == "globex" and alert["failures"] == str(AUTH_ATTACK_FAILURES)
+    assert alert["source"] == addresses[-1]
+    assert len(platform.log_lines("VPBX-AUTH", outcome="under_attack", auth_user="ivan")) == 1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as phone:       # not locked out
+        phone.bind((platform.cfg.sip_address, 0))
+        assert register_with_password(platform, phone, "ivan", "ivan-s3cret",
+                                      domain="globex.pbx.test", call="ivan-ok") == 200

@@ -24,8 +24,20 @@ def test_the_guard_is_on_by_default_and_configurable(tmp_path):
                        run_dir="/r", log_dir="/l", data_dir="/d")
     assert (cfg.sip_auth_failures, cfg.sip_auth_failure_seconds,
             cfg.sip_auth_ban_seconds) == (5, 60, 600)
+    assert (cfg.sip_auth_attack_failures, cfg.sip_auth_attack_seconds) == (20, 600)
     text = (tmp_path / "vpbx.conf").read_text().replace(
-        "[sip]\n", "[sip]\nauth_failures = 0\nauth_ban_seconds = 30\n")
+        "[sip]\n", "[sip]\nauth_failures = 0\nauth_ban_seconds = 30\n"
+                   "auth_attack_failures = 0\nauth_attack_seconds = 90\n")
     (tmp_path / "vpbx.conf").write_text(text)
     reread = config.load(str(tmp_path / "vpbx.conf"))
     assert (reread.sip_auth_failures, reread.sip_auth_ban_seconds) == (0, 30)
+    assert (reread.sip_auth_attack_failures, reread.sip_auth_attack_seconds) == (0, 90)
+
+
+def test_an_attack_on_one_user_is_reported_at_the_threshold_then_at_each_doubling():
+    alerts = [n for n in range(1, 200) if authguard.attack_alert_due(n, 20)]
+    assert alerts == [20, 40, 80, 160]
+    assert not any(authguard.attack_alert_due(n, 0) for n in range(1, 100))   # off
+    assert not authguard.attack_alert_due(-255, 20)       # htable's "no value" answer
+    assert authguard.user_key("bob", "acme.pbx.test") == "bob@acme.pbx.test"
+    assert authguard.user_key("x" * 500, "d") == "x" * authguard.USER_CHARS + "@d"

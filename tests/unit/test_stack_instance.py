@@ -14,7 +14,8 @@ def test_instance_defines_carry_the_configured_guard_times(tmp_path):
     cfg = config.write(str(tmp_path / "vpbx.conf"), db_name="x", db_user="u", db_password="p",
                        run_dir="/r", log_dir="/l", data_dir="/d", sip_auth_ban_seconds=900,
                        sip_flood_ban_seconds=120)
-    cfg = dataclasses.replace(cfg, sip_auth_failure_seconds=45, sip_flood_requests=0)
+    cfg = dataclasses.replace(cfg, sip_auth_failure_seconds=45, sip_flood_requests=0,
+                              sip_auth_attack_seconds=300)
     run = tmp_path / "run"
     os.makedirs(run)
     Stack(cfg)._write_kamailio_instance(str(run))
@@ -23,6 +24,8 @@ def test_instance_defines_carry_the_configured_guard_times(tmp_path):
             'autoexpire=45;initval=0"') in defines
     assert (f'#!define AUTH_BANS_HTABLE "{authguard.BANS_TABLE}=>size=12;'
             'autoexpire=900;initval=0"') in defines
+    assert (f'#!define AUTH_USERS_HTABLE "{authguard.USER_FAILURES_TABLE}=>size=12;'
+            'autoexpire=300;initval=0"') in defines
     assert (f'#!define FLOOD_BANS_HTABLE "{floodguard.BANS_TABLE}=>size=12;'
             'autoexpire=120;initval=0"') in defines
     assert "#!define FLOOD_REQUESTS 1" in defines      # the guard off: pike never asked
