@@ -4,25 +4,58 @@ or office would is dropped for a while, without an answer (an answer would feed 
 Kamailio's pike module counts each source's requests in shared memory; the first request
 past `flood_requests` in a sampling window (2 s) starts a ban of `flood_ban_seconds`, kept
 in an htable that expires on its own. The carrier's trunk is never counted, nor the
-addresses listed in `flood_exempt` (a customer's SIP trunk, a monitoring probe); a source
+addresses and networks listed in `flood_exempt` (a customer's SIP trunk, a monitoring probe,
+an SBC cluster as 203.0.113.0/28); a source
 the routing cannot yet tell from the carrier (its address unread since a configuration
 change, the database away) is not counted either: dropping the carrier would cut every
 call. The NOC lists and lifts bans over RPC (`kamcmd htable.dump vpbx_floodban`,
 `kamcmd htable.delete vpbx_floodban ADDRESS`).
 """
+import functools
+import ipaddress
+
 BANS_TABLE = "vpbx_floodban"
 SAMPLING_SECONDS = 2
 
 
 def parse_exempt(text: str) -> frozenset:
-    """The addresses of `flood_exempt` (separated by commas or spaces)."""
-    return frozenset(part for part in text.replace(",", " ").split() if part)
+    """The addresses and networks (CIDR) of `flood_exempt`, separated by commas or spaces,
+    in their canonical form; ValueError names an entry that is neither."""
+    found = set()
+    for part in text.replace(",", " ").split():
+        try:
+            if "/" in part:
+                found.add(str(ipaddress.ip_network(part, strict=False)))
+            else:
+                found.add(str(ipaddress.ip_address(part)))
+        except ValueError:
+            raise ValueError(f"flood_exempt: {part!r} is neither an IP address nor a network "
+                             "(such as 203.0.113.0/28)") from None
+    return frozenset(found)
+
+
+def is_exempt(source: str, exempt: frozenset) -> bool:
+    """Whether `source` is one of the addresses of `exempt` or lies in one of its networks."""
+    return source in exempt or _in_networks(source, exempt)
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_networks(source: str, exempt: frozenset) -> bool:
+    # (each source address is checked once, not on each of its requests)
+    networks = [ipaddress.ip_network(entry) for entry in exempt if "/" in entry]
+    if not networks:
+        return False
+    try:
+        address = ipaddress.ip_address(source)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
 
 
 def is_counted(source: str, carrier_known: bool, carrier, exempt: frozenset) -> bool:
     """Whether requests from `source` count towards a flood ban: not the carrier's (as
     (address, port), or None when the platform has none), not an exempt address, and
     nothing while the carrier is not known."""
-    if not carrier_known or source in exempt:
+    if not carrier_known or is_exempt(source, exempt):
         return False
     return carrier is None or source != carrier[0]

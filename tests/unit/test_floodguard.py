@@ -1,4 +1,6 @@
 """vpbx.floodguard: whose requests count towards a flood ban."""
+import pytest
+
 from vpbx import config, floodguard
 
 CARRIER = ("192.0.2.1", 5060)
@@ -8,6 +10,20 @@ def test_exempt_addresses_are_read_with_commas_or_spaces():
     assert floodguard.parse_exempt("192.0.2.9, 198.51.100.4  203.0.113.5") == {
         "192.0.2.9", "198.51.100.4", "203.0.113.5"}
     assert floodguard.parse_exempt("") == frozenset()
+
+
+def test_exempt_networks_cover_their_addresses_and_bad_entries_are_named():
+    exempt = floodguard.parse_exempt("203.0.113.5/28, 198.51.100.4, 2001:db8::/64")
+    assert exempt == {"203.0.113.0/28", "198.51.100.4", "2001:db8::/64"}
+    for source in ("203.0.113.0", "203.0.113.15", "198.51.100.4", "2001:db8::5"):
+        assert floodguard.is_exempt(source, exempt), source
+    for source in ("203.0.113.16", "198.51.100.5", "2001:db9::5", "not-an-address"):
+        assert not floodguard.is_exempt(source, exempt), source
+    assert not floodguard.is_counted("203.0.113.9", True, CARRIER, exempt)
+    with pytest.raises(ValueError, match="'sbc.example.com' is neither an IP address nor"):
+        floodguard.parse_exempt("192.0.2.9 sbc.example.com")
+    with pytest.raises(ValueError, match="'192.0.2.0/33'"):
+        floodguard.parse_exempt("192.0.2.0/33")
 
 
 def test_a_phone_address_counts_the_carrier_and_exempt_ones_do_not():
@@ -42,3 +58,9 @@ def test_a_limit_past_what_pike_can_count_is_cut_to_its_maximum(tmp_path):
                  log_dir="/l", data_dir="/d")
     path.write_text(path.read_text().replace("[sip]\n", "[sip]\nflood_requests = 1000000\n"))
     assert config.load(str(path)).sip_flood_requests == 65535
+
+
+def test_a_configuration_with_a_bad_exempt_entry_is_refused_with_its_reason(tmp_path):
+    with pytest.raises(ValueError, match="flood_exempt: 'trunk-1' is neither"):
+        config.write(str(tmp_path / "vpbx.conf"), db_name="x", db_user="u", db_password="p",
+                     run_dir="/r", log_dir="/l", data_dir="/d", sip_flood_exempt="trunk-1")
