@@ -139,7 +139,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, config.ConfigError) as exc:
         print(f"vpbx: {exc}", file=sys.stderr)
         return 1
     except db.pymysql.err.OperationalError as exc:

@@ -79,12 +79,30 @@ def config_path() -> str:
     return os.environ.get("VPBX_CONFIG") or DEFAULT_PATH
 
 
+class ConfigError(ValueError):
+    """The configuration file lacks something or holds a value the platform cannot use; the
+    message names the file and what is wrong."""
+
+
 def load(path: str | None = None) -> Config:
-    """Read the configuration file; a missing file or key is a clear error."""
+    """Read the configuration file; a missing file (FileNotFoundError), section, key or a
+    wrong value (ConfigError) is a clear error."""
     path = path or config_path()
     parser = configparser.ConfigParser()
-    if not parser.read(path):
-        raise FileNotFoundError(f"vpbx configuration not found: {path} (set VPBX_CONFIG)")
+    try:
+        if not parser.read(path):
+            raise FileNotFoundError(f"vpbx configuration not found: {path} (set VPBX_CONFIG)")
+        return _parse(parser, path)
+    except configparser.Error as exc:
+        raise ConfigError(f"vpbx configuration {path}: {exc.message}") from None
+    except KeyError as exc:
+        raise ConfigError(f"vpbx configuration {path}: {exc.args[0]!r} is missing (a section or"
+                          " a setting)") from None
+    except ValueError as exc:
+        raise ConfigError(f"vpbx configuration {path}: {exc}") from None
+
+
+def _parse(parser: configparser.ConfigParser, path: str) -> Config:
     db, sip, rtp, paths = parser["database"], parser["sip"], parser["rtpengine"], parser["paths"]
     return Config(
         path=os.path.abspath(path),

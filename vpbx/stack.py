@@ -292,7 +292,12 @@ def main(argv=None) -> int:
     parser.add_argument("action", choices=("start", "stop", "status"))
     parser.add_argument("--shm-mb", type=int, default=1024)
     args = parser.parse_args(argv)
-    stack = Stack(config_mod.load(), shm_mb=args.shm_mb, components=ALL_COMPONENTS)
+    try:
+        cfg = config_mod.load()
+    except (FileNotFoundError, config_mod.ConfigError) as exc:
+        print(f"vpbx: {exc}", file=sys.stderr)
+        return 1
+    stack = Stack(cfg, shm_mb=args.shm_mb, components=ALL_COMPONENTS)
     if args.action == "start":
         stack.start()
     elif args.action == "stop":

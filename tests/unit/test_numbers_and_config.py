@@ -37,6 +37,41 @@ def test_missing_config_is_a_clear_error(tmp_path):
         config.load(str(tmp_path / "absent.conf"))
 
 
+@pytest.mark.parametrize("text, reason", [
+    ("[database]\nname = d\n", "'sip' is missing (a section or a setting)"),
+    ("no section here\n", "File contains no section headers"),
+    ("[sip]\nport = 5060\nport = 5070\n", "option 'port' in section 'sip' already exists"),
+])
+def test_a_broken_config_file_is_a_clear_error_naming_the_file(tmp_path, text, reason):
+    path = tmp_path / "vpbx.conf"
+    path.write_text(text)
+    with pytest.raises(config.ConfigError) as raised:
+        config.load(str(path))
+    assert str(raised.value).startswith(f"vpbx configuration {path}: ")
+    assert reason in str(raised.value)
+
+
+def test_a_wrong_value_is_a_clear_error_naming_the_setting(tmp_path):
+    cfg = config.write(str(tmp_path / "vpbx.conf"), db_name="d", db_user="u", db_password="p",
+                       run_dir="/r", log_dir="/l", data_dir="/d")
+    text = open(cfg.path).read().replace("port = 5060", "port = five")
+    open(cfg.path, "w").write(text)
+    with pytest.raises(config.ConfigError, match="invalid literal for int.*'five'"):
+        config.load(cfg.path)
+
+
+def test_the_commands_say_what_is_wrong_with_the_config_instead_of_a_traceback(
+        tmp_path, monkeypatch, capsys):
+    from vpbx import cli, stack
+    path = tmp_path / "vpbx.conf"
+    path.write_text("[database]\nname = d\n")
+    monkeypatch.setenv("VPBX_CONFIG", str(path))
+    for main, argv in ((cli.main, ["bans"]), (stack.main, ["status"])):
+        assert main(argv) == 1
+        assert capsys.readouterr().err == (f"vpbx: vpbx configuration {path}: 'sip' is missing"
+                                           " (a section or a setting)\n")
+
+
 def test_migration_files_are_numbered_uniquely_and_split_into_statements():
     found = migrate.available()
     assert [v for v, _, _ in found] == sorted({v for v, _, _ in found})
