@@ -73,7 +73,7 @@ def tenant_lockouts(cfg: Config, config) -> list[Lockout] | None:
     """The tenant's lockouts now, by user name and address; None when Kamailio does not
     answer."""
     try:
-        found = live.password_bans(cfg, config.domain)
+        found = live.password_bans(cfg, config.domain, recent=True)
     except live.LiveStateUnavailable:
         return None
     by_username = {user.username: user for user in config.users or []}

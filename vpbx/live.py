@@ -4,6 +4,8 @@ and the activity monitor."""
 import os
 import re
 import subprocess
+import threading
+import time
 
 from . import authguard, busy
 from .config import Config
@@ -81,14 +83,34 @@ def lift_bans(cfg: Config, address: str) -> list[tuple[str, str, str]]:
               if ban[1] == address or ban[1].startswith(address + " ")]
     for kind, key, _value in lifted:
         kamcmd(cfg, "htable.delete", BAN_TABLES[kind], key)
+    _recent_bans.pop(cfg.path, None)
     return lifted
 
 
-def password_bans(cfg: Config, domain: str) -> list[tuple[str, str]]:
-    """(address, user) of each password ban on a user of `domain` (a tenant's) now: the
-    phones and guessers that failed that user's password too often (vpbx.authguard)."""
+# Every open activity monitor asks for its tenant's lockouts every few seconds: one dump of
+# the ban tables (which an attack can make long) serves them all for a few seconds, so that
+# Kamailio's single RPC process is not kept busy by the web UI.
+BANS_REUSED_SECONDS = 5.0
+_recent_bans: dict = {}         # configuration path -> (monotonic time, bans)
+_recent_bans_lock = threading.Lock()
+
+
+def recent_bans(cfg: Config) -> list[tuple[str, str, str]]:
+    """bans(cfg), as dumped at most BANS_REUSED_SECONDS ago."""
+    with _recent_bans_lock:
+        taken, found = _recent_bans.get(cfg.path, (None, None))
+        if taken is None or time.monotonic() - taken > BANS_REUSED_SECONDS:
+            found = bans(cfg)
+            _recent_bans[cfg.path] = (time.monotonic(), found)
+        return found
+
+
+def password_bans(cfg: Config, domain: str, recent: bool = False) -> list[tuple[str, str]]:
+    """(address, user) of each password ban on a user of `domain` (a tenant's) now — or a
+    few seconds ago, if `recent` (see recent_bans): the phones and guessers that failed that
+    user's password too often (vpbx.authguard)."""
     found = []
-    for kind, key, _failures in bans(cfg):
+    for kind, key, _failures in (recent_bans(cfg) if recent else bans(cfg)):
         address, _, user_at = key.partition(" ")
         user, at, realm = user_at.rpartition("@")
         if kind == "password" and at and realm == domain:
@@ -102,4 +124,5 @@ def lift_password_ban(cfg: Config, address: str, user: str, domain: str) -> bool
     if (address, user) not in password_bans(cfg, domain):
         return False
     kamcmd(cfg, "htable.delete", BAN_TABLES["password"], authguard.key(address, user, domain))
+    _recent_bans.pop(cfg.path, None)
     return True

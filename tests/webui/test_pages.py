@@ -152,8 +152,9 @@ def test_the_monitor_shows_registrations_counts_and_the_current_range(acme, conn
             cur.execute("DELETE FROM location WHERE ruid IN ('r1', 'r2', 'r3', 'r4')")
 
 
-def test_the_monitor_knows_busy_members_when_kamailio_answers(acme, conn, monkeypatch):
+def test_the_monitor_knows_busy_members_when_kamailio_answers(acme, conn, monkeypatch, platform):
     from vpbx import admin_live, live
+    monkeypatch.setattr(live, "_recent_bans", {})
     monkeypatch.setattr(live, "is_busy", lambda cfg, tenant_id, ext: ext == "7956")
     monkeypatch.setattr(live, "bans", lambda cfg: [
         ("password", "192.0.2.7 julien@acme.pbx.test", "5"),
@@ -170,7 +171,7 @@ def test_the_monitor_knows_busy_members_when_kamailio_answers(acme, conn, monkey
         with conn.cursor() as cur:
             cur.execute("SELECT id FROM tenants WHERE slug = 'acme'")
             tenant_id = cur.fetchone()["id"]
-        state = admin_live.monitor(conn, object(), tenant_id, config)
+        state = admin_live.monitor(conn, platform[0], tenant_id, config)
         assert state.busy_known and state.states == {"7956": "busy", "7961": "registered",
                                                      "7950": "absent"}
         assert state.unavailable_phones == 1 and state.absent_users == 1
