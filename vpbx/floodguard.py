@@ -56,6 +56,6 @@ def is_counted(source: str, carrier_known: bool, carrier, exempt: frozenset) -> 
     """Whether requests from `source` count towards a flood ban: not the carrier's (as
     (address, port), or None when the platform has none), not an exempt address, and
     nothing while the carrier is not known."""
-    if not carrier_known or is_exempt(source, exempt):
+    if not carrier_known or (carrier is not None and source == carrier[0]):
         return False
-    return carrier is None or source != carrier[0]
+    return not is_exempt(source, exempt)
