@@ -69,6 +69,16 @@ class Lockout:
     name: str | None
 
 
+@dataclass
+class Attack:
+    """A user of the tenant whose password is being guessed from many addresses: failures
+    from all addresses at least the guard's alert threshold (vpbx.authguard)."""
+    username: str
+    extension: str | None
+    name: str | None
+    failures: int
+
+
 def tenant_lockouts(cfg: Config, config) -> list[Lockout] | None:
     """The tenant's lockouts now, by user name and address; None when Kamailio does not
     answer."""
@@ -76,16 +86,40 @@ def tenant_lockouts(cfg: Config, config) -> list[Lockout] | None:
         found = live.password_bans(cfg, config.domain, recent=True)
     except live.LiveStateUnavailable:
         return None
-    by_username = {user.username: user for user in config.users or []}
-    return [Lockout(address, username, getattr(by_username.get(username), "extension", None),
-                    getattr(by_username.get(username), "name", None))
+    user = _users_by_username(config)
+    return [Lockout(address, username, *user(username))
             for address, username in sorted(found, key=lambda ban: (ban[1], ban[0]))]
+
+
+def tenant_attacks(cfg: Config, config) -> list[Attack] | None:
+    """The tenant's users under a spread password-guessing attack now, most failed first;
+    None when Kamailio does not answer or the alert is off."""
+    if cfg.sip_auth_attack_failures <= 0:
+        return None
+    try:
+        found = live.attacked_users(cfg, config.domain, cfg.sip_auth_attack_failures)
+    except live.LiveStateUnavailable:
+        return None
+    user = _users_by_username(config)
+    return [Attack(username, *user(username), failures)
+            for username, failures in sorted(found, key=lambda hit: (-hit[1], hit[0]))]
+
+
+def _users_by_username(config):
+    """A function: user name -> (extension, name) of the tenant's user, (None, None) for a
+    name the tenant does not have."""
+    by_username = {user.username: user for user in config.users or []}
+
+    def find(username):
+        user = by_username.get(username)
+        return (user.extension, user.name) if user else (None, None)
+    return find
 
 
 @dataclass
 class MonitorState:
     """The monitor's page: `busy_known` is False when Kamailio could not be asked;
-    `lockouts` is None then."""
+    `lockouts` and `attacks` are None then."""
     at: datetime.datetime
     range: str
     groups: list[GroupState]
@@ -96,6 +130,7 @@ class MonitorState:
     busy_known: bool
     states: dict = field(default_factory=dict)      # extension -> state
     lockouts: list[Lockout] | None = None
+    attacks: list[Attack] | None = None
 
 
 def monitor(conn, cfg: Config | None, tenant_id: int, config,
@@ -129,4 +164,5 @@ def monitor(conn, cfg: Config | None, tenant_id: int, config,
                         absent_users=sum(1 for state in states.values() if state == ABSENT),
                         unavailable_phones=unavailable, registered_users=len(registered),
                         users=len(users), busy_known=busy is not None, states=states,
-                        lockouts=tenant_lockouts(cfg, config) if asking else None)
+                        lockouts=tenant_lockouts(cfg, config) if asking else None,
+                        attacks=tenant_attacks(cfg, config) if asking else None)

@@ -83,26 +83,55 @@ def lift_bans(cfg: Config, address: str) -> list[tuple[str, str, str]]:
               if ban[1] == address or ban[1].startswith(address + " ")]
     for kind, key, _value in lifted:
         kamcmd(cfg, "htable.delete", BAN_TABLES[kind], key)
-    _recent_bans.pop(cfg.path, None)
+    _forget_bans(cfg)
     return lifted
 
 
 # Every open activity monitor asks for its tenant's lockouts every few seconds: one dump of
-# the ban tables (which an attack can make long) serves them all for a few seconds, so that
-# Kamailio's single RPC process is not kept busy by the web UI.
+# the guard's tables (which an attack can make long) serves them all for a few seconds, so
+# that Kamailio's single RPC process is not kept busy by the web UI.
 BANS_REUSED_SECONDS = 5.0
-_recent_bans: dict = {}         # configuration path -> (monotonic time, bans)
-_recent_bans_lock = threading.Lock()
+_recent_dumps: dict = {}        # (configuration path, what) -> (monotonic time, rows)
+_recent_dumps_lock = threading.Lock()
+
+
+def _reused(cfg: Config, what, fetch):
+    """fetch(cfg), as fetched at most BANS_REUSED_SECONDS ago."""
+    with _recent_dumps_lock:
+        taken, rows = _recent_dumps.get((cfg.path, what), (None, None))
+        if taken is None or time.monotonic() - taken > BANS_REUSED_SECONDS:
+            rows = fetch(cfg)
+            _recent_dumps[(cfg.path, what)] = (time.monotonic(), rows)
+        return rows
+
+
+def _forget_bans(cfg: Config) -> None:
+    with _recent_dumps_lock:
+        _recent_dumps.pop((cfg.path, "bans"), None)
 
 
 def recent_bans(cfg: Config) -> list[tuple[str, str, str]]:
     """bans(cfg), as dumped at most BANS_REUSED_SECONDS ago."""
-    with _recent_bans_lock:
-        taken, found = _recent_bans.get(cfg.path, (None, None))
-        if taken is None or time.monotonic() - taken > BANS_REUSED_SECONDS:
-            found = bans(cfg)
-            _recent_bans[cfg.path] = (time.monotonic(), found)
-        return found
+    return _reused(cfg, "bans", bans)
+
+
+def user_failures(cfg: Config) -> list[tuple[str, int]]:
+    """("USER@DOMAIN", failed authentications from all addresses) of the users who failed
+    lately (vpbx.authguard's attack count; each expires after a pause)."""
+    dumped = kamcmd(cfg, "htable.dump", authguard.USER_FAILURES_TABLE)
+    return [(key.strip(), int(value)) for key, value in _DUMPED_ITEM.findall(dumped)
+            if value.lstrip("-").isdigit()]
+
+
+def attacked_users(cfg: Config, domain: str, failures: int) -> list[tuple[str, int]]:
+    """(user, failures) of the users of `domain` whose password was failed at least
+    `failures` times lately from all addresses (a few seconds ago, see recent_bans)."""
+    found = []
+    for key, count in _reused(cfg, "user failures", user_failures):
+        user, at, realm = key.rpartition("@")
+        if at and realm == domain and count >= failures:
+            found.append((user, count))
+    return found
 
 
 def password_bans(cfg: Config, domain: str, recent: bool = False) -> list[tuple[str, str]]:
@@ -124,5 +153,5 @@ def lift_password_ban(cfg: Config, address: str, user: str, domain: str) -> bool
     if (address, user) not in password_bans(cfg, domain):
         return False
     kamcmd(cfg, "htable.delete", BAN_TABLES["password"], authguard.key(address, user, domain))
-    _recent_bans.pop(cfg.path, None)
+    _forget_bans(cfg)
     return True

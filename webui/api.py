@@ -249,4 +249,7 @@ def monitor():
         "lockouts": None if state.lockouts is None else [
             {"address": lockout.address, "username": lockout.username,
              "extension": lockout.extension, "name": lockout.name}
-            for lockout in state.lockouts]})
+            for lockout in state.lockouts],
+        "attacks": None if state.attacks is None else [
+            {"username": attack.username, "extension": attack.extension, "name": attack.name,
+             "failures": attack.failures} for attack in state.attacks]})

@@ -299,6 +299,13 @@ FRENCH = {
     "{user} may register again from {address}.":
         "{user} peut de nouveau s'enregistrer depuis {address}.",
     "There is no such lockout any more.": "Ce blocage n'existe plus.",
+    "Passwords being guessed": "Mots de passe attaqués",
+    "Somebody is trying passwords for these users from many addresses. Each address is "
+    "refused after a few tries, but give these users long, random passwords.":
+        "Quelqu'un essaie des mots de passe pour ces utilisateurs depuis de nombreuses "
+        "adresses. Chaque adresse est refusée après quelques essais, mais donnez à ces "
+        "utilisateurs des mots de passe longs et aléatoires.",
+    "Failed attempts": "Essais échoués",
     "{a} of {b} users have a phone registered": "{a} utilisateurs sur {b} ont un téléphone connecté",
     "phones": "téléphones",
     "{n} user absent": "{n} utilisateur absent",

@@ -416,7 +416,16 @@ def openapi_document() -> dict:
                                 "address": {"type": "string"},
                                 "username": {"type": "string"},
                                 "extension": {"type": "string", "nullable": True},
-                                "name": {"type": "string", "nullable": True}}}}}},
+                                "name": {"type": "string", "nullable": True}}}},
+                        "attacks": {
+                            "type": "array", "nullable": True,
+                            "description": "users whose password is being guessed from many "
+                                           "addresses (null: the SIP edge does not answer)",
+                            "items": {"type": "object", "properties": {
+                                "username": {"type": "string"},
+                                "extension": {"type": "string", "nullable": True},
+                                "name": {"type": "string", "nullable": True},
+                                "failures": {"type": "integer"}}}}}},
     })
     return {
         "openapi": "3.0.3",

@@ -6,7 +6,10 @@ import time
 
 from tests.support.instance import AUTH_BAN_SECONDS
 from tests.support.rawsip import register_with_password
+from tests.support.webclient import page_showing, signed_in_client
+from vpbx import live
 from vpbx.config import AUTH_ATTACK_FAILURES, AUTH_FAILURES
+from webui import create_app
 
 GUESSER = "127.0.0.66"          # (all of 127/8 is loopback: a second host for the edge)
 
@@ -79,7 +82,16 @@ def test_a_guesser_spread_over_many_addresses_is_reported_to_the_noc(platform):
     assert alert["tenant"] == "globex" and alert["failures"] == str(AUTH_ATTACK_FAILURES)
     assert alert["source"] == addresses[-1]
     assert len(platform.log_lines("VPBX-AUTH", outcome="under_attack", auth_user="ivan")) == 1
+    page = monitor_page_showing(platform, "globex", f"7990 Ivan {AUTH_ATTACK_FAILURES}")
+    assert "Passwords being guessed" in page and f"7990 Ivan {AUTH_ATTACK_FAILURES}" in page
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as phone:       # not locked out
         phone.bind((platform.cfg.sip_address, 0))
         assert register_with_password(platform, phone, "ivan", "ivan-s3cret",
                                       domain="globex.pbx.test", call="ivan-ok") == 200
+
+
+def monitor_page_showing(platform, slug, text):
+    """The visible text of tenant `slug`'s activity monitor, once it shows `text` (the
+    monitor reads the guard's tables as dumped a few seconds ago)."""
+    client = signed_in_client(create_app(platform.cfg, {"TESTING": True}), platform.cfg, slug)
+    return page_showing(client, "/monitor/", text, live.BANS_REUSED_SECONDS + 3)

@@ -154,7 +154,10 @@ def test_the_monitor_shows_registrations_counts_and_the_current_range(acme, conn
 
 def test_the_monitor_knows_busy_members_when_kamailio_answers(acme, conn, monkeypatch, platform):
     from vpbx import admin_live, live
-    monkeypatch.setattr(live, "_recent_bans", {})
+    monkeypatch.setattr(live, "_recent_dumps", {})
+    monkeypatch.setattr(live, "user_failures", lambda cfg: [
+        ("julien@acme.pbx.test", 45), ("marie@acme.pbx.test", 3),     # a few: no attack
+        ("ceo@acme.pbx.test", 20), ("julien@globex.pbx.test", 99)])
     monkeypatch.setattr(live, "is_busy", lambda cfg, tenant_id, ext: ext == "7956")
     monkeypatch.setattr(live, "bans", lambda cfg: [
         ("password", "192.0.2.7 julien@acme.pbx.test", "5"),
@@ -178,6 +181,8 @@ def test_the_monitor_knows_busy_members_when_kamailio_answers(acme, conn, monkey
         assert state.lockouts == [
             admin_live.Lockout("192.0.2.9", "admin", None, None),
             admin_live.Lockout("192.0.2.7", "julien", "7956", "Julien")]
+        assert state.attacks == [admin_live.Attack("julien", "7956", "Julien", 45),
+                                 admin_live.Attack("ceo", None, None, 20)]
     finally:
         with conn.cursor() as cur:
             cur.execute("DELETE FROM location WHERE ruid IN ('b1', 'b2')")
