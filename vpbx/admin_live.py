@@ -1,6 +1,7 @@
 """What the activity monitor shows (SPEC F8.1): each group's members and their state now,
-the counts of absent users and unavailable phones, the time range in force, and the phones
-locked out for wrong passwords (the SIP edge's password guard, vpbx.authguard).
+the counts of absent users and unavailable phones, the time range in force, the phones
+locked out for wrong passwords and the users whose password is being guessed from many
+addresses (the SIP edge's password guard, vpbx.authguard).
 
 Registrations come from Kamailio's `location` table (usrloc writes it back every 10 s; a
 binding counts while expires > NOW()). Whether a registered user is in a call is only known
