@@ -51,6 +51,7 @@ are stopped and the database dropped at the end, also on failure, Ctrl-C or SIGT
 work folder (logs, sipp traces) is kept on failure or with --keep.
 """
 import argparse
+import contextlib
 import datetime
 import hashlib
 import json
@@ -123,23 +124,32 @@ SERVICE_PORTS = (61000, 64999)
 _handed_out = set()  # ports already given: routes pick all their ports before any binds them
 
 
-def service_port(host="127.0.0.1") -> int:
+def service_port(host="127.0.0.1", span: int = 1) -> int:
     """A port of SERVICE_PORTS free for both UDP and TCP on `host`, for a service to listen on,
-    and never handed out before in this process."""
+    and never handed out before in this process; with `span`, the first of that many
+    consecutive such ports (sipp's -mp P binds P to P+3: audio and video RTP and RTCP)."""
     low, high = SERVICE_PORTS
-    for port in random.sample(range(low, high + 1), high - low + 1):
-        if port in _handed_out:
+    for port in random.sample(range(low, high - span + 2), high - low - span + 2):
+        block = range(port, port + span)
+        if any(candidate in _handed_out for candidate in block):
             continue
         try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, \
-                    socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                udp.bind((host, port))
-                tcp.bind((host, port))
-            _handed_out.add(port)
+            with contextlib.ExitStack() as held:
+                for candidate in block:
+                    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                        held.enter_context(socket.socket(socket.AF_INET, kind)).bind(
+                            (host, candidate))
+            _handed_out.update(block)
             return port
         except OSError:
             continue
-    raise RuntimeError(f"no free port in {low}-{high} on {host}")
+    raise RuntimeError(f"no {span} free port(s) in a row in {low}-{high} on {host}")
+
+
+def sipp_media_port(host="127.0.0.1") -> int:
+    """A port for sipp's -mp, the four ports from it free (a video RTP port already taken
+    made a restarted callee exit at once: "Unable to bind video RTP socket")."""
+    return service_port(host, span=4)
 
 
 # full: 6 s call steps keep the whole run around 12 minutes with four routes; steps of 100
@@ -347,7 +357,7 @@ class Route:
         self.stack.start()
         self.uas, self.uas_files = start_sipp(
             ["-sf", os.path.join(BENCH_DIR, "uas.xml"), "-i", "127.0.0.1", "-p", self.uas_port,
-             "-mp", service_port(), "-recv_timeout", 10000, "-buff_size", 4194304],
+             "-mp", sipp_media_port(), "-recv_timeout", 10000, "-buff_size", 4194304],
             self.work, f"{self.key}-callee{suffix}")
         time.sleep(0.3)
         if self.uas.poll() is not None:
@@ -714,7 +724,7 @@ def call_step(route: Route, rate: int, seconds: float, files: dict, work: str, t
     source = route.source
     stats = run_sipp([route.target, "-sf", route.caller_scenario, "-inf", files[f"{route.key}-caller"],
                       "-i", source, "-p", service_port(host=source),
-                      "-mp", service_port(host=source),
+                      "-mp", sipp_media_port(host=source),
                       "-r", rate, "-rp", 1000, "-m", calls, "-l", max(100, rate * 4),
                       "-d", HOLD_MS, "-recv_timeout", RECV_TIMEOUT_MS, "-timeout", int(limit_s),
                       "-buff_size", 4194304],
