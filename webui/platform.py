@@ -127,16 +127,21 @@ def delete_tenant(tenant_id: int):
 
 @bp.route("/bans")
 def bans():
-    """The SIP edge's bans now: (kind, address, user@domain or None, count)."""
+    """The SIP edge's bans now: (kind, address, user@domain or None, count), and the users
+    whose password is being guessed from many addresses."""
+    cfg = current_app.config["VPBX"]
     try:
-        found = live.bans(current_app.config["VPBX"])
+        found = live.bans(cfg)
+        failures = live.user_failures(cfg) if cfg.sip_auth_attack_failures > 0 else []
     except live.LiveStateUnavailable:
-        return render_template("platform/bans.html", rows=None)
+        return render_template("platform/bans.html", rows=None, attacks=[])
     rows = []
     for kind, key, value in sorted(found, key=lambda ban: (ban[1], ban[0])):
         address, _, user = key.partition(" ")
         rows.append({"kind": kind, "address": address, "user": user or None, "count": value})
-    return render_template("platform/bans.html", rows=rows)
+    attacks = sorted(((user, count) for user, count in failures
+                      if count >= cfg.sip_auth_attack_failures), key=lambda hit: -hit[1])
+    return render_template("platform/bans.html", rows=rows, attacks=attacks)
 
 
 @bp.route("/bans/lift", methods=["POST"])

@@ -84,6 +84,10 @@ def test_a_guesser_spread_over_many_addresses_is_reported_to_the_noc(platform):
     assert len(platform.log_lines("VPBX-AUTH", outcome="under_attack", auth_user="ivan")) == 1
     page = monitor_page_showing(platform, "globex", f"7990 Ivan {AUTH_ATTACK_FAILURES}")
     assert "Passwords being guessed" in page and f"7990 Ivan {AUTH_ATTACK_FAILURES}" in page
+    operator = signed_in_client(create_app(platform.cfg, {"TESTING": True}), platform.cfg, None)
+    noc = page_showing(operator, "/platform/bans", "Passwords being guessed", 0)
+    assert "Passwords being guessed User Failed attempts ivan@globex.pbx.test " \
+           f"{AUTH_ATTACK_FAILURES}" in noc
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as phone:       # not locked out
         phone.bind((platform.cfg.sip_address, 0))
         assert register_with_password(platform, phone, "ivan", "ivan-s3cret",
