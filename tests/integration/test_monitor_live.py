@@ -66,6 +66,19 @@ def test_monitor_shows_registered_absent_and_busy_members(platform, phones, moni
     assert states["7002"] == "registered"
 
 
+def lock_out(platform, sock, user, call):
+    """`user` of acme fails its password AUTH_FAILURES times from `sock`'s address, which is
+    then refused for that user for 120 s (the test platforms' bans last 3 s: long enough to
+    look at it)."""
+    address = sock.getsockname()[0]
+    for n in range(AUTH_FAILURES):
+        register_with_password(platform, sock, user, f"wrong-password-{n}", call=f"{call}{n}")
+    platform.wait_log("VPBX-AUTH", outcome="banned", source=address)
+    kept = platform.kamcmd("htable.setex", "vpbx_authban", f"{address} {user}@acme.pbx.test",
+                           "120")
+    assert "error" not in kept.lower(), kept
+
+
 def test_the_administrator_sees_a_locked_out_phone_and_lets_it_in_again(platform, caplog):
     """A phone with an old password gets its address locked out for its user: acme's
     administrator sees it on the activity monitor and lets it in again at once; another
@@ -75,13 +88,7 @@ def test_the_administrator_sees_a_locked_out_phone_and_lets_it_in_again(platform
     clients = {slug: signed_in_client(app, platform.cfg, slug) for slug in ("acme", "globex")}
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as phone:
         phone.bind((address, 0))
-        for n in range(AUTH_FAILURES):
-            register_with_password(platform, phone, "dave", f"old-password-{n}", call=f"lo{n}")
-        platform.wait_log("VPBX-AUTH", outcome="banned", source=address)
-        # the test platforms' bans last 3 s: this one long enough to look at it
-        kept = platform.kamcmd("htable.setex", "vpbx_authban", f"{address} dave@acme.pbx.test",
-                               "120")
-        assert "error" not in kept.lower(), kept
+        lock_out(platform, phone, "dave", call="lo")
         assert register_with_password(platform, phone, "dave", "dave-s3cret", call="lo-a") == 403
 
         # (the monitor shows the lockouts dumped at most BANS_REUSED_SECONDS ago)
@@ -114,12 +121,7 @@ def test_the_operator_sees_the_edges_bans_and_lifts_those_of_an_address(platform
     client = signed_in_client(create_app(platform.cfg, {"TESTING": True}), platform.cfg, None)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as guesser:
         guesser.bind((address, 0))
-        for n in range(AUTH_FAILURES):
-            register_with_password(platform, guesser, "carol", f"guess-{n}", call=f"op{n}")
-        platform.wait_log("VPBX-AUTH", outcome="banned", source=address)
-        kept = platform.kamcmd("htable.setex", "vpbx_authban", f"{address} carol@acme.pbx.test",
-                               "120")
-        assert "error" not in kept.lower(), kept
+        lock_out(platform, guesser, "carol", call="op")
 
         page = re.sub(r"\s+", " ", text_of(client.get("/platform/bans").get_data(as_text=True)))
         assert (f"{address} wrong passwords ({AUTH_FAILURES}) carol@acme.pbx.test "
