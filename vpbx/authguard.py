@@ -27,7 +27,7 @@ USER_CHARS = 64     # of a user name in a key: a guesser's long names cost no mo
 def key(source: str, user: str, realm: str) -> str:
     """The hash tables' key of a source address trying a user of a realm (a tenant's
     domain): "SOURCE USER@REALM", as the NOC's RPC commands name it."""
-    return f"{source} {user[:USER_CHARS]}@{realm}"
+    return f"{source} {user_key(user, realm)}"
 
 
 def user_key(user: str, realm: str) -> str:

@@ -7,7 +7,7 @@ import subprocess
 import threading
 import time
 
-from . import authguard, busy
+from . import authguard, busy, floodguard
 from .config import Config
 
 
@@ -63,7 +63,7 @@ def announce_generation(cfg: Config, generation: int) -> bool:
 
 # -- the SIP edge's bans (vpbx.authguard, vpbx.floodguard) ---------------------------------------
 _DUMPED_ITEM = re.compile(r"name: (.*)\n\s*value: (\S+)")
-BAN_TABLES = {"password": "vpbx_authban", "flood": "vpbx_floodban"}
+BAN_TABLES = {"password": authguard.BANS_TABLE, "flood": floodguard.BANS_TABLE}
 
 
 def bans(cfg: Config) -> list[tuple[str, str, str]]:
