@@ -4,6 +4,12 @@
 
 Fields always appear in this order, missing ones as "-"; values with spaces or quotes are
 double-quoted with backslash escapes, so `grep 'VPBX-ROUTE.*tenant=acme'` and `awk` both work.
+
+Values come from the network (user names, Call-IDs, dialled digits): a line must stay one
+line of plain text that nobody can forge. Every control character (ESC, CR, NUL…), every
+invisible formatting character (bidirectional overrides) and every byte that was not UTF-8
+(a surrogate escape) is written as a backslash escape (\\x1b, \\r, \\u202e), and a value
+keeps its first VALUE_CHARS characters, then "…(+N)" saying how many were cut.
 """
 import functools
 import re
@@ -12,6 +18,9 @@ ROUTE_TAG = "VPBX-ROUTE"
 AUTH_TAG = "VPBX-AUTH"
 FIXED_FIELDS = ("call_id", "tenant", "from", "to", "decision", "outcome")
 _PLAIN = re.compile(r"^[A-Za-z0-9_.:@+*#/<>,;=\-\[\]]+$")
+VALUE_CHARS = 200          # of one value in a line
+TRACE_CHARS = 8000         # of a Python traceback in an error line
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
 def quote(value) -> str:
@@ -25,9 +34,32 @@ def quote(value) -> str:
 def _quote_text(text: str) -> str:
     # most values recur from line to line (tenants, numbers, groups, outcomes): each is
     # checked once, not on every line of every call
-    if _PLAIN.match(text):
+    if _PLAIN.match(text) and len(text) <= VALUE_CHARS:
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return '"' + escape(text).replace('"', '\\"') + '"'
+
+
+def escape(text: str, limit: int = VALUE_CHARS) -> str:
+    """`text` as one line of printable text: backslashes doubled, every character a terminal
+    would act on or not show written as an escape, cut after `limit` characters."""
+    cut = len(text) - limit
+    if cut > 0:
+        text = text[:limit]
+    out = "".join(_escape_char(char) for char in text)
+    return out + f"…(+{cut})" if cut > 0 else out
+
+
+def _escape_char(char: str) -> str:
+    if char in _NAMED:
+        return _NAMED[char]
+    # (not printable: controls, formatting, surrogates, private and unassigned code points,
+    # separators other than the space)
+    if char == " " or char.isprintable():
+        return char
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:           # a byte that was not UTF-8 (surrogateescape)
+        return "\\x%02x" % (code - 0xDC00)
+    return "\\x%02x" % code if code < 0x80 else "\\u%04x" % code
 
 
 def format_line(tag: str, fields: dict, extra: dict | None = None) -> str:
@@ -54,11 +86,24 @@ def auth_line(*, call_id, tenant, user, method, outcome, **extra) -> str:
 _FIELD = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
 
 
+_ESCAPE = re.compile(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4}|.)")
+_UNESCAPED = {"n": "\n", "r": "\r", "t": "\t"}
+
+
+def _unescape(match) -> str:
+    code = match.group(1)
+    if len(code) > 1:
+        value = int(code[1:], 16)
+        # \\x80-\\xff: a byte that was not UTF-8, back as its surrogate escape
+        return chr(0xDC00 + value if code[0] == "x" and value >= 0x80 else value)
+    return _UNESCAPED.get(code, code)
+
+
 def parse(line: str) -> dict:
     """Fields of a VPBX line back into a dict (for tests and log tools)."""
     out = {}
     for name, raw in _FIELD.findall(line):
         if raw.startswith('"'):
-            raw = re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), raw[1:-1])
+            raw = _ESCAPE.sub(_unescape, raw[1:-1])
         out[name] = None if raw == "-" else raw
     return out
