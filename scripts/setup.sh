@@ -105,11 +105,6 @@ if [ "$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 0)" -lt "$RMEM_WANTE
          "Kamailio's receive buffer stays smaller" >&2
 fi
 
-cat > /usr/local/bin/vpbx <<WRAP
-#!/bin/sh
-# installed by $ROOT/scripts/setup.sh
-export PYTHONPATH="$ROOT\${PYTHONPATH:+:\$PYTHONPATH}"
-exec "$ROOT/.venv/bin/python" -m vpbx.cli "\$@"
-WRAP
+sed "s|@ROOT@|$ROOT|g" "$ROOT/scripts/vpbx.in" > /usr/local/bin/vpbx
 chmod 755 /usr/local/bin/vpbx
 say "set-up done (configuration: $CONF)"
