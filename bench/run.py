@@ -319,8 +319,8 @@ class Route:
             sip_children=children, rtp_ng_port=service_port(), rtp_port_min=low,
             rtp_port_max=high, media_port=service_port(),
             # every sipp sends from 127.0.0.1, thousands of requests a second: exempt from the
-            # flood guard, as on test platforms (pike counts in 16 bits: no limit is out of
-            # the bench's reach)
+            # flood guard, as on test platforms (a limit high enough for the bench would be no
+            # guard at all)
             webui_port=service_port(), sip_flood_exempt=instance.FLOOD_EXEMPT)
         self.stack = SnapshotStack(self.cfg, kamailio_cfg=kamailio_cfg, shm_mb=SHM_MB,
                                    kemi_script=kemi_script)

@@ -7,8 +7,8 @@ from vpbx import authguard, logline
 # auth_check() results that call for a (new) challenge rather than a refusal
 _CHALLENGE_AGAIN = {-4, -5, -6}   # nonce expired, no credentials, invalid nonce
 _AUTH_RESULTS = {-1: "error", -2: "wrong_password", -3: "unknown_user", -4: "nonce_expired",
-                 -5: "no_credentials", -6: "invalid_nonce", -7: "user_mismatch",
-                 -8: "unknown_user"}
+                 -5: "no_credentials", -6: "invalid_nonce", -8: "user_mismatch"}
+USER_MISMATCH = -8      # the credentials' user is not the From (To for REGISTER) user
 
 
 def authenticated_tenant(domain, claimed_user):
@@ -19,10 +19,19 @@ def authenticated_tenant(domain, claimed_user):
     """
     tenant = Worker.store.tenant_by_domain(domain.lower())
     if tenant is None:
-        log_auth(None, claimed_user, "unknown_domain", domain=domain.lower())
-        refuse("Unknown Domain")
+        refuse_unknown_domain(domain.lower(), claimed_user)
         return None
     return tenant if authenticate(tenant, claimed_user) else None
+
+
+def refuse_unknown_domain(domain, claimed_user):
+    """A domain no tenant has is answered as a real one would be (a challenge, then 403 for
+    the credentials), so tenant domains cannot be told from others by the answer."""
+    if not (pv("$hdr(Authorization)") or pv("$hdr(Proxy-Authorization)")):
+        KSR.auth.auth_challenge(domain, 1)
+        return
+    log_auth(None, claimed_user, "unknown_domain", domain=domain, auth_user=pv("$au"))
+    refuse("Forbidden")
 
 
 def authenticate(tenant, claimed_user):
@@ -38,6 +47,8 @@ def authenticate(tenant, claimed_user):
         refuse("Forbidden")         # (logged when the ban began: a guesser's flood is not)
         return False
     result = KSR.auth_db.auth_check(tenant.domain, "subscriber", 1)
+    if result > 0 and pv("$au") != claimed_user:
+        result = USER_MISMATCH      # (the names must be equal, byte for byte)
     if result > 0:
         KSR.auth.consume_credentials()
         if guard is not None:

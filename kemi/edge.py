@@ -4,14 +4,16 @@ Return values follow Kamailio's KEMI examples: a helper returns -255 when it has
 with the message (replied, relayed or dropped) and 1 when routing should go on.
 """
 import random
+import time
 
 import KSR
 
 import calls
 import digest
 import media_calls
-from sip import (RTPENGINE_FLAGS, STOP, DatabaseBackingOff, Worker, database_backing_off,
-                 log_error, log_route, note_database_down, pv, refresh_configuration, reply)
+from sip import (RTPENGINE_FLAGS, STOP, DatabaseBackingOff, NotUtf8, Worker,
+                 database_backing_off, log_error, log_route, note_database_down, pv, pv_text,
+                 refresh_configuration, reply)
 from vpbx import floodguard
 from vpbx.store import DatabaseUnavailable
 
@@ -22,6 +24,8 @@ def request_route():
     """Every SIP request enters here. Nothing escapes: an error is logged and answered."""
     try:
         return route_request()
+    except NotUtf8 as exc:
+        return refuse_not_utf8(exc.name)
     except DatabaseUnavailable as exc:
         if not isinstance(exc, DatabaseBackingOff):
             note_database_down()
@@ -33,6 +37,14 @@ def request_route():
         return reply(500, "Server Internal Error")
 
 
+def refuse_not_utf8(part):
+    """A request whose `part` (user, Call-ID…) is not UTF-8 text: no phone sends that, and no
+    name or number can be read from it. 400, and one line with the bytes escaped."""
+    log_route(tenant=None, caller=pv_text("$fU"), dialled=pv_text("$rU"), decision="request",
+              outcome="400:not_utf8", method=pv_text("$rm"), source=pv("$si"), part=part)
+    return reply(400, "Bad Request (not UTF-8)")
+
+
 def route_request():
     if flooding_source():
         return STOP                      # dropped: no answer feeds a flood
@@ -41,6 +53,7 @@ def route_request():
     if KSR.sanity.sanity_check_defaults() < 0:
         KSR.err("vpbx: malformed SIP request from %s:%s dropped\n" % (pv("$si"), pv("$sp")))
         return STOP
+    pv("$ci")                            # (a Call-ID that is not UTF-8: 400, see NotUtf8)
     if KSR.is_CANCEL():
         if KSR.tm.t_check_trans() > 0:
             KSR.tm.t_relay()
@@ -88,7 +101,12 @@ def flooding_source():
         return False
     if (KSR.htable.sht_get(floodguard.BANS_TABLE, source) or 0) > 0:
         return True
-    if KSR.pike.pike_check_req() > 0:
+    own_key, earlier_keys = floodguard.count_keys(source, time.time())
+    own = KSR.htable.sht_inc(floodguard.COUNTS_TABLE, own_key)
+    limit = cfg.sip_flood_requests
+    if own <= limit and not floodguard.is_flood(
+            own, (KSR.htable.sht_get(floodguard.COUNTS_TABLE, key) or 0 for key in earlier_keys),
+            limit):
         return False
     if KSR.htable.sht_inc(floodguard.BANS_TABLE, source) == 1:     # (one worker logs it)
         log_route(tenant=None, caller=pv("$fU"), dialled=pv("$rU"), decision="flood",
@@ -123,8 +141,16 @@ def shed_new_request(queued):
 
 
 def route_within_dialog():
-    """Requests inside a call (ACK, BYE, re-INVITE for hold, REFER for transfer, …)."""
+    """Requests inside a call (ACK, BYE, re-INVITE for hold, REFER for transfer, …).
+
+    Only a call this edge set up is served: the request must follow our Record-Route
+    (loose_route) and belong to a dialog the edge tracks (Call-ID and both tags; every call
+    it routes is tracked, see calls.anchor_call). Anything else that only looks like part of
+    a call (a made-up To-tag, the edge in its Route) is answered 481 and goes nowhere: the
+    edge relays nothing for anyone it cannot vouch for."""
     if KSR.rr.loose_route() > 0:
+        if KSR.dialog.is_known_dlg() < 0:
+            return refuse_outside_any_call()
         if KSR.is_method_in("IU") > 0 and not calls.sent_by_carrier():
             calls.drop_claimed_identity()      # re-INVITE, UPDATE: no identity from phones
         if KSR.is_BYE():
@@ -143,6 +169,17 @@ def route_within_dialog():
             KSR.tm.t_relay()
         return STOP
     return reply(404, "Not Here")
+
+
+def refuse_outside_any_call():
+    """An in-dialog request of no call the edge knows (see route_within_dialog)."""
+    if KSR.is_ACK():
+        if KSR.tm.t_check_trans() > 0:   # the ACK of a negative reply we sent: tm absorbs it
+            KSR.tm.t_relay()
+        return STOP                      # (an ACK is never answered)
+    log_route(tenant=None, caller=pv("$fU"), dialled=pv("$rU"), decision="within_dialog",
+              outcome="481:no_dialog", method=pv("$rm"), source=pv("$si"))
+    return reply(481, "Call/Transaction Does Not Exist")
 
 
 # -- registration ---------------------------------------------------------------------------

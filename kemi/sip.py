@@ -86,9 +86,33 @@ def dialled_number():
     return urllib.parse.unquote(pv("$rU"))
 
 
+class NotUtf8(Exception):
+    """A part of the request that the routing reads holds bytes that are not UTF-8 text."""
+
+    def __init__(self, name):
+        super().__init__("%s is not UTF-8" % name)
+        self.name = name
+
+
 def pv(name):
-    value = KSR.pv.get(name)
+    """A pseudo-variable's value as text ("" when unset); NotUtf8 for bytes that are not
+    UTF-8, which nothing may route on (the request gets a 400, see edge.request_route)."""
+    try:
+        value = KSR.pv.get(name)
+    except UnicodeDecodeError:
+        raise NotUtf8(name) from None
     return "" if value is None else str(value)
+
+
+def pv_text(name):
+    """A pseudo-variable's value for a log line, whatever bytes it holds: bytes that are not
+    UTF-8 come as surrogate escapes, which vpbx.logline writes as \\xNN."""
+    try:
+        return pv(name)
+    except NotUtf8:
+        # "$ci" -> "$(ci{s.encode.hexa})": the raw bytes, read safely as hex digits
+        hexa = KSR.pv.get("$(%s{s.encode.hexa})" % name[1:]) or ""
+        return bytes.fromhex(str(hexa)).decode("utf-8", "surrogateescape")
 
 
 def reply(code, reason):
@@ -98,16 +122,19 @@ def reply(code, reason):
 
 
 def log_route(**fields):
-    KSR.info(logline.route_line(call_id=pv("$ci"), **fields) + "\n")
+    KSR.info(logline.route_line(call_id=pv_text("$ci"), **fields) + "\n")
 
 
 def log_call(outcome, tenant=None, **extra):
     """The end of a call's routing: answered (by whom), cancelled, or the final failure code."""
-    KSR.info(logline.format_line("VPBX-CALL", {"call_id": pv("$ci"), "tenant": tenant,
+    KSR.info(logline.format_line("VPBX-CALL", {"call_id": pv_text("$ci"), "tenant": tenant,
                                                "decision": "final", "outcome": outcome},
                                  extra) + "\n")
 
 
 def log_error(where):
-    KSR.err("vpbx: %s error for %s %s: %s\n" % (where, pv("$rm"), pv("$ci"),
-                                                traceback.format_exc().replace("\n", " | ")))
+    """An unexpected error, with its traceback on one line (every value escaped)."""
+    trace = traceback.format_exc().replace("\n", " | ")
+    KSR.err("vpbx: %s error for %s %s: %s\n"
+            % (where, pv_text("$rm"), logline.escape(pv_text("$ci")),
+               logline.escape(trace, limit=logline.TRACE_CHARS)))

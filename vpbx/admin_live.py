@@ -12,7 +12,7 @@ import datetime
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from . import live, schedule
+from . import authguard, live, schedule
 from .config import Config
 
 REGISTERED, ABSENT, BUSY = "registered", "absent", "busy"
@@ -109,10 +109,10 @@ def tenant_attacks(cfg: Config, config) -> list[Attack] | None:
 def _users_by_username(config):
     """A function: user name -> (extension, name) of the tenant's user, (None, None) for a
     name the tenant does not have."""
-    by_username = {user.username: user for user in config.users or []}
+    by_username = {authguard.canonical_user(user.username): user for user in config.users or []}
 
     def find(username):
-        user = by_username.get(username)
+        user = by_username.get(authguard.canonical_user(username))
         return (user.extension, user.name) if user else (None, None)
     return find
 

@@ -15,6 +15,8 @@ they reach `attack_failures` (then twice, four times as many…) within a spell 
 pause of `attack_seconds`, the NOC gets one alert line (outcome=under_attack). Nobody is
 locked out for it (a lock per user would let anyone lock any user out).
 """
+import unicodedata
+
 FAILURES_TABLE = "vpbx_authfail"
 BANS_TABLE = "vpbx_authban"
 USER_FAILURES_TABLE = "vpbx_authuser"
@@ -22,6 +24,17 @@ USER_FAILURES_TABLE = "vpbx_authuser"
 # foreign nonce only gets a new challenge
 COUNTED_OUTCOMES = frozenset({"wrong_password", "unknown_user", "user_mismatch"})
 USER_CHARS = 64     # of a user name in a key: a guesser's long names cost no more memory
+
+
+def canonical_user(user: str) -> str:
+    """The identity a user name stands for, whatever its spelling: the database's collation
+    once matched `ANNA`, `Anna` and `ánna` to `anna`, so a guesser could rotate spellings to
+    get a fresh count each time. Accents dropped (NFKD), case folded: every spelling of one
+    name counts as one user (user names are ASCII: [A-Za-z0-9._-])."""
+    if user.isascii():
+        return user.lower()
+    decomposed = unicodedata.normalize("NFKD", user)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def key(source: str, user: str, realm: str) -> str:
@@ -32,7 +45,7 @@ def key(source: str, user: str, realm: str) -> str:
 
 def user_key(user: str, realm: str) -> str:
     """The key of a user's failures from every address: "USER@REALM"."""
-    return f"{user[:USER_CHARS]}@{realm}"
+    return f"{canonical_user(user[:USER_CHARS])}@{realm}"
 
 
 def attack_alert_due(failures: int, attack_failures: int) -> bool:

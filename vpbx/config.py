@@ -30,7 +30,7 @@ AUTH_ATTACK_SECONDS = 600
 # [sip] request floods (vpbx.floodguard): a source sending more than flood_requests requests
 # within 2 s is dropped for flood_ban_seconds (0: never), except the carrier and the
 # addresses of flood_exempt; 200 in 2 s is ten times what an office of 100 phones behind one
-# address sends at its busiest; at most 65535 (pike counts in 16 bits)
+# address sends at its busiest; at most 65535 (more would be no guard at all)
 FLOOD_REQUESTS = 200
 FLOOD_REQUESTS_MAX = 65535
 FLOOD_BAN_SECONDS = 300

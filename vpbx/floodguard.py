@@ -1,9 +1,13 @@
 """Request floods at the SIP edge: a source address that sends more requests than any phone
 or office would is dropped for a while, without an answer (an answer would feed the flood).
 
-Kamailio's pike module counts each source's requests in shared memory; the first request
-past `flood_requests` in a sampling window (2 s) starts a ban of `flood_ban_seconds`, kept
-in an htable that expires on its own. The carrier's trunk is never counted, nor the
+The rule, exactly: a source that sends more than `flood_requests` requests within any
+`SAMPLING_SECONDS` (2 s) is banned for `flood_ban_seconds` from the request past the limit.
+Kamailio counts each source's requests per quarter of that window (STEP_SECONDS) in a
+shared-memory htable whose items expire on their own; a request is judged by the sum of its
+own quarter and the four before it, so any 2 s are always covered (a source is never
+banned for fewer than `flood_requests` requests within 2.5 s). The ban lives in another
+htable that expires on its own. The carrier's trunk is never counted, nor the
 addresses and networks listed in `flood_exempt` (a customer's SIP trunk, a monitoring probe,
 an SBC cluster as 203.0.113.0/28); a source
 the routing cannot yet tell from the carrier (its address unread since a configuration
@@ -15,7 +19,24 @@ import functools
 import ipaddress
 
 BANS_TABLE = "vpbx_floodban"
+COUNTS_TABLE = "vpbx_floodcount"
 SAMPLING_SECONDS = 2
+STEPS = 4                                   # a window counted in quarters
+STEP_SECONDS = SAMPLING_SECONDS / STEPS
+COUNT_SECONDS = SAMPLING_SECONDS + 1        # how long a quarter's count is kept
+
+
+def count_keys(source: str, now: float) -> tuple[str, tuple[str, ...]]:
+    """The counts table's keys for a request from `source` at `now` (epoch seconds): its own
+    quarter's, and the STEPS quarters before it ("SOURCE#QUARTER")."""
+    step = int(now / STEP_SECONDS)
+    return f"{source}#{step}", tuple(f"{source}#{earlier}" for earlier in range(step - STEPS, step))
+
+
+def is_flood(own_quarter: int, earlier_quarters, limit: int) -> bool:
+    """Whether a request makes its source a flooder: more than `limit` requests counted in
+    its own quarter (this one included) and the quarters before it."""
+    return own_quarter + sum(earlier_quarters) > limit
 
 
 def parse_exempt(text: str) -> frozenset:

@@ -106,9 +106,8 @@ class Stack:
                 authguard.USER_FAILURES_TABLE, cfg.sip_auth_attack_seconds),
             '#!define FLOOD_BANS_HTABLE "%s"' % expiring_htable(
                 floodguard.BANS_TABLE, cfg.sip_flood_ban_seconds),
-            f"#!define FLOOD_SAMPLING_SECONDS {floodguard.SAMPLING_SECONDS}",
-            # (pike needs a positive density: with the guard off it is never asked)
-            f"#!define FLOOD_REQUESTS {max(1, cfg.sip_flood_requests)}",
+            '#!define FLOOD_COUNTS_HTABLE "%s"' % expiring_htable(
+                floodguard.COUNTS_TABLE, floodguard.COUNT_SECONDS),
         ]
         path = os.path.join(run, "instance.cfg")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

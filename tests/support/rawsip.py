@@ -28,7 +28,7 @@ def replies_within(sock, seconds):
     while (left := deadline - time.monotonic()) > 0:
         sock.settimeout(left)
         try:
-            lines.append(sock.recv(65535).split(b"\r\n", 1)[0].decode())
+            lines.append(sock.recv(65535).split(b"\r\n", 1)[0].decode("utf-8", "replace"))
         except socket.timeout:
             break
     return lines
@@ -39,7 +39,7 @@ def final_reply(sock, timeout=10.0):
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
         sock.settimeout(left)
-        message = sock.recv(65535).decode()
+        message = sock.recv(65535).decode("utf-8", "replace")
         if not re.match(r"SIP/2\.0 1\d\d ", message):
             return message
     raise AssertionError("no final reply")

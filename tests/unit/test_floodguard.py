@@ -52,7 +52,7 @@ def test_the_guard_defaults_and_its_settings(tmp_path):
     assert cfg.sip_flood_ban_seconds == 30
 
 
-def test_a_limit_past_what_pike_can_count_is_cut_to_its_maximum(tmp_path):
+def test_a_limit_past_any_sources_need_is_cut_to_its_maximum(tmp_path):
     path = tmp_path / "vpbx.conf"
     config.write(str(path), db_name="x", db_user="u", db_password="p", run_dir="/r",
                  log_dir="/l", data_dir="/d")
@@ -64,3 +64,41 @@ def test_a_configuration_with_a_bad_exempt_entry_is_refused_with_its_reason(tmp_
     with pytest.raises(ValueError, match="flood_exempt: 'trunk-1' is neither"):
         config.write(str(tmp_path / "vpbx.conf"), db_name="x", db_user="u", db_password="p",
                      run_dir="/r", log_dir="/l", data_dir="/d", sip_flood_exempt="trunk-1")
+
+
+# -- the rule: more than flood_requests within any 2 s ---------------------------------------------
+def replay(times, limit):
+    """The edge's counting (kemi/edge.flooding_source) over request times: the index of the
+    first request judged a flood, or None."""
+    counts = {}
+    for index, now in enumerate(times):
+        own_key, earlier = floodguard.count_keys("198.51.100.9", now)
+        counts[own_key] = counts.get(own_key, 0) + 1
+        if floodguard.is_flood(counts[own_key], (counts.get(k, 0) for k in earlier), limit):
+            return index
+    return None
+
+
+def test_more_than_the_limit_within_two_seconds_is_a_flood_wherever_the_burst_falls():
+    # 300 requests in 1.85 s (the burst pike let through): caught at the 201st, whatever the
+    # burst's offset against the counting quarters
+    for offset in (0.0, 0.1, 0.25, 0.3, 0.49, 1.0, 1.9):
+        times = [1000 + offset + 1.85 * n / 300 for n in range(300)]
+        assert replay(times, 200) == 200, offset
+    # 201 requests spread evenly over 1.99 s
+    assert replay([1000.3 + 1.99 * n / 200 for n in range(201)], 200) == 200
+
+
+def test_a_source_under_the_limit_is_never_a_flood():
+    # 70 requests a second for a minute: 175 within any 2.5 s
+    assert replay([2000 + n / 70 for n in range(70 * 60)], 200) is None
+    # 200 within 2 s, then a pause of 2.5 s, then 200 more
+    burst = [3000 + 2 * n / 200 for n in range(200)]
+    assert replay(burst + [t + 4.5 for t in burst], 200) is None
+
+
+def test_the_counts_keys_name_the_source_and_its_quarter_second():
+    own, earlier = floodguard.count_keys("198.51.100.9", 100.6)
+    assert own == "198.51.100.9#201"
+    assert earlier == ("198.51.100.9#197", "198.51.100.9#198", "198.51.100.9#199",
+                       "198.51.100.9#200")

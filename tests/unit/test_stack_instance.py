@@ -28,5 +28,6 @@ def test_instance_defines_carry_the_configured_guard_times(tmp_path):
             'autoexpire=300;initval=0"') in defines
     assert (f'#!define FLOOD_BANS_HTABLE "{floodguard.BANS_TABLE}=>size=12;'
             'autoexpire=120;initval=0"') in defines
-    assert "#!define FLOOD_REQUESTS 1" in defines      # the guard off: pike never asked
+    assert (f'#!define FLOOD_COUNTS_HTABLE "{floodguard.COUNTS_TABLE}=>size=12;'
+            'autoexpire=3;initval=0"') in defines
     assert oct((run / "instance.cfg").stat().st_mode & 0o777) == "0o600"
