@@ -2,12 +2,13 @@
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
+                   url_for)
 
 from . import accounts, dbconn, security
-from .i18n import LANGUAGES, _
+from .i18n import LANGUAGE_COOKIE, LANGUAGES, _
 
 bp = Blueprint("auth", __name__)
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def _local(target: str | None, default: str) -> str:
@@ -59,14 +60,18 @@ def logout():
 
 @bp.route("/language", methods=["POST"])
 def language():
-    """Switch between French and English (kept in the account, or the session before
-    signing in)."""
+    """Switch between French and English (kept in the account, or in a cookie before
+    signing in: no session is stored for it)."""
     chosen = request.form.get("language")
+    response = redirect(_local(request.form.get("next"), url_for("auth.login")))
     if chosen in LANGUAGES:
         if g.account is not None:
             accounts.set_language(dbconn.get_db(), g.account.id, chosen)
-        session["lang"] = chosen
-    return redirect(_local(request.form.get("next"), url_for("auth.login")))
+        else:
+            response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=LANGUAGE_COOKIE_SECONDS,
+                                httponly=True, path="/", samesite="Lax",
+                                secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -31,12 +31,56 @@ def test_a_tenant_administrator_signs_in_and_lands_on_the_monitor(client):
 
 
 def test_the_session_cookie_is_httponly_samesite_lax_and_changes_at_sign_in(client):
-    client.get("/login")
-    before = client.get_cookie("vpbx_session").value
+    client.set_cookie("vpbx_session", "planted-by-somebody-else-0123456789")
     response = sign_in(client, LOGINS["acme"], PASSWORD)
-    cookie = response.headers["Set-Cookie"]
+    cookie = next(value for value in response.headers.getlist("Set-Cookie")
+                  if value.startswith("vpbx_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert client.get_cookie("vpbx_session").value != before        # no session fixation
+    assert client.get_cookie("vpbx_session").value != "planted-by-somebody-else-0123456789"
+
+
+def session_rows(conn) -> int:
+    with conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) AS n FROM admin_sessions")
+        return cur.fetchone()["n"]
+
+
+def test_the_sign_in_page_stores_nothing_before_signing_in(app, conn):
+    before = session_rows(conn)
+    browsers = [english_client(app) for _ in range(10)]
+    for browser in browsers:
+        for _ in range(3):
+            assert browser.get("/login").status_code == 200
+    assert session_rows(conn) == before
+    assert all(browser.get_cookie("vpbx_session") is None for browser in browsers)
+    # the form still works, and its sign-in makes the one row
+    assert sign_in(browsers[1], LOGINS["acme"], PASSWORD).status_code == 302
+    assert session_rows(conn) == before + 1
+
+
+def test_the_sign_in_form_needs_the_token_of_this_browsers_cookie(app, conn):
+    before = session_rows(conn)
+    mine, other = english_client(app), english_client(app)
+    token = csrf_of(mine.get("/login").get_data(as_text=True))
+    csrf_of(other.get("/login").get_data(as_text=True))
+    form = {"login": LOGINS["acme"], "password": PASSWORD}
+    assert mine.post("/login", data=form).status_code == 400                    # missing
+    assert mine.post("/login", data={**form, "csrf_token": "forged"}).status_code == 400
+    assert other.post("/login", data={**form, "csrf_token": token}).status_code == 400
+    assert english_client(app).post("/login", data={**form, "csrf_token": token}
+                                    ).status_code == 400                      # no cookie
+    assert session_rows(conn) == before
+    assert mine.post("/login", data={**form, "csrf_token": token}).status_code == 302
+
+
+def test_the_language_chosen_before_signing_in_is_kept_without_a_session(app, conn):
+    before = session_rows(conn)
+    browser = english_client(app)
+    token = csrf_of(browser.get("/login").get_data(as_text=True))
+    assert browser.post("/language", data={"csrf_token": token, "language": "fr",
+                                           "next": "/login"}).status_code == 302
+    assert "Gérer votre Virtual PBX" in browser.get("/login").get_data(as_text=True)
+    assert session_rows(conn) == before
 
 
 def test_a_wrong_password_is_refused_without_saying_which_part_is_wrong(client, caplog):
