@@ -7,7 +7,7 @@ import pytest
 from webui import accounts
 from webui.sessions import _hash
 
-from tests.support.webclient import post
+from tests.support.webclient import post, text_of
 
 from .conftest import LOGINS, PASSWORD, english_client
 
@@ -275,3 +275,69 @@ def test_the_api_refuses_requests_without_a_valid_token(client, header):
         "error": "a valid bearer token is required"}
 
 
+
+
+def new_token(client, name, days) -> str:
+    """A token made on the account page with that lifetime ("never": none); the token."""
+    page = post(client, "/account", {"action": "token", "name": name, "days": days})
+    assert page.status_code == 200
+    return re.search(r'<code id="new-token">([^<]+)</code>', page.get_data(as_text=True)).group(1)
+
+
+def token_row(client, conn, name) -> str:
+    """The visible text of the account page's row of token `name`."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM admin_api_tokens WHERE name = %s", (name,))
+        token_id = cur.fetchone()["id"]
+    page = client.get("/account").get_data(as_text=True)
+    row = re.search(rf'<tr id="token-{token_id}">(.*?)</tr>', page, re.S).group(1)
+    return " ".join(text_of(row).split())
+
+
+def test_an_api_token_works_until_its_expiry_then_is_refused_saying_so(acme, conn):
+    token = new_token(acme, "expiring", "7")
+    with conn.cursor() as cur:
+        cur.execute("SELECT expires_at, DATE(NOW() + INTERVAL 7 DAY) AS due"
+                    " FROM admin_api_tokens WHERE name = 'expiring'")
+        row = cur.fetchone()
+    assert row["expires_at"].date() == row["due"]
+    assert str(row["expires_at"]) in token_row(acme, conn, "expiring")    # shown
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert acme.get("/api/v1/groups", headers=bearer).status_code == 200
+    with conn.cursor() as cur:
+        cur.execute("UPDATE admin_api_tokens SET expires_at = NOW() - INTERVAL 1 MINUTE"
+                    " WHERE name = 'expiring'")
+        cur.execute("SELECT expires_at FROM admin_api_tokens WHERE name = 'expiring'")
+        expired_at = cur.fetchone()["expires_at"]
+    refused = acme.get("/api/v1/groups", headers=bearer)
+    assert refused.status_code == 401
+    assert refused.json == {"error": f"the token expired on {expired_at:%Y-%m-%d %H:%M}; "
+                                     "make a new one on the account page"}
+    assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
+    assert f"expired on {expired_at}" in token_row(acme, conn, "expiring")
+
+
+def test_a_token_may_have_no_expiry_and_the_page_says_so_in_french(acme, conn):
+    token = new_token(acme, "forever", "never")
+    assert acme.get("/api/v1/groups",
+                    headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert token_row(acme, conn, "forever").endswith("never Revoke")
+    post(acme, "/language", {"language": "fr"})
+    try:
+        assert token_row(acme, conn, "forever").endswith("jamais Révoquer")
+        assert "Validité" in acme.get("/account").get_data(as_text=True)
+    finally:
+        post(acme, "/language", {"language": "en"})
+    bad = post(acme, "/account", {"action": "token", "name": "odd", "days": "12"})
+    assert bad.status_code == 422 and "Choose how long the token is valid." in bad.get_data(
+        as_text=True)
+
+
+def test_create_token_from_the_command_line_with_a_lifetime(platform, capsys, conn):
+    assert accounts.main(["create-token", LOGINS["globex"], "cli-30", "--days", "30"]) == 0
+    token = capsys.readouterr().out.strip()
+    with conn.cursor() as cur:
+        cur.execute("SELECT DATEDIFF(expires_at, NOW()) AS days FROM admin_api_tokens"
+                    " WHERE name = 'cli-30'")
+        assert cur.fetchone()["days"] == 30
+    assert accounts.account_for_token(conn, token).login == LOGINS["globex"]
