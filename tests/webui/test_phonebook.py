@@ -2,7 +2,7 @@
 password guard in front of it (webui.sipdigest). Kamailio's tables are a dict here
 (tests/support/guardtables.py); tests/integration/test_auth_guard.py has the real ones."""
 from vpbx import authguard, logline
-from vpbx.config import AUTH_FAILURES
+from vpbx.config import AUTH_ATTACK_FAILURES, AUTH_FAILURES
 
 from tests.support.httpdigest import authorization, challenge_fields
 from tests.support.webclient import post
@@ -72,6 +72,18 @@ def test_a_guesser_is_banned_after_the_edges_limit_even_with_the_right_password(
     # marie's own phone, elsewhere, and another user from the guesser's address go on
     assert digest_get(phone, URL, "marie", "Marie-s3cret!").status_code == 200
     assert digest_get(phone, URL, "paul", "Paul-s3cret!", **GUESSER).status_code == 200
+
+
+def test_a_guesser_spread_over_many_addresses_is_reported_as_at_the_sip_edge(app, caplog):
+    phone = app.test_client()
+    addresses = [f"198.51.100.{n}" for n in range(1, AUTH_ATTACK_FAILURES // AUTH_FAILURES + 1)]
+    for address in addresses:
+        for n in range(AUTH_FAILURES):
+            digest_get(phone, URL, "paul", f"guess-{n}", environ_base={"REMOTE_ADDR": address})
+    (alert,) = auth_lines(caplog, outcome="under_attack", auth_user="paul")
+    assert alert["failures"] == str(AUTH_ATTACK_FAILURES) and alert["source"] == addresses[-1]
+    assert len(auth_lines(caplog, outcome="banned", auth_user="paul")) == len(addresses)
+    assert digest_get(phone, URL, "paul", "Paul-s3cret!").status_code == 200   # not locked
 
 
 def test_a_ban_begun_at_the_sip_edge_refuses_the_phonebook_too(app, guard_tables):
