@@ -2,13 +2,14 @@
 
 Passwords are hashed with scrypt (werkzeug); sign-in failures are counted per login and
 address in the database, and MAX_FAILURES in a row lock that pair for LOCK_SECONDS; API
-tokens are random and only their SHA-256 is stored. Every function takes its connection.
+tokens are random, only their SHA-256 is stored, and they may expire (TOKEN_DAYS). Every
+function takes its connection.
 
 From a shell (the first operator of a new platform):
 
     python -m webui.accounts create-operator LOGIN [--password-stdin]
     python -m webui.accounts create-admin TENANT LOGIN [--password-stdin] [--language en]
-    python -m webui.accounts create-token LOGIN NAME      (prints the token once)
+    python -m webui.accounts create-token LOGIN NAME [--days N]   (prints the token once)
     python -m webui.accounts set-password LOGIN [--password-stdin]
 """
 import argparse
@@ -30,8 +31,21 @@ _LOGIN = re.compile(r"[A-Za-z0-9._@-]{3,128}")
 _DUMMY_HASH = generate_password_hash("not a password of anybody", method="scrypt")
 
 
+TOKEN_DAYS = (7, 30, 90, 365)           # the lifetimes offered on the account page
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 3650
+
+
 class AccountError(ValueError):
     """An account cannot be created or changed as asked; the message says why."""
+
+
+class TokenExpired(Exception):
+    """A bearer token that was valid until `expired_at` (a datetime, database time)."""
+
+    def __init__(self, expired_at):
+        super().__init__(f"the token expired on {expired_at:%Y-%m-%d %H:%M}")
+        self.expired_at = expired_at
 
 
 @dataclass(frozen=True)
@@ -188,37 +202,49 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(conn, account_id: int, name: str) -> str:
-    """A new API token for the account, returned in clear this once."""
+def create_token(conn, account_id: int, name: str, days: int | None = DEFAULT_TOKEN_DAYS) -> str:
+    """A new API token for the account, good for `days` (None: no expiry), returned in
+    clear this once."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 128:
         raise AccountError("the token needs a name of 1 to 128 characters")
+    if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
+        raise AccountError(f"a token lasts 1 to {MAX_TOKEN_DAYS} days")
     token = "vpbx_" + secrets.token_urlsafe(32)
     with conn.cursor() as cur:
-        cur.execute("INSERT INTO admin_api_tokens (account_id, name, token_hash)"
-                    " VALUES (%s, %s, %s)", (account_id, name, _token_hash(token)))
+        cur.execute("INSERT INTO admin_api_tokens (account_id, name, token_hash, expires_at)"
+                    " VALUES (%s, %s, %s, IF(%s IS NULL, NULL, NOW() + INTERVAL %s DAY))",
+                    (account_id, name, _token_hash(token), days, days or 0))
     return token
 
 
 def account_for_token(conn, token: str) -> Account | None:
-    """The account a bearer token belongs to (and note its use), or None."""
+    """The account a bearer token belongs to (and note its use), or None; TokenExpired for
+    a token past its expiry (so that its user is told why)."""
     if not token or len(token) > 200:
         return None
     digest = _token_hash(token)
-    account = _account(_rows(conn, "SELECT a.id, a.login, a.tenant_id, a.language"
-                                   " FROM admin_api_tokens t"
-                                   " JOIN admin_accounts a ON a.id = t.account_id"
-                                   " WHERE t.token_hash = %s", (digest,)))
-    if account:
-        with conn.cursor() as cur:
-            cur.execute("UPDATE admin_api_tokens SET last_used_at = NOW()"
-                        " WHERE token_hash = %s", (digest,))
-    return account
+    rows = _rows(conn, "SELECT a.id, a.login, a.tenant_id, a.language, t.expires_at,"
+                       " t.expires_at <= NOW() AS expired"
+                       " FROM admin_api_tokens t"
+                       " JOIN admin_accounts a ON a.id = t.account_id"
+                       " WHERE t.token_hash = %s", (digest,))
+    if not rows:
+        return None
+    row = rows[0]
+    if row["expired"]:
+        raise TokenExpired(row["expires_at"])
+    with conn.cursor() as cur:
+        cur.execute("UPDATE admin_api_tokens SET last_used_at = NOW()"
+                    " WHERE token_hash = %s", (digest,))
+    return Account(row["id"], row["login"], row["tenant_id"], row["language"])
 
 
 def tokens(conn, account_id: int) -> list[dict]:
-    """The account's tokens (id, name, created_at, last_used_at), never the secrets."""
-    return _rows(conn, "SELECT id, name, created_at, last_used_at FROM admin_api_tokens"
+    """The account's tokens (id, name, created_at, last_used_at, expires_at, expired),
+    never the secrets."""
+    return _rows(conn, "SELECT id, name, created_at, last_used_at, expires_at,"
+                       " COALESCE(expires_at <= NOW(), 0) AS expired FROM admin_api_tokens"
                        " WHERE account_id = %s ORDER BY id", (account_id,))
 
 
@@ -261,6 +287,8 @@ def main(argv=None) -> int:
     p = sub.add_parser("create-token", help="create an API token for an account")
     p.add_argument("login")
     p.add_argument("name", help="what the token is for")
+    p.add_argument("--days", type=int, default=DEFAULT_TOKEN_DAYS,
+                   help=f"how long it is valid (default {DEFAULT_TOKEN_DAYS}; 0: no expiry)")
     args = parser.parse_args(argv)
     try:
         conn = db.connect(config.load())
@@ -287,7 +315,7 @@ def main(argv=None) -> int:
             account = find_by_login(conn, args.login)
             if account is None:
                 raise AccountError(f"no account {args.login!r}")
-            print(create_token(conn, account.id, args.name))
+            print(create_token(conn, account.id, args.name, args.days or None))
     except (AccountError, FileNotFoundError) as exc:
         print(f"webui.accounts: {exc}", file=sys.stderr)
         return 1

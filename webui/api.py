@@ -1,8 +1,8 @@
 """The JSON API under /api/v1: the same objects, rules and isolation as the pages.
 
 Authentication: `Authorization: Bearer TOKEN` (tokens are made on the account page or with
-`python -m webui.accounts create-token`); a tenant administrator's token reaches their
-tenant only, and an id of another tenant's object is "not found". Objects have the shape of
+`python -m webui.accounts create-token`, and may expire: an expired token gets 401 saying
+so); a tenant administrator's token reaches their tenant only, and an id of another tenant's object is "not found". Objects have the shape of
 CONFIG-FORMAT's tenant file entries plus their `id`; writes go through vpbx.admin_config
 (the provisioning rules), and a refused write answers 422 (409 for a delete refused because
 the object is still used) with one error per problem. The document /api/v1/openapi.json
@@ -35,6 +35,14 @@ def _http_error(exc):
     return error_response(exc.code)
 
 
+def _unauthorized(message: str | None = None, error: str | None = None):
+    """401 with the bearer challenge (RFC 6750: error="invalid_token" for an expired one)."""
+    response = error_response(401, message)[0]
+    response.headers["WWW-Authenticate"] = 'Bearer realm="vpbx"' + (
+        f', error="{error}"' if error else "")
+    return response, 401
+
+
 @bp.before_request
 def _authenticate():
     """Every endpoint but the OpenAPI document needs a tenant administrator's token."""
@@ -43,12 +51,13 @@ def _authenticate():
         return None
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
-    account = accounts.account_for_token(dbconn.get_db(), token.strip()) \
-        if scheme.lower() == "bearer" else None
+    try:
+        account = accounts.account_for_token(dbconn.get_db(), token.strip()) \
+            if scheme.lower() == "bearer" else None
+    except accounts.TokenExpired as expired:
+        return _unauthorized(f"{expired}; make a new one on the account page", "invalid_token")
     if account is None:
-        response = error_response(401)[0]
-        response.headers["WWW-Authenticate"] = 'Bearer realm="vpbx"'
-        return response, 401
+        return _unauthorized()
     if account.is_operator:
         return error_response(403, "operator accounts manage tenants in the web UI; use a "
                                    "tenant administrator's token")

@@ -2,12 +2,13 @@
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
+                   url_for)
 
 from . import accounts, dbconn, security
-from .i18n import LANGUAGES, _
+from .i18n import LANGUAGE_COOKIE, LANGUAGES, _
 
 bp = Blueprint("auth", __name__)
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def _local(target: str | None, default: str) -> str:
@@ -59,20 +60,24 @@ def logout():
 
 @bp.route("/language", methods=["POST"])
 def language():
-    """Switch between French and English (kept in the account, or the session before
-    signing in)."""
+    """Switch between French and English (kept in the account, or in a cookie before
+    signing in: no session is stored for it)."""
     chosen = request.form.get("language")
+    response = redirect(_local(request.form.get("next"), url_for("auth.login")))
     if chosen in LANGUAGES:
         if g.account is not None:
             accounts.set_language(dbconn.get_db(), g.account.id, chosen)
-        session["lang"] = chosen
-    return redirect(_local(request.form.get("next"), url_for("auth.login")))
+        else:
+            response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=LANGUAGE_COOKIE_SECONDS,
+                                httponly=True, path="/", samesite="Lax",
+                                secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @security.login_required
 def account():
-    """Change one's password; create and revoke API tokens."""
+    """Change one's password; create (with an expiry) and revoke API tokens."""
     conn = dbconn.get_db()
     errors, new_token, status = {}, None, 200
     action = request.form.get("action")
@@ -90,14 +95,34 @@ def account():
             return redirect(url_for(".account"))
         status = 422
     elif action == "token":
-        try:
-            new_token = accounts.create_token(conn, g.account.id, request.form.get("name", ""))
-        except accounts.AccountError:
+        days = _token_days(request.form.get("days", str(accounts.DEFAULT_TOKEN_DAYS)))
+        if not request.form.get("name", "").strip():
             errors["name"] = [_("Give the token a name.")]
+        if days == "":
+            errors["days"] = [_("Choose how long the token is valid.")]
+        if errors:
             status = 422
+        else:
+            try:
+                new_token = accounts.create_token(conn, g.account.id, request.form["name"], days)
+            except accounts.AccountError:
+                errors["name"] = [_("Give the token a name.")]
+                status = 422
     elif action == "revoke":
         accounts.revoke_token(conn, g.account.id, request.form.get("token_id", type=int) or 0)
         flash(_("The token was revoked."), "ok")
         return redirect(url_for(".account"))
     return render_template("auth/account.html", errors=errors, new_token=new_token,
-                           tokens=accounts.tokens(conn, g.account.id)), status
+                           tokens=accounts.tokens(conn, g.account.id),
+                           token_days=accounts.TOKEN_DAYS,
+                           default_days=accounts.DEFAULT_TOKEN_DAYS), status
+
+
+def _token_days(chosen: str | None):
+    """The token lifetime chosen on the account page: days, None for "no expiry", or ""
+    when it is none of those offered."""
+    if chosen == "never":
+        return None
+    if chosen and chosen.isdigit() and int(chosen) in accounts.TOKEN_DAYS:
+        return int(chosen)
+    return ""

@@ -70,6 +70,12 @@ FRENCH = {
     "Revoke": "Révoquer",
     "New token's name": "Nom du nouveau jeton",
     "Create a token": "Créer un jeton",
+    "Expires": "Expire le", "never": "jamais", "expired on {date}": "expiré le {date}",
+    "Valid for": "Validité", "1 year": "1 an", "{n} days": "{n} jours",
+    "no expiry": "sans expiration",
+    "After that, the API refuses the token; make a new one.":
+        "Ensuite, l'API refuse le jeton ; créez-en un nouveau.",
+    "Choose how long the token is valid.": "Choisissez combien de temps le jeton est valable.",
     "e.g. provisioning script": "ex. : script de provisionnement",
     "Sign in": "Se connecter",
     "Manage your Virtual PBX": "Gérer votre Virtual PBX",

@@ -1,17 +1,18 @@
 """French and English: a dict catalogue keyed by the English text, chosen per user.
 
 The language is the signed-in account's (changed on the account page or by the FR/EN switch),
-else the one chosen before signing in, else the browser's preference. `_("Groups")` in
+else the one chosen before signing in (a cookie), else the browser's preference. `_("Groups")` in
 templates and views gives the text in that language; `{name}` fields are filled after
 translating. The provisioning rules speak English: `problem()` translates their reasons.
 """
 import datetime
 
-from flask import g, request, session
+from flask import g, request
 
 from .catalogue_fr import FRENCH, PROBLEMS_FR
 
 LANGUAGES = ("fr", "en")
+LANGUAGE_COOKIE = "vpbx_lang"       # the language chosen before signing in
 DEFAULT = "fr"
 _CATALOGUES = {"fr": FRENCH, "en": {}}
 
@@ -31,8 +32,8 @@ def current_language() -> str:
     account = g.get("account")
     if account is not None:
         lang = account.language
-    elif session.get("lang") in LANGUAGES:
-        lang = session["lang"]
+    elif request.cookies.get(LANGUAGE_COOKIE) in LANGUAGES:
+        lang = request.cookies[LANGUAGE_COOKIE]
     else:
         lang = request.accept_languages.best_match(LANGUAGES) or DEFAULT
     g.lang = lang

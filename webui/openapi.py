@@ -124,7 +124,8 @@ def _ref(name: str) -> dict:
 
 _ERRORS = _response("the change breaks a rule; nothing was changed", _ref("Problems"))
 _NOT_FOUND = _response("no such object in your tenant", _ref("Error"))
-_UNAUTHORIZED = _response("no valid bearer token", _ref("Error"))
+_UNAUTHORIZED = _response("no valid bearer token: missing, unknown, revoked or expired (an "
+                          "expired token is told so, with the date)", _ref("Error"))
 _BAD_BODY = _response("the body is not a JSON object", _ref("Error"))
 
 
@@ -438,5 +439,9 @@ def openapi_document() -> dict:
         "security": [{"bearer": []}],
         "paths": paths,
         "components": {"schemas": schemas,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+                       "securitySchemes": {"bearer": {
+                           "type": "http", "scheme": "bearer",
+                           "description": "A token of a tenant administrator, made on the "
+                                          "account page with a lifetime (7 to 365 days, or "
+                                          "none); past it, 401."}}},
     }

@@ -5,23 +5,57 @@ operator works on the platform pages, and on a tenant's pages after choosing it 
 Every data access of a tenant page names `g.tenant["id"]`, so another tenant's object is
 simply not found (404). The API (/api/v1) uses bearer tokens, never the session cookie, so it
 needs no CSRF token; every other POST must carry the session's token.
+
+Before signing in there is no session on the server (a row per anonymous visit would let
+anyone fill the table): the sign-in and language forms carry a token derived from a random
+cookie of the browser's (ANON_COOKIE) with this process's key, so a forged form without that
+cookie is refused, and nothing is stored. A restart of the web UI changes the key: a sign-in
+page loaded before it is refused once, and works when loaded again.
 """
 import functools
 import hmac
+import os
 import secrets
 
-from flask import abort, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 
 from . import accounts, dbconn
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+ANON_COOKIE = "vpbx_anon"
+_ANON_KEY = os.urandom(32)          # the anonymous forms' tokens of this process only
+
+
+def _anonymous_token(cookie: str) -> str:
+    return hmac.new(_ANON_KEY, cookie.encode(), "sha256").hexdigest()
+
+
+def _anonymous_cookie() -> str:
+    """The browser's random cookie of the forms before signing in (made, and sent with the
+    response, on first use)."""
+    cookie = g.get("anon_cookie") or request.cookies.get(ANON_COOKIE, "")
+    if not 20 <= len(cookie) <= 100:
+        cookie = g.anon_cookie = secrets.token_urlsafe(32)
+    return cookie
 
 
 def csrf_token() -> str:
-    """The session's CSRF token (made on first use); every form carries it."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
+    """The CSRF token every form carries: the signed-in session's, else the one of the
+    browser's anonymous cookie (nothing stored on the server before signing in)."""
+    if session.get("account_id"):
+        if "csrf" not in session:
+            session["csrf"] = secrets.token_urlsafe(32)
+        return session["csrf"]
+    return _anonymous_token(_anonymous_cookie())
+
+
+def _send_anonymous_cookie(response):
+    """Give the browser the cookie its forms' token was made from, if new."""
+    cookie = g.pop("anon_cookie", None)
+    if cookie:
+        response.set_cookie(ANON_COOKIE, cookie, httponly=True, path="/", samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def load_tenant(tenant_id: int) -> dict | None:
@@ -46,7 +80,11 @@ def _load_account() -> None:
 
 def _check_csrf() -> None:
     sent = request.form.get("csrf_token", "")
-    expected = session.get("csrf")
+    if session.get("account_id"):
+        expected = session.get("csrf")
+    else:
+        cookie = request.cookies.get(ANON_COOKIE, "")
+        expected = _anonymous_token(cookie) if 20 <= len(cookie) <= 100 else None
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(400, description="csrf")
 
@@ -66,13 +104,10 @@ def _before_request():
 
 def sign_in(account: accounts.Account) -> None:
     """Start a signed-in session under a new token."""
-    language = session.get("lang")
     session.clear()
     session.rotate()
     session["account_id"] = account.id
     session["csrf"] = secrets.token_urlsafe(32)
-    if language:
-        session["lang"] = language
 
 
 def sign_out() -> None:
@@ -131,6 +166,7 @@ def _error_page(error):
 
 def init_app(app) -> None:
     app.before_request(_before_request)
+    app.after_request(_send_anonymous_cookie)
     app.jinja_env.globals["csrf_token"] = csrf_token
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, _error_page)

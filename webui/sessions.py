@@ -4,6 +4,9 @@ Signing out deletes the row (a copied cookie is then worthless), signing in give
 (no session fixation), a session dies after IDLE without a request or LIFETIME in all, and an
 administrator's sessions die with their account. The cookie is HttpOnly and SameSite=Lax
 (Secure when [webui] secure_cookies is set).
+
+Only a sign-in makes a row: an anonymous visitor's session is never stored (the sign-in
+form's CSRF token needs none, webui.security), so fetching the sign-in page costs no row.
 """
 import datetime
 import hashlib
@@ -70,8 +73,8 @@ class DbSessionInterface(SessionInterface):
         data = json.dumps(dict(session))
         idle = int(IDLE.total_seconds())
         if session.token_hash is None or session.rotating:
-            if not session:
-                return                       # nothing to keep: no row, no cookie
+            if not session.get("account_id"):
+                return       # before signing in nothing is kept: no row, no cookie
             if session.token_hash:
                 dbconn.execute("DELETE FROM admin_sessions WHERE token_hash = %s",
                                (session.token_hash,))

@@ -1,13 +1,18 @@
 """Password guessing: an address that keeps failing one user's digest authentication is
 refused for that user for a while, whatever password it sends then; the same user from
 elsewhere, and other users from that address, are not (vpbx/authguard.py)."""
+import http.client
 import socket
 import time
 
+import pytest
+
+from tests.support.httpdigest import authorization, challenge_fields
 from tests.support.instance import AUTH_BAN_SECONDS
 from tests.support.rawsip import register_with_password
 from tests.support.webclient import page_showing, signed_in_client
-from vpbx import live
+from vpbx import live, logline
+from vpbx.stack import Stack
 from vpbx.config import AUTH_ATTACK_FAILURES, AUTH_FAILURES
 from webui import create_app
 
@@ -99,3 +104,82 @@ def monitor_page_showing(platform, slug, text):
     monitor reads the guard's tables as dumped a few seconds ago)."""
     client = signed_in_client(create_app(platform.cfg, {"TESTING": True}), platform.cfg, slug)
     return page_showing(client, "/monitor/", text, live.BANS_REUSED_SECONDS + 3)
+
+
+# -- the phonebook (webui/phonebook.py): the same SIP credentials over HTTP -----------------------
+PHONEBOOK = "/phonebook/acme.pbx.test.xml"
+
+
+@pytest.fixture(scope="module")
+def webui(platform):
+    """The platform's web UI, served as in production (python -m webui, its log webui.log)."""
+    stack = Stack(platform.cfg, components=("webui",))
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+def phonebook_get(platform, source, headers=None):
+    """GET the phonebook over HTTP from `source` (an address of 127/8): (status, headers)."""
+    conn = http.client.HTTPConnection("127.0.0.1", platform.cfg.webui_port, timeout=10,
+                                      source_address=(source, 0))
+    try:
+        conn.request("GET", PHONEBOOK, headers=headers or {})
+        response = conn.getresponse()
+        response.read()
+        return response.status, response.headers
+    finally:
+        conn.close()
+
+
+def phonebook_signed(platform, source, user, password):
+    """The challenge, then the answer with `password`: (status, the Authorization sent)."""
+    status, headers = phonebook_get(platform, source)
+    assert status == 401
+    signed = authorization(challenge_fields(headers["WWW-Authenticate"]), "GET", PHONEBOOK,
+                           user, password)
+    return phonebook_get(platform, source, {"Authorization": signed})[0], signed
+
+
+def webui_auth_lines(stack, **match) -> list[dict]:
+    with open(stack.log_file("webui"), errors="replace") as handle:
+        lines = [line[line.index(logline.AUTH_TAG):] for line in handle
+                 if f" {logline.AUTH_TAG} " in line]
+    return [fields for fields in map(logline.parse, lines)
+            if all(fields.get(k) == v for k, v in match.items())]
+
+
+def test_the_phonebook_is_no_password_oracle(platform, webui):
+    """The attack of issue 21 replayed: guesses of dave's SIP password over HTTP from one
+    address are banned at the SIP edge's limit, in the edge's own table, so that the right
+    password is then refused over HTTP and over SIP alike."""
+    guesser = "127.0.0.70"
+    codes = [phonebook_signed(platform, guesser, "dave", f"guess-{n}")[0]
+             for n in range(AUTH_FAILURES)]
+    assert codes == [401] * (AUTH_FAILURES - 1) + [403]
+    assert phonebook_signed(platform, guesser, "dave", "dave-s3cret")[0] == 403
+    assert f"{guesser} dave@acme.pbx.test" in platform.kamcmd("htable.dump", "vpbx_authban")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sip:
+        sip.bind((guesser, 0))
+        assert register_with_password(platform, sip, "dave", "dave-s3cret", call="pb1") == 403
+    wrong = webui_auth_lines(webui, outcome="wrong_password", source=guesser)
+    assert len(wrong) == AUTH_FAILURES
+    assert (wrong[0]["tenant"], wrong[0]["auth_user"], wrong[0]["decision"]) == (
+        "acme", "dave", "auth:PHONEBOOK")
+    (ban,) = webui_auth_lines(webui, outcome="banned", source=guesser)
+    assert ban["failures"] == str(AUTH_FAILURES) and ban["ban_seconds"] == str(AUTH_BAN_SECONDS)
+    # dave's phone elsewhere reads it, once per challenge: its request replayed is refused
+    status, signed = phonebook_signed(platform, "127.0.0.71", "dave", "dave-s3cret")
+    assert status == 200
+    status, headers = phonebook_get(platform, "127.0.0.71", {"Authorization": signed})
+    assert status == 401 and "nonce=" in headers["WWW-Authenticate"]
+
+
+def test_failures_over_sip_and_over_http_add_up(platform, webui):
+    guesser = "127.0.0.72"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sip:
+        sip.bind((guesser, 0))
+        for n in range(AUTH_FAILURES - 1):
+            assert register_with_password(platform, sip, "carol", f"g-{n}", call=f"s{n}") == 403
+    assert phonebook_signed(platform, guesser, "carol", "one more guess")[0] == 403
+    assert f"{guesser} carol@acme.pbx.test" in platform.kamcmd("htable.dump", "vpbx_authban")

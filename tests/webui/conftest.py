@@ -13,6 +13,7 @@ import pytest
 from tests.support import instance
 from vpbx import db, provision
 from webui import accounts, create_app
+from tests.support.guardtables import MemoryTables
 from tests.support.webclient import sign_in_as
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,9 +65,16 @@ def platform(platform_config, tmp_path_factory):
 
 
 @pytest.fixture
-def app(platform):
+def guard_tables():
+    """The password guard's tables of the app (no Kamailio here: a dict)."""
+    return MemoryTables()
+
+
+@pytest.fixture
+def app(platform, guard_tables):
     cfg, _accounts = platform
-    return create_app(cfg, {"TESTING": True, "ASK_KAMAILIO": False})
+    return create_app(cfg, {"TESTING": True, "ASK_KAMAILIO": False,
+                            "PASSWORD_GUARD_TABLES": guard_tables})
 
 
 @pytest.fixture
@@ -74,6 +82,16 @@ def conn(platform):
     connection = db.connect(platform[0])
     yield connection
     connection.close()
+
+
+@pytest.fixture
+def empty_directory(conn):
+    """No directory contacts before and after the test."""
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM directory_contacts")
+    yield
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM directory_contacts")
 
 
 def config_versions(conn) -> dict:

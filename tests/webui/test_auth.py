@@ -7,7 +7,7 @@ import pytest
 from webui import accounts
 from webui.sessions import _hash
 
-from tests.support.webclient import post
+from tests.support.webclient import post, text_of
 
 from .conftest import LOGINS, PASSWORD, english_client
 
@@ -31,12 +31,56 @@ def test_a_tenant_administrator_signs_in_and_lands_on_the_monitor(client):
 
 
 def test_the_session_cookie_is_httponly_samesite_lax_and_changes_at_sign_in(client):
-    client.get("/login")
-    before = client.get_cookie("vpbx_session").value
+    client.set_cookie("vpbx_session", "planted-by-somebody-else-0123456789")
     response = sign_in(client, LOGINS["acme"], PASSWORD)
-    cookie = response.headers["Set-Cookie"]
+    cookie = next(value for value in response.headers.getlist("Set-Cookie")
+                  if value.startswith("vpbx_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert client.get_cookie("vpbx_session").value != before        # no session fixation
+    assert client.get_cookie("vpbx_session").value != "planted-by-somebody-else-0123456789"
+
+
+def session_rows(conn) -> int:
+    with conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) AS n FROM admin_sessions")
+        return cur.fetchone()["n"]
+
+
+def test_the_sign_in_page_stores_nothing_before_signing_in(app, conn):
+    before = session_rows(conn)
+    browsers = [english_client(app) for _ in range(10)]
+    for browser in browsers:
+        for _ in range(3):
+            assert browser.get("/login").status_code == 200
+    assert session_rows(conn) == before
+    assert all(browser.get_cookie("vpbx_session") is None for browser in browsers)
+    # the form still works, and its sign-in makes the one row
+    assert sign_in(browsers[1], LOGINS["acme"], PASSWORD).status_code == 302
+    assert session_rows(conn) == before + 1
+
+
+def test_the_sign_in_form_needs_the_token_of_this_browsers_cookie(app, conn):
+    before = session_rows(conn)
+    mine, other = english_client(app), english_client(app)
+    token = csrf_of(mine.get("/login").get_data(as_text=True))
+    csrf_of(other.get("/login").get_data(as_text=True))
+    form = {"login": LOGINS["acme"], "password": PASSWORD}
+    assert mine.post("/login", data=form).status_code == 400                    # missing
+    assert mine.post("/login", data={**form, "csrf_token": "forged"}).status_code == 400
+    assert other.post("/login", data={**form, "csrf_token": token}).status_code == 400
+    assert english_client(app).post("/login", data={**form, "csrf_token": token}
+                                    ).status_code == 400                      # no cookie
+    assert session_rows(conn) == before
+    assert mine.post("/login", data={**form, "csrf_token": token}).status_code == 302
+
+
+def test_the_language_chosen_before_signing_in_is_kept_without_a_session(app, conn):
+    before = session_rows(conn)
+    browser = english_client(app)
+    token = csrf_of(browser.get("/login").get_data(as_text=True))
+    assert browser.post("/language", data={"csrf_token": token, "language": "fr",
+                                           "next": "/login"}).status_code == 302
+    assert "Gérer votre Virtual PBX" in browser.get("/login").get_data(as_text=True)
+    assert session_rows(conn) == before
 
 
 def test_a_wrong_password_is_refused_without_saying_which_part_is_wrong(client, caplog):
@@ -231,3 +275,69 @@ def test_the_api_refuses_requests_without_a_valid_token(client, header):
         "error": "a valid bearer token is required"}
 
 
+
+
+def new_token(client, name, days) -> str:
+    """A token made on the account page with that lifetime ("never": none); the token."""
+    page = post(client, "/account", {"action": "token", "name": name, "days": days})
+    assert page.status_code == 200
+    return re.search(r'<code id="new-token">([^<]+)</code>', page.get_data(as_text=True)).group(1)
+
+
+def token_row(client, conn, name) -> str:
+    """The visible text of the account page's row of token `name`."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM admin_api_tokens WHERE name = %s", (name,))
+        token_id = cur.fetchone()["id"]
+    page = client.get("/account").get_data(as_text=True)
+    row = re.search(rf'<tr id="token-{token_id}">(.*?)</tr>', page, re.S).group(1)
+    return " ".join(text_of(row).split())
+
+
+def test_an_api_token_works_until_its_expiry_then_is_refused_saying_so(acme, conn):
+    token = new_token(acme, "expiring", "7")
+    with conn.cursor() as cur:
+        cur.execute("SELECT expires_at, DATE(NOW() + INTERVAL 7 DAY) AS due"
+                    " FROM admin_api_tokens WHERE name = 'expiring'")
+        row = cur.fetchone()
+    assert row["expires_at"].date() == row["due"]
+    assert str(row["expires_at"]) in token_row(acme, conn, "expiring")    # shown
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert acme.get("/api/v1/groups", headers=bearer).status_code == 200
+    with conn.cursor() as cur:
+        cur.execute("UPDATE admin_api_tokens SET expires_at = NOW() - INTERVAL 1 MINUTE"
+                    " WHERE name = 'expiring'")
+        cur.execute("SELECT expires_at FROM admin_api_tokens WHERE name = 'expiring'")
+        expired_at = cur.fetchone()["expires_at"]
+    refused = acme.get("/api/v1/groups", headers=bearer)
+    assert refused.status_code == 401
+    assert refused.json == {"error": f"the token expired on {expired_at:%Y-%m-%d %H:%M}; "
+                                     "make a new one on the account page"}
+    assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
+    assert f"expired on {expired_at}" in token_row(acme, conn, "expiring")
+
+
+def test_a_token_may_have_no_expiry_and_the_page_says_so_in_french(acme, conn):
+    token = new_token(acme, "forever", "never")
+    assert acme.get("/api/v1/groups",
+                    headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert token_row(acme, conn, "forever").endswith("never Revoke")
+    post(acme, "/language", {"language": "fr"})
+    try:
+        assert token_row(acme, conn, "forever").endswith("jamais Révoquer")
+        assert "Validité" in acme.get("/account").get_data(as_text=True)
+    finally:
+        post(acme, "/language", {"language": "en"})
+    bad = post(acme, "/account", {"action": "token", "name": "odd", "days": "12"})
+    assert bad.status_code == 422 and "Choose how long the token is valid." in bad.get_data(
+        as_text=True)
+
+
+def test_create_token_from_the_command_line_with_a_lifetime(platform, capsys, conn):
+    assert accounts.main(["create-token", LOGINS["globex"], "cli-30", "--days", "30"]) == 0
+    token = capsys.readouterr().out.strip()
+    with conn.cursor() as cur:
+        cur.execute("SELECT DATEDIFF(expires_at, NOW()) AS days FROM admin_api_tokens"
+                    " WHERE name = 'cli-30'")
+        assert cur.fetchone()["days"] == 30
+    assert accounts.account_for_token(conn, token).login == LOGINS["globex"]
