@@ -32,7 +32,7 @@ def phonebook(domain: str):
         cur.execute("SELECT id, slug, domain FROM tenants WHERE domain = %s", (domain,))
         tenant = cur.fetchone()
     if tenant is None:
-        return Response("No such phonebook.\n", 404, mimetype="text/plain")
+        return sipdigest.unknown_domain(domain)
     signed_in = sipdigest.signed_in_user(conn, tenant)
     if isinstance(signed_in, Response):
         return signed_in

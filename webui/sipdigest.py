@@ -131,6 +131,16 @@ def _ha1(conn, user: str, domain: str) -> str | None:
     return next((row["ha1"] for row in rows if row["username"] == user), None)
 
 
+def unknown_domain(domain: str) -> Response:
+    """A domain no tenant has is answered as a real one is (a challenge, and another for the
+    credentials), so the answers cannot tell tenant domains from others."""
+    auth = request.authorization
+    if auth is not None and auth.type == "digest":
+        log_auth("http-" + secrets.token_hex(6), None, auth.parameters.get("username") or "",
+                 "unknown_domain", domain=domain)
+    return challenge(domain)
+
+
 def signed_in_user(conn, tenant: dict) -> str | Response:
     """The SIP user name of tenant's phone signing this request in, or the answer to send
     instead (challenge, refusal, or 503 while the guard cannot be asked)."""

@@ -48,7 +48,18 @@ def test_a_phone_reads_its_tenants_directory_with_its_sip_credentials(acme, app,
 def test_a_phone_of_another_tenant_cannot_read_it(app, empty_directory):
     response = digest_get(app.test_client(), URL, "lena", "whatever-pass1")     # globex's
     assert response.status_code == 401
-    assert app.test_client().get("/phonebook/nowhere.test.xml").status_code == 404
+
+
+
+def test_an_unknown_domain_is_answered_as_a_real_one(app, empty_directory, caplog):
+    """Tenant domains cannot be enumerated: a challenge for the realm asked, then another."""
+    unknown = app.test_client().get("/phonebook/nowhere.test.xml")
+    real = app.test_client().get(URL)
+    assert unknown.status_code == real.status_code == 401
+    assert 'realm="nowhere.test"' in unknown.headers["WWW-Authenticate"]
+    assert digest_get(app.test_client(), "/phonebook/nowhere.test.xml", "julien",
+                      "whatever").status_code == 401
+    assert auth_lines(caplog, outcome="unknown_domain", domain="nowhere.test")
 
 
 def test_a_guesser_is_banned_after_the_edges_limit_even_with_the_right_password(
