@@ -19,10 +19,10 @@ RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove"
 
 class Worker:
     """Per-process state: the platform configuration and the database store (opened
-    lazily, one connection per worker)."""
-    cfg = None
-    store = None
-    sip_queue = None     # vpbx.backlog.QueueGauge of the edge's UDP socket
+    lazily, one connection per worker); child_init sets them in each worker."""
+    cfg: config.Config
+    store: SipStore
+    sip_queue: backlog.QueueGauge     # of the edge's UDP socket
 
 
 def child_init(rank):
