@@ -10,10 +10,11 @@ bench`'s group route (a database of its own, 160 groups x 12 members, each behin
 number routed through "Always"), through the KEMI entry points Kamailio calls for one
 carrier call to a group that a member answers and the caller ends: the INVITE, its 180 and
 200, the dialog's start, the ACK, the BYE, the dialog's end. KSR is a stand-in whose
-functions do nothing but answer as for such a call (the member registered and free, every
-command successful): what is measured is the routing's own Python (decisions, flow state,
-NOC lines, call-record events with their writes), none of the work of Kamailio's C modules,
-rtpengine or the kernel, which `bench.ab` measures with it, through the whole stack.
+functions (those of Kamailio's KSR, kemi/stubs/KSR.pyi: a misspelt one fails) do nothing but
+answer as for such a call (the member registered and free, every command successful): what
+is measured is the routing's own Python (decisions, flow state, NOC lines, call-record
+events with their writes), none of the work of Kamailio's C modules, rtpengine or the
+kernel, which `bench.ab` measures with it, through the whole stack.
 
 By default the versions alternate round after round, and each one's thread CPU µs per call
 (the median of its rounds, also per entry point) and the median of its per-round ratios to
@@ -33,22 +34,52 @@ import sys
 import tempfile
 import time
 
+from kemi.stubs import known
+
 ENTRY_POINTS = ("invite", "reply_180", "reply_200", "dialog_start", "ack", "bye", "dialog_end")
 WARMUP_ROUNDS = 2            # passes over the pool first: every worker's cache is warm
 
 
 # -- the stand-in KSR (worker side) ---------------------------------------------------------
+# what the stand-in answers other than 1 (and `is_<METHOD>`), and the functions it answers
+# in a way of its own: all must be functions of Kamailio's KSR
+ANSWERS = {"tm.t_is_canceled": -1, "isflagset": False, "htable.sht_get": 0}
+OWN_WAY = ("is_method_in", "siputils.has_totag", "dialog.var_sets", "pv.get", "pv.sets",
+           "pv.seti", "pv.unset", "info", "notice", "dbg", "err", "warn", "crit")
+ERRORS = ("err", "warn", "crit")
+ERRORS_WRITTEN = 10          # the first lines logged as errors go to standard error
+
+
 class FakeKSR:
     """KSR for one call at a time: `method` and `in_dialog` say which message is routed;
     pseudo-variables live in `pv_values`; while `counting`, every function called is
-    counted in `calls` (off while timing: the stand-in's own work is kept small)."""
+    counted in `calls` and its number of arguments checked (off while timing: the
+    stand-in's own work is kept small). Only the functions of Kamailio's KSR exist
+    (kemi/stubs/KSR.pyi): any other name is an AttributeError, as in Kamailio. Errors and
+    warnings logged go to standard error (the first ERRORS_WRITTEN: the same error repeats
+    for every call). `functions`: KSR's (known.functions()) unless given."""
 
-    def __init__(self):
+    def __init__(self, functions=None):
+        self.known = known.functions() if functions is None else functions
+        self.modules = {path.split(".")[0] for path in self.known if "." in path}
+        unknown = [name for name in (*ANSWERS, *OWN_WAY) if name not in self.known]
+        if unknown:
+            raise AttributeError(f"the stand-in KSR answers for {unknown}, which "
+                                 f"Kamailio's KSR does not have ({known.STUB})")
         self.pv_values, self.calls, self.counting = {}, {}, False
-        self.method, self.in_dialog = "INVITE", False
+        self.method, self.in_dialog, self.errors_logged = "INVITE", False, 0
         self.pv = _PseudoVariables(self)
-        for name in ("info", "err", "warn", "notice", "dbg", "crit"):
+        for name in ("info", "notice", "dbg"):
             setattr(self, name, _Function(self, name, lambda args: None))
+        for name in ERRORS:
+            setattr(self, name, _Function(self, name, self._error_line(name)))
+
+    def _error_line(self, name):
+        def write(args):
+            self.errors_logged += 1
+            if self.errors_logged <= ERRORS_WRITTEN:
+                sys.stderr.write(f"KSR.{name}: {args[0]}")
+        return write
 
     def respond(self, name):
         """How function `name` answers (`args` → value) for the message being routed."""
@@ -60,28 +91,32 @@ class FakeKSR:
             return lambda args: 1 if self.in_dialog else -1
         if name == "dialog.var_sets":
             return lambda args: self.pv_values.__setitem__("$dlg_var(%s)" % args[0], args[1])
-        value = {"tm.t_is_canceled": -1, "isflagset": False, "htable.sht_get": 0}.get(name, 1)
+        value = ANSWERS.get(name, 1)
         return lambda args: value
 
     def __getattr__(self, name):
-        module = _Module(self, name)
-        setattr(self, name, module)
-        return module
+        if name in self.modules:
+            found = _Module(self, name)
+        elif name in self.known:
+            found = _Function(self, name, self.respond(name))
+        else:
+            raise AttributeError(f"KSR has no function or module {name!r} "
+                                 f"(kemi/stubs/KSR.pyi)")
+        setattr(self, name, found)
+        return found
 
 
 class _Module:
-    """A KSR module (KSR.tm, …), or a function of KSR itself (KSR.is_INVITE, …) when called."""
+    """A KSR module (KSR.tm, …): its functions, as Kamailio's KSR has them."""
 
     def __init__(self, ksr, path):
-        self._ksr, self._path, self._call = ksr, path, None
-
-    def __call__(self, *args):
-        if self._call is None:
-            self._call = _Function(self._ksr, self._path, self._ksr.respond(self._path))
-        return self._call(*args)
+        self._ksr, self._path = ksr, path
 
     def __getattr__(self, name):
         path = f"{self._path}.{name}"
+        if path not in self._ksr.known:
+            raise AttributeError(f"KSR.{self._path} has no function {name!r} "
+                                 f"(kemi/stubs/KSR.pyi)")
         function = _Function(self._ksr, path, self._ksr.respond(path))
         setattr(self, name, function)
         return function
@@ -90,14 +125,21 @@ class _Module:
 class _Function:
     def __init__(self, ksr, name, respond):
         self.ksr, self.name, self.respond = ksr, name, respond
+        self.arity = ksr.known[name]
 
     def __call__(self, *args):
         if self.ksr.counting:
             self.ksr.calls[self.name] = self.ksr.calls.get(self.name, 0) + 1
+            if self.arity is not None and len(args) != self.arity:
+                raise TypeError(f"KSR.{self.name} takes {self.arity} arguments, "
+                                f"not {len(args)} (kemi/stubs/KSR.pyi)")
         return self.respond(args)
 
 
 class _PseudoVariables:
+    """KSR.pv: get, sets, seti and unset on `pv_values`; KSR's other pv functions are not
+    in the stand-in yet."""
+
     def __init__(self, ksr):
         self.ksr = ksr
 
@@ -113,6 +155,12 @@ class _PseudoVariables:
 
     def unset(self, name):
         self.ksr.pv_values.pop(name, None)
+
+    def __getattr__(self, name):
+        raise AttributeError(f"KSR.pv.{name}: " + ("not in the stand-in KSR yet"
+                                                   if f"pv.{name}" in self.ksr.known else
+                                                   "KSR.pv has no such function "
+                                                   "(kemi/stubs/KSR.pyi)"))
 
 
 def run_worker(code: str, numbers: list, calls: int) -> dict:

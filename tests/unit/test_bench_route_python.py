@@ -1,6 +1,9 @@
 """bench.route_python: the stand-in KSR routes `make bench`'s group call through the real kemi/
 and vpbx/ code, end to end, with no error (else its figures would time an error path)."""
+import pytest
+
 from bench import route_python
+from kemi.stubs import known
 from tests.support import instance
 
 
@@ -33,3 +36,18 @@ def test_the_stand_in_answers_as_for_the_message_routed():
     ksr.dialog.var_sets("vpbx_parties", "1:7001")
     assert ksr.pv.get("$dlg_var(vpbx_parties)") == "1:7001"
     assert ksr.tm.t_relay() == 1 and ksr.tm.t_is_canceled() == -1
+
+
+def test_the_stand_in_has_only_the_functions_of_kamailios_ksr():
+    ksr = route_python.FakeKSR()
+    for misspelt in (lambda: ksr.tm.t_relayy(), lambda: ksr.is_INVTE(),
+                     lambda: ksr.tmm.t_relay(), lambda: ksr.pv.gett("$ru")):
+        with pytest.raises(AttributeError, match="kemi/stubs/KSR.pyi"):
+            misspelt()
+    ksr.counting = True                   # (the counted pass checks the arguments too)
+    with pytest.raises(TypeError, match="takes 2 arguments, not 1"):
+        ksr.sl.sl_send_reply(404)
+    without = route_python.FakeKSR({path: arity for path, arity in known.functions().items()
+                                    if path != "tm.t_relay"})
+    with pytest.raises(AttributeError, match="t_relay"):
+        without.tm.t_relay()
