@@ -1,4 +1,6 @@
 """Digest authentication of phones: realm = the tenant's SIP domain, HA1 from `subscriber`."""
+from typing import NamedTuple
+
 import KSR
 
 from sip import Worker, pv, reply
@@ -19,19 +21,18 @@ def authenticated_tenant(domain, claimed_user):
     """
     tenant = Worker.store.tenant_by_domain(domain.lower())
     if tenant is None:
-        refuse_unknown_domain(domain.lower(), claimed_user)
+        authenticate(UnknownDomain(domain.lower()), claimed_user)    # (never signs in)
         return None
     return tenant if authenticate(tenant, claimed_user) else None
 
 
-def refuse_unknown_domain(domain, claimed_user):
-    """A domain no tenant has is answered as a real one would be (a challenge, then 403 for
-    the credentials), so tenant domains cannot be told from others by the answer."""
-    if not (pv("$hdr(Authorization)") or pv("$hdr(Proxy-Authorization)")):
-        KSR.auth.auth_challenge(domain, 1)
-        return
-    log_auth(None, claimed_user, "unknown_domain", domain=domain, auth_user=pv("$au"))
-    refuse("Forbidden")
+class UnknownDomain(NamedTuple):
+    """A domain no tenant has. It goes through the very same authentication as a tenant's
+    (challenges, the password guard's counts and bans, 403), which no credentials can pass
+    (`subscriber` has no row of it): the answers never tell tenant domains from others."""
+    domain: str
+    slug: None = None
+    id: None = None
 
 
 def authenticate(tenant, claimed_user):
@@ -47,7 +48,7 @@ def authenticate(tenant, claimed_user):
         refuse("Forbidden")         # (logged when the ban began: a guesser's flood is not)
         return False
     result = KSR.auth_db.auth_check(tenant.domain, "subscriber", 1)
-    if result > 0 and pv("$au") != claimed_user:
+    if result > 0 and (pv("$au") != claimed_user or tenant.id is None):
         result = USER_MISMATCH      # (the names must be equal, byte for byte)
     if result > 0:
         KSR.auth.consume_credentials()
@@ -62,9 +63,13 @@ def authenticate(tenant, claimed_user):
         # raised by ping), not the phone's
         Worker.store.ping()
     outcome = _AUTH_RESULTS.get(result, "refused_%d" % result)
-    if outcome in ("error", "user_mismatch") and Worker.store.user_by_username(tenant.id, pv("$au")) is None:
+    if tenant.id is None:
+        outcome = "unknown_domain" if outcome in authguard.COUNTED_OUTCOMES else outcome
+    elif outcome in ("error", "user_mismatch") and \
+            Worker.store.user_by_username(tenant.id, pv("$au")) is None:
         outcome = "unknown_user"
-    log_auth(tenant.slug, claimed_user, outcome, auth_user=pv("$au"))
+    log_auth(tenant.slug, claimed_user, outcome, auth_user=pv("$au"),
+             **({"domain": tenant.domain} if tenant.id is None else {}))
     if outcome in authguard.COUNTED_OUTCOMES:
         if guard is not None:
             count_failure(tenant, claimed_user, guard)

@@ -14,7 +14,7 @@ import media_calls
 from sip import (RTPENGINE_FLAGS, STOP, DatabaseBackingOff, NotUtf8, Worker,
                  database_backing_off, log_error, log_route, note_database_down, pv, pv_text,
                  refresh_configuration, reply)
-from vpbx import floodguard
+from vpbx import contacts, floodguard
 from vpbx.store import DatabaseUnavailable
 
 OVERLOAD_RETRY_AFTER = (5, 15)      # seconds, drawn for each refused request
@@ -35,6 +35,16 @@ def request_route():
     except Exception:
         log_error("routing")
         return reply(500, "Server Internal Error")
+
+
+def reply_route():
+    """Every SIP reply enters here first. A reply that belongs to none of the edge's
+    transactions is dropped: Kamailio's core would forward it, statelessly and from the
+    edge's address, to whatever host its second Via names."""
+    if KSR.tm.t_check_trans() > 0:
+        return 1
+    KSR.set_drop()
+    return STOP
 
 
 def refuse_not_utf8(part):
@@ -151,6 +161,9 @@ def route_within_dialog():
     if KSR.rr.loose_route() > 0:
         if KSR.dialog.is_known_dlg() < 0:
             return refuse_outside_any_call()
+        if not contacts.goes_to_a_party(pv("$du") or pv("$ru"), pv("$rm"), dialog_parties(),
+                                        answered=bool(pv("$dlg(to_contact)"))):
+            return refuse_elsewhere_than_the_call()
         if KSR.is_method_in("IU") > 0 and not calls.sent_by_carrier():
             calls.drop_claimed_identity()      # re-INVITE, UPDATE: no identity from phones
         if KSR.is_BYE():
@@ -171,6 +184,22 @@ def route_within_dialog():
     return reply(404, "Not Here")
 
 
+def dialog_parties():
+    """The Contacts and route sets of the current dialog's two parties (dialog module)."""
+    return [pv("$dlg(%s)" % name) for name in ("from_contact", "to_contact", "from_rs", "to_rs")]
+
+
+def refuse_elsewhere_than_the_call():
+    """An in-dialog request of a real call, sent on to somebody who is not its other party
+    (its Request-URI or a Route of its own): a party of a call may not use it to relay."""
+    if KSR.is_ACK():
+        return STOP
+    log_route(tenant=None, caller=pv("$fU"), dialled=pv("$rU"), decision="within_dialog",
+              outcome="403:not_a_party", method=pv("$rm"), source=pv("$si"),
+              destination=pv("$du") or pv("$ru"))
+    return reply(403, "Forbidden")
+
+
 def refuse_outside_any_call():
     """An in-dialog request of no call the edge knows (see route_within_dialog)."""
     if KSR.is_ACK():
@@ -184,8 +213,27 @@ def refuse_outside_any_call():
 
 # -- registration ---------------------------------------------------------------------------
 def route_register():
-    if digest.authenticated_tenant(pv("$td"), pv("$tU")) is None:   # the AOR is in To
+    tenant = digest.authenticated_tenant(pv("$td"), pv("$tU"))     # the AOR is in To
+    if tenant is None:
         return STOP
+    refused = refused_contact()
+    if refused is not None:
+        log_route(tenant=tenant.slug, caller=pv("$tU"), dialled=None, decision="register",
+                  outcome="403:contact", contact=refused, source=pv("$si"))
+        return reply(403, "Forbidden Contact")
     if KSR.registrar.save("location", 0) < 0:
         KSR.sl.sl_reply_error()
     return STOP
+
+
+def refused_contact():
+    """Why a REGISTER's Contact may not be registered (vpbx.contacts: the carrier's address,
+    the platform's own), or None."""
+    values = [pv("$(hdr(Contact)[%d])" % index)
+              for index in range(int(KSR.pv.get("$hdrc(Contact)") or 0))]
+    carrier = Worker.store.carrier()
+    cfg = Worker.cfg
+    return contacts.refused_contact(contacts.contact_uris(values),
+                                    carrier[0] if carrier else None,
+                                    ((cfg.sip_address, cfg.sip_port),
+                                     (cfg.sip_address, cfg.media_port)))

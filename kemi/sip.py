@@ -13,8 +13,10 @@ STOP = -255
 # Python's cyclic garbage collector in a routing worker: a young collection after this many
 # new objects still alive (Python's default is 700), the older generations as by default
 GC_THRESHOLDS = (20000, 20, 20)
-# rtpengine: anchor every call's media on the platform's address
-RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove"
+# rtpengine: anchor every call's media on the platform's address; once a party's media address
+# is learnt (rtpengine.conf: endpoint-learning, the SDP's address first), packets from any
+# other source are dropped: nobody else can take over a call's audio (RTP bleed)
+RTPENGINE_FLAGS = "replace-origin replace-session-connection ICE=remove strict-source"
 
 
 class Worker:

@@ -38,6 +38,9 @@ class kamailio:  # noqa: N801 (the name app_python3 expects)
     def ksr_request_route(self, msg):
         return edge.request_route()
 
+    def ksr_reply_route(self, msg):
+        return edge.reply_route()
+
     def ksr_onreply_media(self, msg):
         media_calls.on_reply()          # an answer ends the ringback tone
         return calls.onreply_media()

@@ -22,7 +22,8 @@ BANS_TABLE = "vpbx_authban"
 USER_FAILURES_TABLE = "vpbx_authuser"
 # the auth results (kemi/digest.py's names) that count as a failed guess; a missing, stale or
 # foreign nonce only gets a new challenge
-COUNTED_OUTCOMES = frozenset({"wrong_password", "unknown_user", "user_mismatch"})
+COUNTED_OUTCOMES = frozenset({"wrong_password", "unknown_user", "user_mismatch",
+                              "unknown_domain"})
 USER_CHARS = 64     # of a user name in a key: a guesser's long names cost no more memory
 
 
@@ -31,6 +32,7 @@ def canonical_user(user: str) -> str:
     once matched `ANNA`, `Anna` and `ánna` to `anna`, so a guesser could rotate spellings to
     get a fresh count each time. Accents dropped (NFKD), case folded: every spelling of one
     name counts as one user (user names are ASCII: [A-Za-z0-9._-])."""
+    user = user.strip()         # ("alice " is alice too: MySQL's PAD SPACE collations)
     if user.isascii():
         return user.lower()
     decomposed = unicodedata.normalize("NFKD", user)

@@ -8,6 +8,8 @@ flood-exempt 127.0.0.1 of the test phones, and every log check reads only what t
 logged during its own test."""
 import re
 import socket
+import struct
+import threading
 import time
 import uuid
 
@@ -285,21 +287,315 @@ def test_a_nul_dialled_after_signing_in_gets_a_4xx(platform, phones, edge_log):
 
 
 # -- 5. tenant domains cannot be enumerated -----------------------------------------------------------
-def first_reply_to_register(platform, domain):
-    host_sock = udp_socket("127.0.0.99")
-    with host_sock:
-        host, port = host_sock.getsockname()
-        host_sock.sendto((f"REGISTER sip:{domain} SIP/2.0\r\n"
-                          f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{uuid.uuid4().hex[:8]}\r\n"
-                          f"Max-Forwards: 70\r\nFrom: <sip:alice@{domain}>;tag=e\r\n"
-                          f"To: <sip:alice@{domain}>\r\nCall-ID: enum-{uuid.uuid4().hex}\r\n"
-                          f"CSeq: 1 REGISTER\r\nContact: <sip:alice@{host}:{port}>\r\n"
-                          f"Content-Length: 0\r\n\r\n").encode(), edge_of(platform))
-        return final_reply(host_sock)
+def reply_to_register(platform, domain, address="127.0.0.99", authorization=""):
+    """The first final reply to a REGISTER of alice@`domain` from `address`."""
+    with udp_socket(address) as sock:
+        host, port = sock.getsockname()
+        sock.sendto((f"REGISTER sip:{domain} SIP/2.0\r\n"
+                     f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{uuid.uuid4().hex[:8]}\r\n"
+                     f"Max-Forwards: 70\r\nFrom: <sip:alice@{domain}>;tag=e\r\n"
+                     f"To: <sip:alice@{domain}>\r\nCall-ID: enum-{uuid.uuid4().hex}\r\n"
+                     f"CSeq: 1 REGISTER\r\nContact: <sip:alice@{host}:{port}>\r\n"
+                     f"{authorization}Content-Length: 0\r\n\r\n").encode(), edge_of(platform))
+        return final_reply(sock)
+
+
+def status_line(reply):
+    return reply.split("\r\n", 1)[0]
 
 
 def test_an_unknown_domain_is_answered_as_a_real_one(platform):
-    real = first_reply_to_register(platform, DOMAIN)
-    unknown = first_reply_to_register(platform, "no-such-tenant.pbx.test")
-    assert real.split("\r\n", 1)[0] == unknown.split("\r\n", 1)[0] == "SIP/2.0 401 Unauthorized"
+    real = reply_to_register(platform, DOMAIN)
+    unknown = reply_to_register(platform, "no-such-tenant.pbx.test")
+    assert status_line(real) == status_line(unknown) == "SIP/2.0 401 Unauthorized"
     assert 'realm="no-such-tenant.pbx.test"' in unknown
+    # credentials for another realm, or with a nonce of nobody's: challenged again, alike
+    for credentials in ('username="alice", realm="not-the-realm", nonce="x"',
+                        f'username="alice", realm="{{domain}}", nonce="bm90LW91cnM"'):
+        answers = {status_line(reply_to_register(
+            platform, domain, authorization="Authorization: Digest "
+            + credentials.format(domain=domain) + ', uri="sip:x", response="0"\r\n'))
+            for domain in (DOMAIN, "no-such-tenant.pbx.test")}
+        assert len(answers) == 1, (credentials, answers)
+
+
+def test_a_guesser_is_banned_on_an_unknown_domain_as_on_a_real_one(platform, edge_log):
+    """The guard counts guesses on any domain: that bans appear does not tell a real one."""
+    domain = "no-such-tenant.pbx.test"
+    with udp_socket("127.0.0.104") as guesser:
+        for number in range(5):
+            guesser_reply = reply_to_register_with_password(platform, guesser, domain,
+                                                            f"guess-{number}")
+            assert status_line(guesser_reply) == "SIP/2.0 403 Forbidden"
+    ban = edge_log.wait("VPBX-AUTH", outcome="banned", source="127.0.0.104")
+    assert ban["tenant"] is None
+    assert edge_log.lines("VPBX-AUTH", outcome="unknown_domain", domain=domain)
+
+
+def reply_to_register_with_password(platform, sock, domain, password):
+    host, port = sock.getsockname()
+    call = uuid.uuid4().hex[:8]
+
+    def register(cseq, authorization=""):
+        return (f"REGISTER sip:{domain} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{call}{cseq};rport\r\n"
+                f"Max-Forwards: 70\r\nFrom: <sip:alice@{domain}>;tag={call}\r\n"
+                f"To: <sip:alice@{domain}>\r\nCall-ID: guess-{call}@{host}\r\n"
+                f"CSeq: {cseq} REGISTER\r\nContact: <sip:alice@{host}:{port}>\r\n"
+                f"{authorization}Content-Length: 0\r\n\r\n").encode()
+
+    sock.sendto(register(1), edge_of(platform))
+    nonce = re.search(r'nonce="([^"]+)"', final_reply(sock)).group(1)
+    response = digest_response("alice", domain, password, nonce, "REGISTER", f"sip:{domain}")
+    sock.sendto(register(2, f'Authorization: Digest username="alice", realm="{domain}", '
+                            f'nonce="{nonce}", uri="sip:{domain}", response="{response}"\r\n'),
+                edge_of(platform))
+    return final_reply(sock)
+
+
+# -- a phone's registration cannot make the edge call the carrier or itself ------------------------
+def register_contact(platform, sock, contact, user="alice", password="alice-s3cret"):
+    """REGISTER `user` from `sock` with `contact` as its Contact; the final status code."""
+    host, port = sock.getsockname()
+    edge = edge_of(platform)
+    uri = f"sip:{DOMAIN}"
+    call = uuid.uuid4().hex[:10]
+
+    def register(cseq, authorization=""):
+        return (f"REGISTER {uri} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{call}{cseq};rport\r\n"
+                f"Max-Forwards: 70\r\nFrom: <sip:{user}@{DOMAIN}>;tag={call}\r\n"
+                f"To: <sip:{user}@{DOMAIN}>\r\nCall-ID: contact-{call}@{host}\r\n"
+                f"CSeq: {cseq} REGISTER\r\nContact: {contact}\r\nExpires: 60\r\n"
+                f"{authorization}Content-Length: 0\r\n\r\n").encode()
+
+    sock.sendto(register(1), edge)
+    nonce = re.search(r'nonce="([^"]+)"', final_reply(sock)).group(1)
+    response = digest_response(user, DOMAIN, password, nonce, "REGISTER", uri)
+    sock.sendto(register(2, f'Authorization: Digest username="{user}", realm="{DOMAIN}", '
+                            f'nonce="{nonce}", uri="{uri}", response="{response}"\r\n'), edge)
+    return int(final_reply(sock).split()[1])
+
+
+def test_a_phone_cannot_register_the_carriers_or_the_platforms_address(platform, edge_log):
+    carrier_address = "127.0.0.2"              # tests/integration/tenants/platform.yaml
+    media = f"{platform.cfg.sip_address}:{platform.cfg.media_port}"
+    with udp_socket("127.0.0.100") as phone:
+        for contact in (f"<sip:+41900123456@{carrier_address}:5060>",
+                        f"<sip:+41900123456@{carrier_address}:6000>",
+                        f"<sip:vm-41215550001@{media}>",
+                        f"<sip:loop@{platform.cfg.sip_address}:{platform.cfg.sip_port}>",
+                        "<sip:x@carrier.example.net>"):
+            assert register_contact(platform, phone, contact) == 403, contact
+        edge_log.wait("VPBX-ROUTE", decision="register", outcome="403:contact")
+        reasons = [line["contact"].split(": ", 1)[1] for line in
+                   edge_log.lines("VPBX-ROUTE", decision="register", tenant="acme")]
+        assert reasons == ["the carrier's address"] * 2 + ["the platform's own address"] * 2 \
+            + ["a phone registers its IP address, not a name"]
+        bindings = platform.kamcmd("ul.lookup", "location", f"alice@{DOMAIN}")
+        assert carrier_address not in bindings and "carrier.example" not in bindings
+        host, port = phone.getsockname()
+        assert register_contact(platform, phone, f"<sip:alice@{host}:{port}>") == 200
+        register_contact(platform, phone, f"<sip:alice@{host}:{port}>;expires=0")
+
+
+# -- a party of a call cannot use it to relay elsewhere --------------------------------------------------
+class RawUas:
+    """A phone on a bare socket that answers every request 200 (an INVITE with SDP)."""
+
+    def __init__(self, sock, rtp_port=40000):
+        self.sock, self.seen, self.rtp_port = sock, [], rtp_port
+        self.offer = ""
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.stop = False
+        self.thread.start()
+
+    def run(self):
+        self.sock.settimeout(0.2)
+        while not self.stop:
+            try:
+                data, sender = self.sock.recvfrom(65535)
+            except (socket.timeout, OSError):
+                continue
+            text = data.decode("utf-8", "replace")
+            if text.startswith("SIP/2.0"):
+                continue
+            self.seen.append(text.split(" ", 1)[0])
+            if text.startswith("ACK"):
+                continue
+            if text.startswith("INVITE"):
+                self.offer = text
+            self.sock.sendto(answer_200(text, self.sock.getsockname(), self.rtp_port), sender)
+
+
+def header_lines(message, name):
+    return [line for line in message.split("\r\n") if line.lower().startswith(name.lower() + ":")]
+
+
+def sdp_of(host, rtp_port):
+    return SDP.replace("127.0.0.90", host).replace("audio 40000", f"audio {rtp_port}")
+
+
+def answer_200(request, local, rtp_port):
+    host, port = local
+    to = header_lines(request, "To")[0]
+    if ";tag=" not in to:
+        to += ";tag=uas-tag"
+    body = sdp_of(host, rtp_port) if request.startswith("INVITE") else ""
+    return ("SIP/2.0 200 OK\r\n" + "\r\n".join(header_lines(request, "Via")
+                                               + header_lines(request, "Record-Route")
+                                               + header_lines(request, "From") + [to]
+                                               + header_lines(request, "Call-ID")
+                                               + header_lines(request, "CSeq"))
+            + f"\r\nContact: <sip:bob@{host}:{port}>\r\n"
+            + ("Content-Type: application/sdp\r\n" if body else "")
+            + f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+
+def test_a_party_of_a_call_cannot_send_its_requests_elsewhere(platform, edge_log):
+    edge = edge_of(platform)
+    with udp_socket("127.0.0.101") as alice, udp_socket("127.0.0.102") as bob_sock, \
+            udp_socket("127.0.0.103") as victim:
+        bh, bp = bob_sock.getsockname()
+        bob = RawUas(bob_sock)
+        try:
+            assert register_contact(platform, alice, f"<sip:bob@{bh}:{bp}>", "bob",
+                                    "bob-s3cret!") == 200
+            call = Dialog(alice, edge)
+            assert call.invite_bob() == 200
+            vh, vp = victim.getsockname()
+            for method, target, extra in (
+                    ("MESSAGE", f"sip:x@{vh}:{vp}", ""),
+                    ("INFO", f"sip:bob@{bh}:{bp}", f", <sip:{vh}:{vp};lr>"),
+                    ("INVITE", "sip:+41900123456@127.0.0.2:5060", ""),
+                    ("OPTIONS", f"sip:x@{vh}:{vp}", "")):
+                assert call.within(method, target, extra) == 403, (method, target)
+            assert replies_within(victim, 0.5) == []
+            line = edge_log.wait("VPBX-ROUTE", outcome="403:not_a_party")
+            assert line["decision"] == "within_dialog"
+            assert bob.seen == ["INVITE", "ACK"]
+            assert call.within("INFO", f"sip:bob@{bh}:{bp}") == 200       # to the other party
+            assert call.within("BYE", f"sip:bob@{bh}:{bp}") == 200
+            assert bob.seen == ["INVITE", "ACK", "INFO", "BYE"]
+        finally:
+            bob.stop = True
+            register_contact(platform, alice, f"<sip:bob@{bh}:{bp}>;expires=0", "bob",
+                             "bob-s3cret!")
+
+
+class Dialog:
+    """alice's side of a call to bob (7961) from a bare socket: INVITE with credentials, ACK,
+    then requests within the call."""
+
+    def __init__(self, sock, edge, rtp_port=40000):
+        self.sock, self.edge, self.rtp_port = sock, edge, rtp_port
+        self.answer = ""
+        host, port = sock.getsockname()
+        self.local = f"{host}:{port}"
+        self.call_id = f"relay-{uuid.uuid4().hex[:10]}@{host}"
+        self.cseq, self.to_tag, self.route = 1, "", ""
+
+    def request(self, method, ruri, extra_headers="", body=""):
+        self.cseq += 1
+        to = f"<sip:7961@{DOMAIN}>" + (f";tag={self.to_tag}" if self.to_tag else "")
+        return (f"{method} {ruri} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {self.local};branch=z9hG4bK{uuid.uuid4().hex[:10]};rport\r\n"
+                f"Max-Forwards: 70\r\nFrom: <sip:alice@{DOMAIN}>;tag=alice-tag\r\nTo: {to}\r\n"
+                f"Call-ID: {self.call_id}\r\nCSeq: {self.cseq} {method}\r\n"
+                f"Contact: <sip:alice@{self.local}>\r\n{extra_headers}"
+                + ("Content-Type: application/sdp\r\n" if body else "")
+                + f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+    def invite_bob(self):
+        ruri = f"sip:7961@{DOMAIN}"
+        body = sdp_of(self.local.split(":")[0], self.rtp_port)
+        self.sock.sendto(self.request("INVITE", ruri, body=body), self.edge)
+        challenge = final_reply(self.sock)
+        nonce = re.search(r'nonce="([^"]+)"', challenge).group(1)
+        response = digest_response("alice", DOMAIN, "alice-s3cret", nonce, "INVITE", ruri)
+        auth = (f'Proxy-Authorization: Digest username="alice", realm="{DOMAIN}", '
+                f'nonce="{nonce}", uri="{ruri}", response="{response}"\r\n')
+        self.sock.sendto(self.request("INVITE", ruri, auth, body), self.edge)
+        answer = self.answer = final_reply(self.sock)
+        self.to_tag = re.search(r"^To:.*;tag=([^;>\s]+)", answer, re.M | re.I).group(1)
+        routes = [line.split(":", 1)[1].strip() for line in answer.split("\r\n")
+                  if line.lower().startswith("record-route:")]
+        self.route = "Route: " + ", ".join(reversed(routes)) + "\r\n" if routes else ""
+        contact = re.search(r"^Contact:\s*<([^>]+)>", answer, re.M | re.I).group(1)
+        self.cseq -= 1          # (the ACK of a 2xx has the INVITE's CSeq number)
+        self.sock.sendto(self.request("ACK", contact, self.route), self.edge)
+        return int(answer.split()[1])
+
+    def within(self, method, target, extra_route=""):
+        route = self.route.replace("\r\n", "") + extra_route + "\r\n"
+        body = SDP.replace("127.0.0.90", self.local.split(":")[0]) if method == "INVITE" else ""
+        self.sock.sendto(self.request(method, target, route, body), self.edge)
+        return int(final_reply(self.sock, timeout=5).split()[1])
+
+
+# -- nobody else can take a call's audio ------------------------------------------------------------
+def rtp_packet(sequence, ssrc):
+    return struct.pack("!BBHII", 0x80, 0, sequence, sequence * 160, ssrc) + b"\xff" * 160
+
+
+def test_an_outsider_sending_rtp_to_a_calls_port_gets_none_of_its_audio(platform):
+    edge = edge_of(platform)
+    with udp_socket("127.0.0.105") as alice, udp_socket("127.0.0.106") as bob_sock, \
+            udp_socket("127.0.0.105") as alice_rtp, udp_socket("127.0.0.106") as bob_rtp, \
+            udp_socket("127.0.0.107") as outsider:
+        bh, bp = bob_sock.getsockname()
+        bob = RawUas(bob_sock, rtp_port=bob_rtp.getsockname()[1])
+        try:
+            assert register_contact(platform, alice, f"<sip:bob@{bh}:{bp}>", "bob",
+                                    "bob-s3cret!") == 200
+            call = Dialog(alice, edge, rtp_port=alice_rtp.getsockname()[1])
+            assert call.invite_bob() == 200
+            towards_alice = int(re.search(r"m=audio (\d+)", call.answer).group(1))
+            towards_bob = int(re.search(r"m=audio (\d+)", bob.offer).group(1))
+            media = platform.cfg.sip_address
+            heard = {"outsider": 0, "bob": 0, "outsider once bob spoke": 0}
+            for sock in (outsider, bob_rtp):
+                sock.settimeout(0.005)
+            for sequence in range(180):          # 3.6 s: past rtpengine's learning time
+                # the outsider first, bob a moment later (a slow phone): rtpengine must still
+                # send alice's audio to bob only
+                outsider.sendto(rtp_packet(sequence, 0xBAD), (media, towards_bob))
+                if sequence > 5:
+                    bob_rtp.sendto(rtp_packet(sequence, 0xB0B), (media, towards_bob))
+                alice_rtp.sendto(rtp_packet(sequence, 0xA11CE), (media, towards_alice))
+                for name, sock in (("outsider", outsider), ("bob", bob_rtp)):
+                    try:
+                        while True:
+                            sock.recvfrom(2000)
+                            heard[name] += 1
+                            if name == "outsider" and sequence > 10:
+                                heard["outsider once bob spoke"] += 1
+                    except (socket.timeout, BlockingIOError):
+                        pass
+                time.sleep(0.02)
+            # (until the callee's own packets arrive, rtpengine sends to the first source it
+            # sees: a phone behind NAT sends from another address than its SDP names; once
+            # packets come from the SDP's address, that is the party, and nobody else)
+            assert heard["outsider once bob spoke"] == 0, heard
+            assert heard["outsider"] <= 8 and heard["bob"] > 150, heard
+            assert call.within("BYE", f"sip:bob@{bh}:{bp}") == 200
+        finally:
+            bob.stop = True
+            register_contact(platform, alice, f"<sip:bob@{bh}:{bp}>;expires=0", "bob",
+                             "bob-s3cret!")
+
+
+# -- replies of nothing the edge sent are not relayed ------------------------------------------------
+def test_a_stray_reply_is_not_forwarded_to_the_host_its_second_via_names(platform):
+    edge = edge_of(platform)
+    with udp_socket("127.0.0.108") as sender, udp_socket("127.0.0.109") as victim:
+        vh, vp = victim.getsockname()
+        body = "X" * 1000
+        for number in range(20):
+            sender.sendto((f"SIP/2.0 200 OK\r\n"
+                           f"Via: SIP/2.0/UDP {edge[0]}:{edge[1]};branch=z9hG4bKstray{number}.0\r\n"
+                           f"Via: SIP/2.0/UDP {vh}:{vp};branch=z9hG4bKvictim{number}\r\n"
+                           f"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n"
+                           f"Call-ID: stray-{uuid.uuid4().hex}\r\nCSeq: 1 MESSAGE\r\n"
+                           f"Content-Length: {len(body)}\r\n\r\n{body}").encode(), edge)
+        assert replies_within(victim, 1.0) == []

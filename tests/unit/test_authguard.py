@@ -45,6 +45,7 @@ def test_an_attack_on_one_user_is_reported_at_the_threshold_then_at_each_doublin
 
 def test_every_spelling_of_a_user_name_counts_as_one_user():
     keys = {authguard.key("192.0.2.7", spelling, "acme.pbx.test")
-            for spelling in ("anna", "ANNA", "Anna", "ánna", "ÁNNA", "a\u0301nna")}
+            for spelling in ("anna", "ANNA", "Anna", "ánna", "ÁNNA", "a\u0301nna", "anna ",
+                             " Anna  ")}
     assert keys == {"192.0.2.7 anna@acme.pbx.test"}
     assert authguard.user_key("Bob.Smith", "d") == "bob.smith@d"
