@@ -10,7 +10,7 @@ import yaml
 from .provision_doc import format_period
 from .provision_model import CYCLING_DISTRIBUTIONS, HANGUP, Destination, StoredTenant
 
-_NUMERIC = re.compile(r"\+?\d+")   # numbers and extensions: always quoted, as in the example
+_NUMERIC = re.compile(r"\+?[0-9]+")   # numbers and extensions: always quoted, as in the example
 _HEADER = ("# Exported by `vpbx export`. SIP passwords are not exported (only their digests are\n"
            "# stored): a user without password keeps the one it has.\n")
 

@@ -609,6 +609,8 @@ PROBLEMS_FR = [
     (_P(r"changing the domain needs every user's password.*"),
      "changer le domaine demande le mot de passe de chaque utilisateur"),
     (_P(r"must be true or false"), "doit être vrai ou faux"),
+    (_P(r"must not contain control characters \(line breaks, tabs, escapes…\)"),
+     "ne doit pas contenir de caractères de contrôle (retours à la ligne, tabulations…)"),
     (_P(r"unknown key \(expected one of: (?P<a>.+)\)"), "champ inconnu (attendu : {a})"),
     (_P(r"the database refused the change .*"),
      "la base de données a refusé la modification ; rien n'a été modifié"),
