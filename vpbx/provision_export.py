@@ -172,3 +172,22 @@ def tenant_text(stored: StoredTenant) -> str:
         document["directory"] = [_contact(contact) for contact in tenant.directory]
     return _HEADER + yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                                default_flow_style=False, width=100)
+
+
+_PLATFORM_HEADER = "# Exported by `vpbx export --platform`.\n"
+
+
+def platform_text(settings: dict[str, str], assignments: list) -> str:
+    """The platform file of the stored platform: its carrier (when set) and the numbers
+    assigned to each tenant (vpbx.assignments); `vpbx apply` of it changes nothing."""
+    platform = {}
+    if "carrier_address" in settings:
+        platform["carrier"] = {"address": settings["carrier_address"],
+                               "port": int(settings.get("carrier_port", 5060))}
+    blocks = {}
+    for assignment in assignments:
+        blocks.setdefault(assignment.tenant, _Flow()).append(str(assignment.block))
+    platform["numbers"] = blocks
+    return _PLATFORM_HEADER + yaml.dump({"platform": platform}, Dumper=_Dumper, sort_keys=False,
+                                        allow_unicode=True, default_flow_style=False,
+                                        width=100)

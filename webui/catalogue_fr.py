@@ -609,6 +609,21 @@ PROBLEMS_FR = [
     (_P(r"changing the domain needs every user's password.*"),
      "changer le domaine demande le mot de passe de chaque utilisateur"),
     (_P(r"must be true or false"), "doit être vrai ou faux"),
+    (_P(r"(?P<a>\S+) is not assigned to this tenant \(the platform operator assigns the "
+        r"numbers a tenant may use\)"),
+     "{a} n'est pas attribué à votre entreprise (c'est l'opérateur de la plateforme qui "
+     "attribue les numéros)"),
+    (_P(r"(?P<a>\S+) overlaps (?P<b>\S+) \(assigned to (?P<c>\S+)\)"),
+     "{a} chevauche {b} (attribué à {c})"),
+    (_P(r"(?P<a>\S+) must stay assigned to tenant (?P<b>\S+): its (?P<c>.+) uses it"),
+     "{a} doit rester attribué au client {b} : {c} l'utilise"),
+    (_P(r"(?P<a>\S+) is still used by (?P<b>.+)"), "{a} est encore utilisé par {b}"),
+    (_P(r"must be an E\.164 number \(\"\+41215667955\"\), a range of numbers of the same "
+        r"length \(\"\+41215667900-\+41215667999\"\) or a prefix \(\"\+4121566\*\"\)"),
+     "doit être un numéro E.164 (« +41215667955 »), une plage de numéros de même longueur "
+     "(« +41215667900-+41215667999 ») ou un préfixe (« +4121566* »)"),
+    (_P(r"(?P<a>\S+): the first number must not be after the last"),
+     "{a} : le premier numéro ne doit pas suivre le dernier"),
     (_P(r"must not contain control characters \(line breaks, tabs, escapes…\)"),
      "ne doit pas contenir de caractères de contrôle (retours à la ligne, tabulations…)"),
     (_P(r"unknown key \(expected one of: (?P<a>.+)\)"), "champ inconnu (attendu : {a})"),

@@ -7,6 +7,7 @@ import wave
 import pytest
 import yaml
 
+from tests.conftest import assign_fixture_numbers
 from vpbx import provision
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -79,6 +80,14 @@ def md5(text: str) -> str:
 def subscribers(conn) -> dict[tuple[str, str], dict]:
     return {(row["username"], row["domain"]): row
             for row in query(conn, "SELECT username, domain, password, ha1, ha1b FROM subscriber")}
+
+
+@pytest.fixture
+def throwaway_db(throwaway_db):
+    """The throwaway database with the test tenants' numbers assigned (as the fixture
+    platform file assigns them): a tenant uses only numbers assigned to it."""
+    assign_fixture_numbers(throwaway_db)
+    return throwaway_db
 
 
 @pytest.fixture
