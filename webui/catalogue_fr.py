@@ -536,6 +536,41 @@ FRENCH = {
     "from {start} to {end}": "de {start} à {end}",
     "no period": "aucune période",
     "{days}, {periods}": "{days}, {periods}",
+    # the numbers the carrier assigns (operators' Numbers page, tenants' "Your numbers")
+    "The numbers each tenant may use (global numbers, direct numbers, caller ID). A tenant cannot use a number that is not assigned to it; a block still in use cannot be taken back.":
+        "Les numéros que chaque client peut utiliser (numéros globaux, numéros directs, "
+        "présentation du numéro). Un client ne peut pas utiliser un numéro qui ne lui est pas "
+        "attribué ; un bloc encore utilisé ne peut pas être repris.",
+    "Tenant": "Client",
+    "Free": "Libres",
+    "prefix": "préfixe",
+    "user {detail}": "utilisateur {detail}",
+    "global number": "numéro global",
+    "Unassign {block}": "Reprendre {block}",
+    "No number is assigned yet.": "Aucun numéro n'est encore attribué.",
+    "Assign numbers": "Attribuer des numéros",
+    "one number +41215667955, a range +41215667900-+41215667999, or a prefix +4121566*":
+        "un numéro +41215667955, une plage +41215667900-+41215667999 ou un préfixe +4121566*",
+    "Assign": "Attribuer",
+    "Choose a tenant.": "Choisissez un client.",
+    "{block} assigned to {slug}.": "{block} attribué à {slug}.",
+    "The numbers are no longer assigned.": "Les numéros ne sont plus attribués.",
+    "Your numbers": "Vos numéros",
+    "Your numbers, used and free": "Vos numéros, utilisés et libres",
+    "The numbers your operator assigned to your company: only these can be global numbers, direct numbers or shown as caller ID. Ask your operator for more.":
+        "Les numéros que votre opérateur a attribués à votre entreprise : seuls ceux-ci "
+        "peuvent être des numéros globaux, des numéros directs ou être présentés lors de vos "
+        "appels. Demandez-en d'autres à votre opérateur.",
+    "Used": "Utilisés",
+    "direct number of user {detail}": "numéro direct de l'utilisateur {detail}",
+    "None of these numbers is used yet.": "Aucun de ces numéros n'est encore utilisé.",
+    "Every number starting with {prefix} that is not used above.":
+        "Tous les numéros commençant par {prefix} qui ne sont pas utilisés ci-dessus.",
+    "{n} free number": "{n} numéro libre",
+    "{n} free numbers": "{n} numéros libres",
+    "No number is assigned to your company yet: ask your operator.":
+        "Aucun numéro n'est encore attribué à votre entreprise : adressez-vous à votre "
+        "opérateur.",
 }
 
 # The provisioning rules' reasons (English) → French; the named groups are kept.
