@@ -43,7 +43,11 @@ def assign_fixture_numbers(cfg) -> None:
     file (the carrier) is left out, for the tests of platform files themselves."""
     import yaml
     with open(FIXTURE_PLATFORM, encoding="utf-8") as handle:
-        numbers = yaml.safe_load(handle)["platform"]["numbers"]
+        assign_numbers(cfg, yaml.safe_load(handle)["platform"]["numbers"])
+
+
+def assign_numbers(cfg, numbers: dict[str, list[str]]) -> None:
+    """Assign blocks of numbers to tenants (short name → blocks) in the database of `cfg`."""
     connection = db.connect(cfg)
     try:
         with connection.cursor() as cur:
