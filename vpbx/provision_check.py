@@ -56,14 +56,14 @@ def parse_platform(root: Node) -> ParsedPlatform:
     platform = root.at("platform")
     if not platform.mapping(("carrier", "numbers")):
         return parsed
-    if platform.has("carrier") or not platform.has("numbers"):
+    gives_numbers = "numbers" in platform.value
+    if platform.has("carrier") or not gives_numbers:
         carrier = platform.at("carrier")
         if carrier.mapping(("address", "port")):
             address = carrier.field("address", v.ip_address, required=True)
             port = carrier.field("port", v.integer(1, 65535), default=5060)
             parsed.settings = {"carrier_address": address, "carrier_port": str(port)}
-    if platform.has("numbers") or (isinstance(platform.value, dict)
-                                   and "numbers" in platform.value):
+    if gives_numbers:
         _parse_assignments(platform.at("numbers"), parsed)
     return parsed
 
@@ -71,17 +71,14 @@ def parse_platform(root: Node) -> ParsedPlatform:
 def _parse_assignments(node: Node, parsed: ParsedPlatform) -> None:
     """`numbers:` of a platform file: each tenant's short name and its list of blocks."""
     parsed.assignments = []
-    if node.value is None:
-        return
-    if not isinstance(node.value, dict):
+    if not isinstance(node.value, dict):      # an empty numbers: is a mistake, {} is "none"
         node.fail("must be a mapping of tenants to their numbers, such as "
                   "{acme: [\"+41215667955\", \"+41215667900-+41215667999\"]}")
         return
     for tenant, blocks in node.value.items():
         at = node.at(str(tenant))
         slug = Node(at.problems, at.path, tenant).read(v.slug)
-        items = at.items() if blocks is not None else []
-        for item in items or []:
+        for item in at.items() or []:
             block = item.read(_block)
             if slug and block:
                 parsed.assignments.append(assignments_mod.Assignment(None, slug, block))

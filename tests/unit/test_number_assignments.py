@@ -184,6 +184,10 @@ def test_a_platform_file_without_numbers_leaves_them(applied, tmp_path):
      "+41215667955 uses it"),
     ({"acme": ["+41215667900-+41215667999"], "Globex": ["+41225550000"]},
      "platform.numbers.Globex: must be 1 to 32 characters among a-z, 0-9 and -"),
+    (None, "platform.numbers: must be a mapping of tenants to their numbers, such as "
+           "{acme: [\"+41215667955\", \"+41215667900-+41215667999\"]}"),
+    ({"acme": ["+41215667900-+41215667999"], "globex": None},
+     "platform.numbers.globex: must be a list (write [] for none)"),
     ({"acme": ["+41215667900-+41215667999", "+41-+42"]},
      "platform.numbers.acme[1]: must be an E.164 number (\"+41215667955\"), a range of numbers "
      "of the same length (\"+41215667900-+41215667999\") or a prefix (\"+4121566*\")"),
