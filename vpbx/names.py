@@ -17,3 +17,9 @@ def has_control_character(text: str) -> bool:
     """Whether `text` holds a character a name must not contain (see the module doc)."""
     return any(unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS
                for char in text)
+
+
+def without_control_characters(text: str, replacement: str = "_") -> str:
+    """`text` with each character a name must not contain replaced: for names stored before
+    names were checked (an HTTP header such as a download's file name cannot carry them)."""
+    return "".join(replacement if has_control_character(char) else char for char in text)
