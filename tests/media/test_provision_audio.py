@@ -7,7 +7,6 @@ import wave
 import pytest
 import yaml
 
-from tests.conftest import assign_numbers
 from tests.support.media import tone_file
 from vpbx import audio, media_store, provision
 
@@ -29,13 +28,6 @@ TENANT = {
                    "email": "desk@sono.test", "language": "de", "greeting": "hello.wav"},
                   {"number": "+41215550101", "mode": "disabled"}],
 }
-
-
-@pytest.fixture
-def throwaway_db(throwaway_db):
-    """The throwaway database with sono's numbers assigned to it by the carrier."""
-    assign_numbers(throwaway_db, {"sono": ["+41215550100-+41215550199"]})
-    return throwaway_db
 
 
 @pytest.fixture
