@@ -11,7 +11,8 @@ The work is split by concern:
   provision_check   the rules of platform and tenant files
   provision_read    the stored configuration, and what other tenants own
   provision_write   storing the difference, with change lines
-  provision_export  printing a stored tenant as a tenant file
+  provision_export  printing a stored tenant as a tenant file (and the platform file)
+  assignments       the numbers the carrier assigned to each tenant (platform file numbers:)
 """
 from contextlib import contextmanager
 from dataclasses import dataclass, field

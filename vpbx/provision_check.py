@@ -75,7 +75,7 @@ def _parse_assignments(node: Node, parsed: ParsedPlatform) -> None:
         node.fail("must be a mapping of tenants to their numbers, such as "
                   "{acme: [\"+41215667955\", \"+41215667900-+41215667999\"]}")
         return
-    for tenant, blocks in node.value.items():
+    for tenant in node.value:
         at = node.at(str(tenant))
         slug = Node(at.problems, at.path, tenant).read(v.slug)
         for item in at.items() or []:
