@@ -37,6 +37,12 @@ class _Dumper(yaml.SafeDumper):
 
 _Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
     "tag:yaml.org,2002:str", value, style='"' if _NUMERIC.fullmatch(value) else None))
+class _Quoted(str):
+    """A string always printed in double quotes (a block of numbers: "+4121566*")."""
+
+
+_Dumper.add_representer(_Quoted, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style='"'))
 _Dumper.add_representer(_Flow, lambda dumper, value: dumper.represent_sequence(
     "tag:yaml.org,2002:seq", value, flow_style=True))
 _Dumper.add_representer(_FlowMap, lambda dumper, value: dumper.represent_mapping(
@@ -186,7 +192,7 @@ def platform_text(settings: dict[str, str], assignments: list) -> str:
                                "port": int(settings.get("carrier_port", 5060))}
     blocks = {}
     for assignment in assignments:
-        blocks.setdefault(assignment.tenant, _Flow()).append(str(assignment.block))
+        blocks.setdefault(assignment.tenant, _Flow()).append(_Quoted(assignment.block))
     platform["numbers"] = blocks
     return _PLATFORM_HEADER + yaml.dump({"platform": platform}, Dumper=_Dumper, sort_keys=False,
                                         allow_unicode=True, default_flow_style=False,

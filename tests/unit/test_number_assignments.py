@@ -207,6 +207,7 @@ def test_the_platform_export_round_trips(throwaway_db, applied, tmp_path):
         "carrier": {"address": "127.0.0.2", "port": 5060},
         "numbers": {"acme": ["+41215667900-+41215667999"],
                     "globex": ["+41225550000-+41225550099"]}}}
+    assert '    acme: ["+41215667900-+41215667999"]\n' in exported.stdout   # as it is written
     path = tmp_path / "exported.yaml"
     path.write_text(exported.stdout)
     assert vpbx(throwaway_db, "apply", str(path)).stdout == "nothing changed\n"
