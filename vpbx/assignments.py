@@ -189,3 +189,10 @@ def all_usage(conn) -> list[BlockUsage]:
         result.append(BlockUsage(assignment, used,
                                  None if size is None else size - len(used), []))
     return result
+
+
+def free_numbers(conn, tenant: str, limit: int = 200) -> list[str]:
+    """The first `limit` numbers assigned to the tenant that nothing uses (what its number
+    fields offer)."""
+    found = [number for row in usage(conn, tenant) for number in row.free_listed]
+    return found[:limit]

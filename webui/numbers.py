@@ -53,6 +53,7 @@ class NumberPages(SectionPages):
 
     def context(self, config):
         return {"choices": destination_choices(config), "route_count": route_count,
+                "free_numbers": assignments.free_numbers(dbconn.get_db(), g.tenant["slug"]),
                 "flow": lambda number: views.number_flow(config, number),
                 "groups_by_name": {group.name: group for group in config.groups or []}}
 

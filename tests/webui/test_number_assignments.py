@@ -95,6 +95,16 @@ def test_your_numbers_shows_the_block_what_uses_it_and_what_is_free(acme, globex
     assert "+41225550000-+41225550099" in other and "+41215667900" not in other
 
 
+def test_the_number_fields_offer_the_free_assigned_numbers(acme):
+    for url in ("/numbers/new", "/users/new"):
+        page = acme.get(url).get_data(as_text=True)
+        offered = re.findall(r'<option value="(\+[0-9]+)">',
+                             page.split('<datalist id="free-numbers">')[1].split("</datalist>")[0])
+        assert offered[:2] == ["+41215667900", "+41215667901"], url
+        assert "+41215667955" not in offered and "+41215667956" not in offered   # used
+        assert all(number.startswith("+412156679") for number in offered)
+
+
 # ---- operators --------------------------------------------------------------------------------
 
 def rows(operator) -> dict[str, int]:
