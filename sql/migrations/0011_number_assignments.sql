@@ -14,8 +14,9 @@ CREATE TABLE number_assignments (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
 -- Existing platforms keep working: every number a tenant already uses is assigned to it,
--- one number at a time (the operator may replace them by blocks later).
-INSERT INTO number_assignments (tenant_slug, block)
+-- one number at a time (the operator may replace them by blocks later). A number two tenants
+-- use (which the rules never allowed) goes to one of them instead of failing the migration.
+INSERT IGNORE INTO number_assignments (tenant_slug, block)
 SELECT t.slug, n.number FROM global_numbers n JOIN tenants t ON t.id = n.tenant_id
 UNION
 SELECT t.slug, u.direct_number FROM users u JOIN tenants t ON t.id = u.tenant_id
