@@ -556,6 +556,7 @@ FRENCH = {
     "{block} assigned to {slug}.": "{block} attribué à {slug}.",
     "The numbers are no longer assigned.": "Les numéros ne sont plus attribués.",
     "Your numbers": "Vos numéros",
+    "Its numbers go back to the carrier.": "Ses numéros reviennent à l'opérateur.",
     "Your numbers, used and free": "Vos numéros, utilisés et libres",
     "The numbers your operator assigned to your company: only these can be global numbers, direct numbers or shown as caller ID. Ask your operator for more.":
         "Les numéros que votre opérateur a attribués à votre entreprise : seuls ceux-ci "

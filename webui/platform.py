@@ -87,6 +87,7 @@ def tenant(tenant_id: int):
         status = 422
     return render_template("platform/tenant.html", row=row, errors=errors, values=values,
                            admins=accounts.tenant_admins(conn, tenant_id),
+                           numbers=assignments.usage(conn, row["slug"]),
                            languages=LANGUAGES), status
 
 

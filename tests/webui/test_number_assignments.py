@@ -141,6 +141,16 @@ def test_an_assignment_that_breaks_a_rule_is_refused(operator, data, message):
     assert rows(operator) == before
 
 
+def test_a_tenants_page_shows_its_numbers(operator, conn):
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM tenants WHERE slug = 'globex'")
+        tenant_id = cur.fetchone()["id"]
+    page = re.sub(r"\s+", " ", text_of(operator.get(f"/platform/tenants/{tenant_id}")
+                                       .get_data(as_text=True)))
+    assert "+41225550000-+41225550099" in page and "+41215667900" not in page
+    assert re.search(r"\+41225550000-\+41225550099 9\d free numbers", page)
+
+
 def test_a_block_in_use_cannot_be_taken_back(operator, conn):
     block_id = rows(operator)["+41215667900-+41215667999"]
     page = post(operator, f"/platform/numbers/{block_id}/delete",
