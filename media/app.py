@@ -38,8 +38,8 @@ BACKGROUND_WORKERS = 2
 STALL_SECONDS = 0.5                  # a main-loop turn this long is logged (SIP waits meanwhile)
 VOICEMAIL_TAG = "VPBX-MEDIA"
 _REQUEST_URI = re.compile(r"^INVITE\s+sips?:([^@\s;>]+)@", re.I)
-_VOICEMAIL = re.compile(r"^vm-([1-9]\d{5,14})$")
-_ANNOUNCEMENT = re.compile(r"^ann-(\d{1,10})$")
+_VOICEMAIL = re.compile(r"vm-([1-9][0-9]{5,14})")        # fullmatch; ASCII digits only
+_ANNOUNCEMENT = re.compile(r"ann-([0-9]{1,10})")
 _FROM_URI = re.compile(r"sips?:(?:([^@;>]+)@)?([^;>:]+)")
 
 
@@ -501,7 +501,7 @@ class MediaApp:
             raise Refused(503, "Service Unavailable") from exc
 
     def _flow_for(self, service: str, call_id: str, caller_uri: str):
-        voicemail = _VOICEMAIL.match(service)
+        voicemail = _VOICEMAIL.fullmatch(service)
         if voicemail:
             number = "+" + voicemail.group(1)
             box = self.db(lambda cur: media_store.mailbox(cur, number))
@@ -513,7 +513,7 @@ class MediaApp:
                               box["tenant"])
             ctx.event("voicemail", "answered", number=number, mode=box["mode"])
             return flows.voicemail(ctx, box), ctx
-        announcement = _ANNOUNCEMENT.match(service)
+        announcement = _ANNOUNCEMENT.fullmatch(service)
         if announcement:
             row = self.db(lambda cur: media_store.audio_file(cur, int(announcement.group(1)),
                                                               "announcement"))

@@ -225,7 +225,8 @@ def message_header(ctx, box, message) -> list[str]:
     if language != "en":
         names.append("hours")
     names.append(f"n{when.minute}")
-    digits = [c for c in (message["caller"] or "") if c.isdigit()]
+    digits = [c for c in (message["caller"] or "") if c in "0123456789"]   # not str.isdigit:
+    # a caller ID from outside may hold other scripts' digits, which have no prompt
     if digits:
         names += ["from"] + [f"n{d}" for d in digits]
     else:

@@ -34,6 +34,30 @@ def throwaway_db(platform_config, tmp_path, monkeypatch):
         instance.drop_database(platform_config, name)
 
 
+FIXTURE_PLATFORM = os.path.join(ROOT, "tests", "fixtures", "platform.yaml")
+
+
+def assign_fixture_numbers(cfg) -> None:
+    """Assign the numbers tests/fixtures/platform.yaml gives the test tenants (acme,
+    globex), as a carrier does before their files are applied; the rest of that platform
+    file (the carrier) is left out, for the tests of platform files themselves."""
+    import yaml
+    with open(FIXTURE_PLATFORM, encoding="utf-8") as handle:
+        assign_numbers(cfg, yaml.safe_load(handle)["platform"]["numbers"])
+
+
+def assign_numbers(cfg, numbers: dict[str, list[str]]) -> None:
+    """Assign blocks of numbers to tenants (short name → blocks) in the database of `cfg`."""
+    connection = db.connect(cfg)
+    try:
+        with connection.cursor() as cur:
+            cur.executemany("INSERT INTO number_assignments (tenant_slug, block) VALUES (%s, %s)",
+                            [(slug, block) for slug, blocks in numbers.items()
+                             for block in blocks])
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def conn(throwaway_db):
     """A connection (autocommit) to the throwaway database."""

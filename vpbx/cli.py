@@ -2,6 +2,7 @@
 
     vpbx apply FILE.yaml        create or update a platform or tenant file's content
     vpbx export TENANT          print a tenant as a tenant file
+    vpbx export --platform      print the platform file (carrier, numbers assigned to tenants)
     vpbx delete TENANT --yes    remove a tenant and everything it owns
     vpbx simulate TENANT NUMBER --at ISO-DATETIME [--json] [--live]
                                 what a call to NUMBER would do at that moment
@@ -37,6 +38,12 @@ def cmd_apply(args) -> int:
 def cmd_export(args) -> int:
     from . import provision
     conn = db.connect(config.load())
+    if args.platform or args.tenant is None:
+        if args.tenant is not None or not args.platform:
+            print("vpbx export: give either TENANT or --platform", file=sys.stderr)
+            return 2
+        sys.stdout.write(provision.export_platform(conn))
+        return 0
     text = provision.export_tenant(conn, args.tenant)
     if text is None:
         print(f"vpbx: no tenant named {args.tenant!r}", file=sys.stderr)
@@ -112,8 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("apply", help="create or update what a platform or tenant file describes")
     p.add_argument("file")
     p.set_defaults(func=cmd_apply)
-    p = sub.add_parser("export", help="print a tenant as a tenant file")
-    p.add_argument("tenant")
+    p = sub.add_parser("export", help="print a tenant as a tenant file (or --platform: the "
+                                      "platform file)")
+    p.add_argument("tenant", nargs="?")
+    p.add_argument("--platform", action="store_true",
+                   help="print the platform file: the carrier and the numbers assigned to "
+                        "tenants")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("delete", help="remove a tenant and everything it owns")
     p.add_argument("tenant")

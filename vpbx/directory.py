@@ -5,9 +5,10 @@ import io
 import re
 from dataclasses import dataclass
 
+from .names import CONTROL_RULE, has_control_character
 from .numbers import external_form, is_e164
 
-_SHORT = re.compile(r"^\d{1,6}$")
+_SHORT = re.compile(r"[0-9]{1,6}")     # ASCII digits: what a phone dials
 MAX_CONTACTS = 5000
 
 
@@ -33,11 +34,13 @@ def check_contact(name: str, number: str, short_code: str) -> tuple[Contact | No
     name = (name or "").strip()
     if not 1 <= len(name) <= 128:
         problems.append(("name", "required, at most 128 characters"))
+    elif has_control_character(name):
+        problems.append(("name", CONTROL_RULE))
     e164 = normalised_number(number)
     if e164 is None:
         problems.append(("number", "must be a telephone number (+41 21 987 65 43 or 021 987 65 43)"))
     short_code = (short_code or "").strip() or None
-    if short_code is not None and not _SHORT.match(short_code):
+    if short_code is not None and not _SHORT.fullmatch(short_code):
         problems.append(("short", "must be 1 to 6 digits (dialled as ##code)"))
     return (None if problems else Contact(None, name, e164, short_code)), problems
 

@@ -58,7 +58,7 @@ def pin(value) -> str:
     """A voicemail PIN: 4 digits, in quotes, not trivial (0000, 1234…)."""
     rule = "must be 4 digits in quotes, such as \"4821\""
     text = v._text_of(value, rule)   # noqa: SLF001 - the shared "write it in quotes" hint
-    if not re.fullmatch(r"\d{4}", text):
+    if not re.fullmatch(r"[0-9]{4}", text):     # ASCII digits: what a phone dials
         raise v.Invalid(rule)
     reason = media_store.trivial_pin_reason(text)
     if reason:

@@ -232,7 +232,7 @@ def recover_messages(conn, data_dir: str, log=None, min_age: float = 0.0) -> lis
         known = {row["path"] for row in cur.fetchall()}
     for box in sorted(os.listdir(root)):
         folder = os.path.join(root, box)
-        if not box.isdigit() or not os.path.isdir(folder):
+        if not (box.isascii() and box.isdigit()) or not os.path.isdir(folder):
             continue
         for name in sorted(os.listdir(folder)):
             full = os.path.join(folder, name)

@@ -1,24 +1,35 @@
-"""Telephone numbers: what a dialled string is, and E.164 normalisation."""
+"""Telephone numbers: what a dialled string is, and E.164 normalisation.
+
+Digits are the ASCII digits 0-9 only: Python's \\d, str.isdigit() and int() also take other
+scripts' digits (Arabic-Indic ٥, full-width ５…), which a phone cannot dial and which would
+make two numbers that look the same.
+"""
 import re
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_EXTENSION = re.compile(r"^\d{2,6}$")
-_DIGITS = re.compile(r"^\+?\d+$")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")      # fullmatch: "$" would let a final "\n" in
+_EXTENSION = re.compile(r"[0-9]{2,6}")
+_DIGITS = re.compile(r"\+?[0-9]+")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def is_ascii_digits(text: str) -> bool:
+    """Whether `text` is one or more of the digits 0-9 (and nothing else)."""
+    return bool(_ASCII_DIGITS.fullmatch(text or ""))
 
 
 def is_e164(number: str) -> bool:
-    return bool(_E164.match(number or ""))
+    return bool(_E164.fullmatch(number or ""))
 
 
 def is_extension(text: str) -> bool:
     """An internal extension: 2 to 6 digits."""
-    return bool(_EXTENSION.match(text or ""))
+    return bool(_EXTENSION.fullmatch(text or ""))
 
 
 def international_form(dialled: str) -> str | None:
     """The E.164 form of a number dialled in international form (+CC… or 00CC…), else None."""
     text = (dialled or "").replace(" ", "")
-    if not _DIGITS.match(text):
+    if not _DIGITS.fullmatch(text):
         return None
     if text.startswith("00"):
         text = "+" + text[2:]
@@ -38,7 +49,7 @@ def external_form(dialled: str, *, access_code: bool, country_code: str = DEFAUL
     text = (dialled or "").replace(" ", "").replace("-", "")
     if text.startswith("+"):
         return text if is_e164(text) else None
-    if not text.isdigit():
+    if not is_ascii_digits(text):
         return None
     if access_code:
         if not text.startswith("0"):

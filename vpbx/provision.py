@@ -11,19 +11,21 @@ The work is split by concern:
   provision_check   the rules of platform and tenant files
   provision_read    the stored configuration, and what other tenants own
   provision_write   storing the difference, with change lines
-  provision_export  printing a stored tenant as a tenant file
+  provision_export  printing a stored tenant as a tenant file (and the platform file)
+  assignments       the numbers the carrier assigned to each tenant (platform file numbers:)
 """
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pymysql
 
+from . import assignments
 from . import provision_check as check
 from .provision_doc import Node, Problems, load_yaml
-from .provision_export import tenant_text
-from .provision_read import OtherTenants, find_tenant_id, read_tenant
+from .provision_export import platform_text, tenant_text
+from .provision_read import OtherTenants, find_tenant_id, read_platform, read_tenant
 from .provision_write import delete_tenant as _delete_tenant_rows
-from .provision_write import write_platform, write_tenant
+from .provision_write import write_assignments, write_platform, write_tenant
 
 _LOCK_SECONDS = 30
 
@@ -84,12 +86,17 @@ def _snapshot(conn):
 
 def _apply_platform(cur, root: Node) -> list[str]:
     """Check and store a platform file; its change lines (none when it has problems)."""
-    settings = check.parse_platform(root)
+    parsed = check.parse_platform(root)
     if root.problems:
         return []
-    changes = write_platform(cur, settings)
+    check.check_platform(parsed, assignments.uses(cur), root.problems)
+    if root.problems:
+        return []
+    changes = write_platform(cur, parsed.settings)
     if changes:
         mark_changed(cur)
+    if parsed.assignments is not None:
+        changes += write_assignments(cur, parsed.assignments)
     return changes
 
 
@@ -99,7 +106,7 @@ def apply_tenant(cur, root: Node) -> list[str]:
     if parsed.tenant.slug is None:
         return []
     stored = read_tenant(cur, parsed.tenant.slug)
-    others = OtherTenants(cur, stored.id if stored else 0)
+    others = OtherTenants(cur, stored.id if stored else 0, parsed.tenant.slug)
     tenant = check.check_tenant(parsed, stored, others, root.problems)
     if root.problems:
         return []
@@ -163,6 +170,12 @@ def export_tenant(conn, slug: str) -> str | None:
     with _snapshot(conn) as cur:
         stored = read_tenant(cur, slug)
     return tenant_text(stored) if stored else None
+
+
+def export_platform(conn) -> str:
+    """The platform as a platform file: the carrier and every number assignment."""
+    with _snapshot(conn) as cur:
+        return platform_text(read_platform(cur), assignments.read(cur))
 
 
 def delete_tenant(conn, slug: str) -> bool:

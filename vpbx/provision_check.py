@@ -9,7 +9,9 @@ No SQL here: the stored tenant and a `platform` lookup are passed in.
 from dataclasses import dataclass, field
 
 from . import provision_doc as v
+from . import assignments as assignments_mod
 from . import media_provision, outgoing_provision
+from .number_blocks import BLOCK_RULE, BlockError
 from .provision_doc import Node, Problems
 from .provision_model import (CYCLING_DISTRIBUTIONS, DEFAULT_CYCLES, DEFAULT_RINGS,
                               DISTRIBUTIONS, HANGUP, SECTIONS, SETTINGS, Group,
@@ -35,18 +37,69 @@ def document_kind(root: Node) -> str | None:
 
 # ---- platform file ----------------------------------------------------------------------------
 
-def parse_platform(root: Node) -> dict[str, str]:
-    """The platform_settings rows (name -> value) that a platform file gives."""
+@dataclass
+class ParsedPlatform:
+    """A platform file's content: the platform_settings rows it gives (name -> value), and
+    the number assignments (None: the file has no `numbers:`, they are left as stored; else
+    the whole list, with the path of each)."""
+    settings: dict[str, str] = field(default_factory=dict)
+    assignments: list | None = None
+    paths: list[str] = field(default_factory=list)
+
+
+def parse_platform(root: Node) -> ParsedPlatform:
+    """A platform file checked on its own: the carrier, and the numbers assigned to tenants
+    (`numbers: {TENANT: [BLOCK, …]}`, see vpbx.assignments). A file gives the carrier, the
+    numbers or both."""
+    parsed = ParsedPlatform()
     root.mapping(("platform",))
     platform = root.at("platform")
-    if not platform.mapping(("carrier",)):
-        return {}
-    carrier = platform.at("carrier")
-    if not carrier.mapping(("address", "port")):
-        return {}
-    address = carrier.field("address", v.ip_address, required=True)
-    port = carrier.field("port", v.integer(1, 65535), default=5060)
-    return {"carrier_address": address, "carrier_port": str(port)}
+    if not platform.mapping(("carrier", "numbers")):
+        return parsed
+    gives_numbers = "numbers" in platform.value
+    if platform.has("carrier") or not gives_numbers:
+        carrier = platform.at("carrier")
+        if carrier.mapping(("address", "port")):
+            address = carrier.field("address", v.ip_address, required=True)
+            port = carrier.field("port", v.integer(1, 65535), default=5060)
+            parsed.settings = {"carrier_address": address, "carrier_port": str(port)}
+    if gives_numbers:
+        _parse_assignments(platform.at("numbers"), parsed)
+    return parsed
+
+
+def _parse_assignments(node: Node, parsed: ParsedPlatform) -> None:
+    """`numbers:` of a platform file: each tenant's short name and its list of blocks."""
+    parsed.assignments = []
+    if not isinstance(node.value, dict):      # an empty numbers: is a mistake, {} is "none"
+        node.fail("must be a mapping of tenants to their numbers, such as "
+                  "{acme: [\"+41215667955\", \"+41215667900-+41215667999\"]}")
+        return
+    for tenant in node.value:
+        at = node.at(str(tenant))
+        slug = Node(at.problems, at.path, tenant).read(v.slug)
+        for item in at.items() or []:
+            block = item.read(_block)
+            if slug and block:
+                parsed.assignments.append(assignments_mod.Assignment(None, slug, block))
+                parsed.paths.append(item.path)
+
+
+def _block(value):
+    """A block of numbers (vpbx.number_blocks) as the platform file writes it."""
+    try:
+        return assignments_mod.parse_block(v._text_of(value, BLOCK_RULE))  # noqa: SLF001
+    except BlockError as exc:
+        raise v.Invalid(str(exc)) from None
+
+
+def check_platform(parsed: ParsedPlatform, in_use: list, problems: Problems) -> None:
+    """The file's assignments as the whole table, by the rules of vpbx.assignments (no
+    overlap; every number a tenant uses stays assigned to it)."""
+    if parsed.assignments is None:
+        return
+    for index, reason in assignments_mod.problems(parsed.assignments, in_use):
+        problems.add(parsed.paths[index] if index >= 0 else "platform.numbers", reason)
 
 
 # ---- tenant file: each value on its own -------------------------------------------------------
@@ -337,15 +390,20 @@ def _check_clashes(left: list[_Item], left_attribute: str, right: list[_Item],
                          f"{value} is already used by {_describe(item)}")
 
 
-def _check_platform_numbers(items: dict[str, list[_Item]], tenant_numbers, problems) -> None:
-    """The file's direct and global numbers are not another tenant's (F1.4: one owner each)."""
+def _check_platform_numbers(items: dict[str, list[_Item]], platform, problems) -> None:
+    """The file's direct and global numbers are not another tenant's (F1.4: one owner each),
+    and are assigned to this tenant by the platform operator (vpbx.assignments)."""
     written = [(f"{item.path}.{attribute}", getattr(item.value, attribute))
                for section, attribute in (("users", "direct_number"), ("numbers", "number"))
                for item in items[section] if item.path and getattr(item.value, attribute)]
-    owners = tenant_numbers([number for _, number in written])
+    owners = platform.number_owners([number for _, number in written])
+    unassigned = set(platform.unassigned([number for _, number in written]))
     for path, number in written:
         if number in owners:
             problems.add(path, f"{number} is already in use by tenant {owners[number]}")
+        elif number in unassigned:
+            problems.add(path, f"{number} is not assigned to this tenant (the platform "
+                               "operator assigns the numbers a tenant may use)")
 
 
 def _check_passwords(parsed: ParsedTenant, tenant: Tenant, stored: StoredTenant | None,
@@ -381,7 +439,8 @@ def _check_passwords(parsed: ParsedTenant, tenant: Tenant, stored: StoredTenant 
 def check_tenant(parsed: ParsedTenant, stored: StoredTenant | None, platform,
                  problems: Problems) -> Tenant:
     """Check a parsed tenant file against the stored tenant and the other tenants
-    (`platform.domain_owner(domain)`, `platform.number_owners(numbers)`); returns the tenant
+    (`platform.domain_owner(domain)`, `platform.number_owners(numbers)`) and the numbers the
+    operator assigned to it (`platform.unassigned(numbers)`); returns the tenant
     with its absent settings taken from the stored one (or the defaults)."""
     tenant = parsed.tenant.with_settings_of(stored.config if stored else None)
     if stored is None:
@@ -397,7 +456,7 @@ def check_tenant(parsed: ParsedTenant, stored: StoredTenant | None, platform,
     _check_references(parsed, items, problems)
     _check_clashes(items["users"], "extension", items["groups"], "short_number", problems)
     _check_clashes(items["users"], "direct_number", items["numbers"], "number", problems)
-    _check_platform_numbers(items, platform.number_owners, problems)
+    _check_platform_numbers(items, platform, problems)
     if tenant.domain:
         _check_passwords(parsed, tenant, stored, problems)
     media_provision.check_media(parsed, tenant, stored, items, problems)

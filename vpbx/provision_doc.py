@@ -12,6 +12,7 @@ from functools import cache
 
 import yaml
 
+from .names import CONTROL_RULE, has_control_character
 from .numbers import is_e164, is_extension
 from .provision_model import DAYS, Destination, DESTINATION_KINDS, HANGUP
 
@@ -141,13 +142,16 @@ def _text_of(value, rule: str) -> str:
 
 
 def text(max_length: int = 128, *, allow_empty: bool = False):
-    """A validator for a free text of at most `max_length` characters."""
+    """A validator for a free text (a name, a label) of at most `max_length` characters,
+    without control characters (vpbx.names)."""
     rule = f"must be a text of {'0' if allow_empty else '1'} to {max_length} characters"
 
     def check(value) -> str:
         value = _text_of(value, rule)
         if len(value) > max_length or (not allow_empty and not value.strip()):
             raise Invalid(rule)
+        if has_control_character(value):
+            raise Invalid(CONTROL_RULE)
         return value
     return check
 
@@ -274,7 +278,7 @@ def weekdays(value) -> tuple[str, ...]:
     return tuple(name for name in DAYS if name in value)
 
 
-_PERIOD = re.compile(r"(\d\d):(\d\d)-(\d\d):(\d\d)")
+_PERIOD = re.compile(r"([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})")   # ASCII digits only
 
 
 def _minutes(hours: str, minutes: str) -> int:
@@ -334,7 +338,7 @@ _DESTINATION_TARGETS = {
     "group": text(128),
     "announcement": text(128),
     "voicemail": e164,
-    "number": pattern(r"[0+]\d{2,30}", "an external number must be digits after a leading "
+    "number": pattern(r"[0+][0-9]{2,30}", "an external number must be digits after a leading "
                                        "0 or +, such as \"0215667956\""),
 }
 

@@ -10,7 +10,7 @@ import yaml
 from .provision_doc import format_period
 from .provision_model import CYCLING_DISTRIBUTIONS, HANGUP, Destination, StoredTenant
 
-_NUMERIC = re.compile(r"\+?\d+")   # numbers and extensions: always quoted, as in the example
+_NUMERIC = re.compile(r"\+?[0-9]+")   # numbers and extensions: always quoted, as in the example
 _HEADER = ("# Exported by `vpbx export`. SIP passwords are not exported (only their digests are\n"
            "# stored): a user without password keeps the one it has.\n")
 
@@ -37,6 +37,12 @@ class _Dumper(yaml.SafeDumper):
 
 _Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
     "tag:yaml.org,2002:str", value, style='"' if _NUMERIC.fullmatch(value) else None))
+class _Quoted(str):
+    """A string always printed in double quotes (a block of numbers: "+4121566*")."""
+
+
+_Dumper.add_representer(_Quoted, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style='"'))
 _Dumper.add_representer(_Flow, lambda dumper, value: dumper.represent_sequence(
     "tag:yaml.org,2002:seq", value, flow_style=True))
 _Dumper.add_representer(_FlowMap, lambda dumper, value: dumper.represent_mapping(
@@ -172,3 +178,22 @@ def tenant_text(stored: StoredTenant) -> str:
         document["directory"] = [_contact(contact) for contact in tenant.directory]
     return _HEADER + yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                                default_flow_style=False, width=100)
+
+
+_PLATFORM_HEADER = "# Exported by `vpbx export --platform`.\n"
+
+
+def platform_text(settings: dict[str, str], assignments: list) -> str:
+    """The platform file of the stored platform: its carrier (when set) and the numbers
+    assigned to each tenant (vpbx.assignments); `vpbx apply` of it changes nothing."""
+    platform = {}
+    if "carrier_address" in settings:
+        platform["carrier"] = {"address": settings["carrier_address"],
+                               "port": int(settings.get("carrier_port", 5060))}
+    blocks = {}
+    for assignment in assignments:
+        blocks.setdefault(assignment.tenant, _Flow()).append(_Quoted(assignment.block))
+    platform["numbers"] = blocks
+    return _PLATFORM_HEADER + yaml.dump({"platform": platform}, Dumper=_Dumper, sort_keys=False,
+                                        allow_unicode=True, default_flow_style=False,
+                                        width=100)

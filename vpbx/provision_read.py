@@ -184,10 +184,16 @@ def read_tenant(cur, slug: str) -> StoredTenant | None:
 
 class OtherTenants:
     """What the tenants other than `tenant_id` (0 for a new tenant) own that must be unique
-    platform-wide: SIP domains, and numbers (direct numbers and global numbers alike)."""
+    platform-wide: SIP domains, and numbers (direct numbers and global numbers alike); and
+    which numbers the platform operator assigned to this tenant (`slug`)."""
 
-    def __init__(self, cur, tenant_id: int):
-        self._cur, self._tenant_id = cur, tenant_id
+    def __init__(self, cur, tenant_id: int, slug: str | None = None):
+        self._cur, self._tenant_id, self._slug = cur, tenant_id, slug
+
+    def unassigned(self, numbers: list[str]) -> list[str]:
+        """Those of `numbers` that are not assigned to this tenant (vpbx.assignments)."""
+        from . import assignments
+        return assignments.unassigned(self._cur, self._slug, numbers) if numbers else []
 
     def domain_owner(self, domain: str) -> str | None:
         """The slug of another tenant whose domain this is, or None."""

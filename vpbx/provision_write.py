@@ -426,6 +426,26 @@ def write_platform(cur, settings: dict[str, str]) -> list[str]:
     return lines
 
 
+def write_assignments(cur, wanted: list) -> list[str]:
+    """Make the number assignments `wanted` (vpbx.assignments.Assignment, the whole table);
+    a change line per assignment made or removed."""
+    from . import assignments
+    current = {(a.tenant, a.block): a.id for a in assignments.read(cur)}
+    wanted_keys = [(a.tenant, a.block) for a in wanted]
+    lines = []
+    for (tenant, block), assignment_id in current.items():
+        if (tenant, block) not in wanted_keys:
+            cur.execute("DELETE FROM number_assignments WHERE id = %s AND tenant_slug = %s",
+                        (assignment_id, tenant))
+            lines.append(f"platform numbers {block}: no longer assigned to {tenant}")
+    for tenant, block in wanted_keys:
+        if (tenant, block) not in current:
+            cur.execute("INSERT INTO number_assignments (tenant_slug, block) VALUES (%s, %s)",
+                        (tenant, str(block)))
+            lines.append(f"platform numbers {block}: assigned to {tenant}")
+    return lines
+
+
 _DELETE_TENANT = (
     # Kamailio's rows have no tenant id: they are the tenant's by its SIP domain
     "DELETE FROM subscriber WHERE domain = (SELECT domain FROM tenants WHERE id = %s)",
@@ -436,6 +456,9 @@ _DELETE_TENANT = (
     " WHERE n.tenant_id = %s",
     "DELETE FROM voicemail_boxes WHERE tenant_id = %s",
     "DELETE FROM call_groups WHERE tenant_id = %s",
+    # its numbers go back to the carrier (assignments name the tenant by its short name)
+    "DELETE a FROM number_assignments a JOIN tenants t ON t.slug = a.tenant_slug"
+    " WHERE t.id = %s",
     "DELETE FROM tenants WHERE id = %s",   # the rest follows by ON DELETE CASCADE
 )
 

@@ -46,10 +46,12 @@ def create_app(cfg=None, test_config=None) -> Flask:
     app.jinja_env.globals["views"] = views
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from . import (api, audio, auth, calls, directory, groups, monitor, numbers, outgoing,
-                   overview, phonebook, platform, preview, timeranges, users, voicemail)
+    from . import (api, api_platform, audio, auth, calls, directory, groups, monitor, numbers,
+                   outgoing, overview, phonebook, platform, preview, timeranges, users,
+                   voicemail)
     for module in (overview, auth, platform, monitor, numbers, timeranges, groups, users,
-                   preview, voicemail, outgoing, audio, directory, calls, phonebook, api):
+                   preview, voicemail, outgoing, audio, directory, calls, phonebook, api,
+                   api_platform):
         app.register_blueprint(module.bp)
 
     @app.after_request

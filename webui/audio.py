@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
     send_file, url_for
 
 from vpbx import audio_admin
+from vpbx.names import without_control_characters
 
 from . import dbconn, security
 from .api import bp as api_bp
@@ -104,9 +105,12 @@ def select(audio_id: int):
 
 
 def _send(row: dict):
+    """The file; its name (the download's) without control characters, which a name stored
+    before they were refused may hold and an HTTP header cannot (that answered 500)."""
     download = request.args.get("download") == "1"
+    name = without_control_characters(row["name"])
     return send_file(audio_admin.file_path(row), mimetype="audio/wav", as_attachment=download,
-                     download_name=f"{row['name']}.wav", max_age=0)
+                     download_name=f"{name}.wav", max_age=0)
 
 
 @bp.route("/<int:audio_id>/file")

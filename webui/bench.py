@@ -73,7 +73,11 @@ def main(argv=None) -> int:
             path = os.path.join(folder, "big.yaml")
             with open(path, "w", encoding="utf-8") as handle:
                 yaml.safe_dump(big_tenant(args.users, args.groups), handle)
+            platform_path = os.path.join(folder, "platform.yaml")
+            with open(platform_path, "w", encoding="utf-8") as handle:    # its numbers
+                yaml.safe_dump({"platform": {"numbers": {"big": ["+4131*"]}}}, handle)
             conn = db.connect(cfg)
+            assert not provision.apply_file(conn, platform_path).problems
             started = time.perf_counter()
             result = provision.apply_file(conn, path)
             assert not result.problems, result.problems[:5]

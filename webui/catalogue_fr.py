@@ -542,6 +542,42 @@ FRENCH = {
     "from {start} to {end}": "de {start} à {end}",
     "no period": "aucune période",
     "{days}, {periods}": "{days}, {periods}",
+    # the numbers the carrier assigns (operators' Numbers page, tenants' "Your numbers")
+    "The numbers each tenant may use (global numbers, direct numbers, caller ID). A tenant cannot use a number that is not assigned to it; a block still in use cannot be taken back.":
+        "Les numéros que chaque client peut utiliser (numéros globaux, numéros directs, "
+        "présentation du numéro). Un client ne peut pas utiliser un numéro qui ne lui est pas "
+        "attribué ; un bloc encore utilisé ne peut pas être repris.",
+    "Tenant": "Client",
+    "Free": "Libres",
+    "prefix": "préfixe",
+    "user {detail}": "utilisateur {detail}",
+    "global number": "numéro global",
+    "Unassign {block}": "Reprendre {block}",
+    "No number is assigned yet.": "Aucun numéro n'est encore attribué.",
+    "Assign numbers": "Attribuer des numéros",
+    "one number +41215667955, a range +41215667900-+41215667999, or a prefix +4121566*":
+        "un numéro +41215667955, une plage +41215667900-+41215667999 ou un préfixe +4121566*",
+    "Assign": "Attribuer",
+    "Choose a tenant.": "Choisissez un client.",
+    "{block} assigned to {slug}.": "{block} attribué à {slug}.",
+    "The numbers are no longer assigned.": "Les numéros ne sont plus attribués.",
+    "Your numbers": "Vos numéros",
+    "Its numbers go back to the carrier.": "Ses numéros reviennent à l'opérateur.",
+    "Your numbers, used and free": "Vos numéros, utilisés et libres",
+    "The numbers your operator assigned to your company: only these can be global numbers, direct numbers or shown as caller ID. Ask your operator for more.":
+        "Les numéros que votre opérateur a attribués à votre entreprise : seuls ceux-ci "
+        "peuvent être des numéros globaux, des numéros directs ou être présentés lors de vos "
+        "appels. Demandez-en d'autres à votre opérateur.",
+    "Used": "Utilisés",
+    "direct number of user {detail}": "numéro direct de l'utilisateur {detail}",
+    "None of these numbers is used yet.": "Aucun de ces numéros n'est encore utilisé.",
+    "Every number starting with {prefix} that is not used above.":
+        "Tous les numéros commençant par {prefix} qui ne sont pas utilisés ci-dessus.",
+    "{n} free number": "{n} numéro libre",
+    "{n} free numbers": "{n} numéros libres",
+    "No number is assigned to your company yet: ask your operator.":
+        "Aucun numéro n'est encore attribué à votre entreprise : adressez-vous à votre "
+        "opérateur.",
 }
 
 # The provisioning rules' reasons (English) → French; the named groups are kept.
@@ -615,6 +651,23 @@ PROBLEMS_FR = [
     (_P(r"changing the domain needs every user's password.*"),
      "changer le domaine demande le mot de passe de chaque utilisateur"),
     (_P(r"must be true or false"), "doit être vrai ou faux"),
+    (_P(r"(?P<a>\S+) is not assigned to this tenant \(the platform operator assigns the "
+        r"numbers a tenant may use\)"),
+     "{a} n'est pas attribué à votre entreprise (c'est l'opérateur de la plateforme qui "
+     "attribue les numéros)"),
+    (_P(r"(?P<a>\S+) overlaps (?P<b>\S+) \(assigned to (?P<c>\S+)\)"),
+     "{a} chevauche {b} (attribué à {c})"),
+    (_P(r"(?P<a>\S+) must stay assigned to tenant (?P<b>\S+): its (?P<c>.+) uses it"),
+     "{a} doit rester attribué au client {b} : {c} l'utilise"),
+    (_P(r"(?P<a>\S+) is still used by (?P<b>.+)"), "{a} est encore utilisé par {b}"),
+    (_P(r"must be an E\.164 number \(\"\+41215667955\"\), a range of numbers of the same "
+        r"length \(\"\+41215667900-\+41215667999\"\) or a prefix \(\"\+4121566\*\"\)"),
+     "doit être un numéro E.164 (« +41215667955 »), une plage de numéros de même longueur "
+     "(« +41215667900-+41215667999 ») ou un préfixe (« +4121566* »)"),
+    (_P(r"(?P<a>\S+): the first number must not be after the last"),
+     "{a} : le premier numéro ne doit pas suivre le dernier"),
+    (_P(r"must not contain control characters \(line breaks, tabs, escapes…\)"),
+     "ne doit pas contenir de caractères de contrôle (retours à la ligne, tabulations…)"),
     (_P(r"unknown key \(expected one of: (?P<a>.+)\)"), "champ inconnu (attendu : {a})"),
     (_P(r"the database refused the change .*"),
      "la base de données a refusé la modification ; rien n'a été modifié"),

@@ -9,6 +9,7 @@ next to their fields, refusing to delete what is still used — is the same for 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from vpbx import admin_config
+from vpbx.numbers import is_ascii_digits
 from vpbx.provision_model import key_of
 
 from . import dbconn
@@ -64,9 +65,10 @@ def destination_values(destination, prefix: str) -> dict:
 
 def number_or_text(text: str | None):
     """A form's whole number as an int (the rules want numbers), anything else as given so
-    that the rule says what is wrong with it."""
+    that the rule says what is wrong with it. Only ASCII digits are a number: int() would
+    also read "٤٠١" (Arabic-Indic) or "４０１" (full-width) as 401."""
     text = (text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else text
+    return int(text) if is_ascii_digits(text) and len(text) < 10 else text
 
 
 class SectionPages:

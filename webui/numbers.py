@@ -1,9 +1,12 @@
 """The Numbers tab (guide §3, §10): each global number's label, its table "time range →
 destination" (first matching range wins) and its outside-hours destination, drawn as a
-call-flow diagram (range → group → members → no-answer rule)."""
-from flask import Blueprint
+call-flow diagram (range → group → members → no-answer rule); and the numbers the platform
+operator assigned to the tenant, used (by what) and free — the only ones it may use."""
+from flask import Blueprint, g, render_template
 
-from . import security, views
+from vpbx import assignments
+
+from . import dbconn, security, views
 from .crud import SectionPages, destination_entry, destination_values
 from .destinations import destination_choices
 
@@ -50,8 +53,16 @@ class NumberPages(SectionPages):
 
     def context(self, config):
         return {"choices": destination_choices(config), "route_count": route_count,
+                "free_numbers": assignments.free_numbers(dbconn.get_db(), g.tenant["slug"]),
                 "flow": lambda number: views.number_flow(config, number),
                 "groups_by_name": {group.name: group for group in config.groups or []}}
 
 
 pages = NumberPages(bp)
+
+
+@bp.route("/assigned")
+def assigned():
+    """The tenant's assigned numbers: each block, what uses its numbers, those still free."""
+    return render_template("numbers/assigned.html",
+                           rows=assignments.usage(dbconn.get_db(), g.tenant["slug"]))

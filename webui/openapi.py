@@ -280,6 +280,61 @@ def _media_paths(auth_errors: dict) -> dict:
     }
 
 
+_ASSIGNMENT = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "tenant", "block", "free", "used"],
+    "properties": {
+        "id": _ID, "tenant": {"type": "string", "description": "the tenant's short name"},
+        "block": {"type": "string", "example": "+41215667900-+41215667999",
+                  "description": "one number, a range of numbers of the same length, or a "
+                                 "prefix followed by *"},
+        "free": {"type": "integer", "nullable": True, "minimum": 0,
+                 "description": "how many of its numbers are free (null for a prefix)"},
+        "used": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["number", "kind", "detail"],
+            "properties": {"number": _E164,
+                           "kind": {"type": "string", "enum": ["number", "user"],
+                                    "description": "a global number, or a user's direct "
+                                                   "number"},
+                           "detail": {"type": "string", "nullable": True,
+                                      "description": "the number's label, or the user's "
+                                                     "extension and name"}}}}}}
+
+
+def _platform_paths() -> dict:
+    """The operators' operations (webui/api_platform.py): an operator's token only."""
+    errors = {"401": _UNAUTHORIZED,
+              "404": _response("not an operator's token (or, for an id, no such "
+                               "assignment)", _ref("Error"))}
+    body = {"type": "object", "additionalProperties": False, "required": ["tenant", "block"],
+            "properties": {"tenant": {"type": "string", "minLength": 1},
+                           "block": {"type": "string", "minLength": 1,
+                                     "example": "+41215667900-+41215667999"}}}
+    return {
+        "/platform/numbers": {
+            "get": {"operationId": "list_number_assignments", "tags": ["Platform"],
+                    "description": "The numbers assigned to tenants (operators only).",
+                    "responses": {"200": _response("every assignment", {
+                        "type": "array", "items": _ref("NumberAssignment")}), **errors}},
+            "post": {"operationId": "assign_numbers", "tags": ["Platform"],
+                     "description": "Assign numbers to a tenant: it may then use them as "
+                                    "global numbers, direct numbers and caller ID.",
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": body}}},
+                     "responses": {"201": _response("assigned", _ref("NumberAssignment")),
+                                   "422": _ERRORS, "400": _BAD_BODY, "415": _BAD_BODY,
+                                   **errors}}},
+        "/platform/numbers/{assignment_id}": {
+            "parameters": [{"name": "assignment_id", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 1}}],
+            "delete": {"operationId": "unassign_numbers", "tags": ["Platform"],
+                       "responses": {"204": _response("the numbers are the carrier's again"),
+                                     "409": _response("a number of the block is still used",
+                                                      _ref("Problems")), **errors}}},
+    }
+
+
 def openapi_document() -> dict:
     paths = {}
     for section, (path, _key) in SECTIONS.items():
@@ -339,11 +394,12 @@ def openapi_document() -> dict:
                       "422": _response("a filter that is not usable", _ref("Problems")),
                       **auth_errors}}}
     paths.update(_media_paths(auth_errors))
+    paths.update(_platform_paths())
     paths["/openapi.json"] = {"get": {
         "operationId": "openapi", "tags": ["API"], "security": [],
         "description": "This document (no token needed).",
         "responses": {"200": _response("the OpenAPI document", {"type": "object"})}}}
-    schemas = {"Destination": DESTINATION, **_MEDIA_SCHEMAS}
+    schemas = {"Destination": DESTINATION, "NumberAssignment": _ASSIGNMENT, **_MEDIA_SCHEMAS}
     for name in _ENTRIES:
         schemas[name] = _stored_schema(name)
         schemas[f"{name}Input"] = _input_schema(name)

@@ -1,19 +1,22 @@
-"""The platform operators' pages: tenants and their administrators, and the SIP edge's bans.
+"""The platform operators' pages: tenants and their administrators, the numbers assigned to
+tenants, and the SIP edge's bans.
 
 Operators create tenants (through the provisioning rules, like `vpbx apply`), create and
 remove tenant administrators, and may open a tenant's configuration pages themselves; they
-see the addresses the SIP edge refuses (password guessers, floods) and lift bans, as
-`vpbx bans` and `vpbx unban` do. Anybody else gets "not found" here.
+assign numbers and blocks of numbers to tenants and take them back (vpbx.assignments, the
+rules of the platform file's `numbers:`); they see the addresses the SIP edge refuses
+(password guessers, floods) and lift bans, as `vpbx bans` and `vpbx unban` do. Anybody else
+gets "not found" here.
 """
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
 
-from vpbx import admin_config, live, provision
+from vpbx import admin_config, assignments, live, provision
 from vpbx.provision_model import DEFAULT_TIMEZONE
 
 from . import accounts, dbconn, security
 from .crud import errors_by_field
-from .i18n import LANGUAGES, _
+from .i18n import LANGUAGES, _, problem
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 security.protect_blueprint(bp, security.operator_required)
@@ -84,6 +87,7 @@ def tenant(tenant_id: int):
         status = 422
     return render_template("platform/tenant.html", row=row, errors=errors, values=values,
                            admins=accounts.tenant_admins(conn, tenant_id),
+                           numbers=assignments.usage(conn, row["slug"]),
                            languages=LANGUAGES), status
 
 
@@ -123,6 +127,50 @@ def delete_tenant(tenant_id: int):
         session.pop("tenant_id", None)
     flash(_("Tenant {slug} deleted.", slug=row["slug"]), "ok")
     return redirect(url_for(".tenants"))
+
+
+@bp.route("/numbers", methods=["GET", "POST"])
+def numbers():
+    """Every block of numbers assigned to a tenant, what uses its numbers, and the form that
+    assigns one."""
+    conn = dbconn.get_db()
+    errors, values, status = {}, {}, 200
+    if request.method == "POST":
+        values = {name: request.form.get(name, "").strip() for name in ("tenant", "block")}
+        try:
+            made, reasons = assignments.assign(conn, values["tenant"], values["block"])
+        except assignments.NotFound:
+            made, reasons = None, []
+            errors["tenant"] = [_("Choose a tenant.")]
+        if made is not None:
+            current_app.logger.info("numbers assigned: block=%s tenant=%s by=%s", made.block,
+                                    made.tenant, g.account.login)
+            flash(_("{block} assigned to {slug}.", block=str(made.block), slug=made.tenant),
+                  "ok")
+            return redirect(url_for(".numbers"))
+        if reasons:
+            errors["block"] = [problem(reason) for reason in reasons]
+        status = 422
+    tenants = dbconn.query("SELECT slug FROM tenants ORDER BY slug")
+    return render_template("platform/numbers.html", rows=assignments.all_usage(conn),
+                           tenants=[row["slug"] for row in tenants], errors=errors,
+                           values=values), status
+
+
+@bp.route("/numbers/<int:assignment_id>/delete", methods=["POST"])
+def unassign_numbers(assignment_id: int):
+    """Give a block back to the carrier; refused while the tenant uses one of its numbers."""
+    try:
+        reasons = assignments.unassign(dbconn.get_db(), assignment_id)
+    except assignments.NotFound:
+        abort(404)
+    for reason in reasons:
+        flash(problem(reason), "error")
+    if not reasons:
+        current_app.logger.info("numbers unassigned: id=%s by=%s", assignment_id,
+                                g.account.login)
+        flash(_("The numbers are no longer assigned."), "ok")
+    return redirect(url_for(".numbers"))
 
 
 @bp.route("/bans")

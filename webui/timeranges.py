@@ -5,6 +5,7 @@ import datetime
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from vpbx import admin_config
+from vpbx.numbers import is_ascii_digits
 from vpbx.provision_model import DAYS
 
 from . import dbconn, security, views
@@ -32,7 +33,10 @@ def periods_from(form) -> tuple[list[str], dict]:
 
 
 def _minutes(text: str):
+    """Minutes after midnight of "HH:MM" (ASCII digits only), else ValueError."""
     hours, _sep, minutes = text.partition(":")
+    if not (is_ascii_digits(hours) and is_ascii_digits(minutes)):
+        raise ValueError(text)
     return int(hours) * 60 + int(minutes)
 
 

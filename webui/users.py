@@ -2,7 +2,7 @@
 and direct number; the list shows their groups and whether a phone is registered."""
 from flask import Blueprint, g, request
 
-from vpbx import admin_live
+from vpbx import admin_live, assignments
 
 from . import dbconn, security
 from .crud import SectionPages
@@ -39,6 +39,7 @@ class UserPages(SectionPages):
                 memberships.setdefault(extension, []).append(group.name)
         query = (request.args.get("q") or "").strip().lower()
         return {"memberships": memberships, "query": query,
+                "free_numbers": assignments.free_numbers(dbconn.get_db(), g.tenant["slug"]),
                 "phones": admin_live.registered_phones(dbconn.get_db(), g.tenant["id"])}
 
 

@@ -9,6 +9,7 @@ import uuid
 import zoneinfo
 
 import pytest
+import yaml
 
 from tests.sip.phone import Phone
 from tests.support.ringing import ringing_order
@@ -53,6 +54,35 @@ def test_the_same_call_from_another_address_is_not_accepted(platform, phones, tm
         assert stranger.last_status() == 407
     finally:
         stranger.close()
+    assert not m1.events("incoming_call")
+
+
+def test_a_number_nobody_was_assigned_cannot_be_claimed_and_its_calls_are_refused(
+        platform, phones, carrier, tmp_path):
+    """Security issue 21: the carrier assigned +41215557000 to nobody. initech's file claims
+    it as a global number and as a user's direct number: vpbx apply refuses the file, naming
+    the number, and changes nothing; a call from the carrier to it rings nobody (404)."""
+    m1 = phones("m1")
+    before = platform.vpbx("export", "initech").stdout
+    document = yaml.safe_load(before)
+    document["numbers"].append({"number": "+41215557000", "routes": [
+        {"range": "Always", "to": {"group": "Cyclic"}}], "outside_hours": "hangup"})
+    document["users"][4]["direct_number"] = "+41215557001"
+    path = tmp_path / "initech-claims.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    result = platform.vpbx("apply", str(path))
+    rule = "is not assigned to this tenant (the platform operator assigns the numbers a " \
+           "tenant may use)"
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{path}: users[4].direct_number: +41215557001 {rule}",
+        f"{path}: numbers[3].number: +41215557000 {rule}"]
+    assert platform.vpbx("export", "initech").stdout == before
+    for number in ("+41215557000", "+41215557001"):
+        call = carrier.call(edge_uri(platform, number))
+        carrier.wait_call_state("DISCONNECTED", call)
+        assert carrier.last_status(call) == 404
+    time.sleep(0.5)
     assert not m1.events("incoming_call")
 
 

@@ -7,6 +7,7 @@ import time
 import pytest
 import yaml
 
+from tests.conftest import assign_numbers
 from tests.sip.phone import Phone
 from tests.support.media import tone_file
 from vpbx import db, logline
@@ -75,6 +76,14 @@ def tenant_document(folder: str) -> dict:
             {"number": SILENT, "mode": "disabled"},
             {"number": OWNER, "mode": "enabled", "pin": OWNER_PIN, "language": "en"}],
     }
+
+
+@pytest.fixture
+def throwaway_db(throwaway_db):
+    """The throwaway database of the tests that apply tenant sono by themselves, with sono's
+    numbers assigned to it by the carrier (as tenants/platform.yaml does on the platform)."""
+    assign_numbers(throwaway_db, {"sono": ["+41215550100-+41215550199"]})
+    return throwaway_db
 
 
 @pytest.fixture(scope="session")

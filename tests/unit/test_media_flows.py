@@ -99,3 +99,17 @@ def test_the_key_after_the_message_count_starts_the_recording(tmp_path):
     flow.send(None)
     goodbye = flow.send("")                         # nothing typed: on to the messages
     assert ctx.said(goodbye) == ["no_more_messages", "goodbye"]
+
+
+def test_a_callers_number_is_said_with_its_ascii_digits_only(tmp_path):
+    """A caller ID from outside may carry other scripts' digits ("٢"): they have no prompt
+    and are left out, the ASCII ones are said."""
+    import datetime
+    ctx = Context(tmp_path)
+    for name in ("from", "n1", "n4", "n5"):
+        prompts.tone_wav(prompts.path(ctx.data_dir, name, "en"), 500, 0.1)
+    message = {"caller": "+41\u0662\u0661 5",
+               "received_at": datetime.datetime(2027, 3, 24, 8, 15)}
+    said = [os.path.splitext(os.path.basename(part))[0]
+            for part in flows.message_header(ctx, BOX, message)]
+    assert said[said.index("from") + 1:] == ["n4", "n1", "n5"]     # no tone for ٢ and ١

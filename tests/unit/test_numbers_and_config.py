@@ -21,6 +21,20 @@ def test_extensions_are_two_to_six_digits():
     assert not numbers.is_extension("12a")
 
 
+@pytest.mark.parametrize("text", [
+    "\u0665\u0661\u0660\u0663",      # Arabic-Indic 5103
+    "\uff15\uff11\uff10\uff14",      # full-width 5104
+    "\u09eb\u09e7",                    # Bengali 51
+    "5103\n",                           # a final line break ("$" lets it in)
+])
+def test_only_ascii_digits_are_digits(text):
+    assert not numbers.is_extension(text)
+    assert not numbers.is_e164("+41" + text + "000000")
+    assert numbers.international_form("0041" + text + "000000") is None
+    assert numbers.external_form("0021" + text + "000", access_code=True) is None
+    assert not numbers.is_ascii_digits(text)
+
+
 def test_ha1_is_the_md5_of_user_realm_password():
     assert sipauth.ha1("alice", "acme.pbx.test", "pw") == hashlib.md5(b"alice:acme.pbx.test:pw").hexdigest()
 

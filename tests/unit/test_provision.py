@@ -2,10 +2,12 @@
 import hashlib
 import os
 import subprocess
+import wave
 
 import pytest
 import yaml
 
+from tests.conftest import assign_fixture_numbers
 from vpbx import provision
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -78,6 +80,14 @@ def md5(text: str) -> str:
 def subscribers(conn) -> dict[tuple[str, str], dict]:
     return {(row["username"], row["domain"]): row
             for row in query(conn, "SELECT username, domain, password, ha1, ha1b FROM subscriber")}
+
+
+@pytest.fixture
+def throwaway_db(throwaway_db):
+    """The throwaway database with the test tenants' numbers assigned (as the fixture
+    platform file assigns them): a tenant uses only numbers assigned to it."""
+    assign_fixture_numbers(throwaway_db)
+    return throwaway_db
 
 
 @pytest.fixture
@@ -354,6 +364,7 @@ def _append(path, value):
     return change
 
 
+CONTROL = "must not contain control characters (line breaks, tabs, escapes…)"
 NEW_USER = {"extension": "7970", "name": "New", "username": "new", "password": "new-s3cret"}
 NEW_NUMBER = {"number": "+41215667956", "routes": [], "outside_hours": "hangup"}
 
@@ -474,6 +485,40 @@ INVALID = [
                                                    "username": "desk",
                                                    "password": "desk-s3cret"})),
      "users[3].extension: 401 is already used by group Reception"),
+    # ASCII digits only: other scripts' digits look the same and cannot be dialled
+    (_append(["users"], {**NEW_USER, "extension": "\u0667\u0669\u0667\u0660"}),   # ٧٩٧٠
+     "users[3].extension: must be 2 to 6 digits"),
+    (_append(["users"], {**NEW_USER, "extension": "\uff17\uff19\uff17\uff10"}),   # ７９７０
+     "users[3].extension: must be 2 to 6 digits"),
+    (_set(["users", 2, "direct_number"], "+41215667\u0669\u0665\u0660"),
+     "users[2].direct_number: must be an E.164 number such as \"+41215667956\""),
+    (_set(["groups", 0, "members"], ["7956", "\u0667\u0669\u0666\u0661"]),
+     "groups[0].members: must be 2 to 6 digits"),
+    (_set(["time_ranges", 1, "periods"], ["\u0660\u0669:00-12:00"]),
+     "time_ranges[1].periods: '\u0660\u0669:00-12:00' is not a period \"HH:MM-HH:MM\""),
+    (_set(["groups", 1, "no_answer"], {"number": "0\uff12\uff11\uff19876543"}),
+     "groups[1].no_answer: an external number must be digits after a leading 0 or +, such "
+     "as \"0215667956\""),
+    (_set(["voicemail"], [{"number": "+41215667955", "pin": "\u0664\u0668\u0662\u0661"}]),
+     "voicemail[0].pin: must be 4 digits in quotes, such as \"4821\""),
+    (_set(["directory"], [{"name": "Plumber", "number": "+41219876543",
+                           "short": "\u0663\u0664\u0663\u0665"}]),
+     "directory[0].short: must be 1 to 6 digits (dialled as ##code)"),
+    (_set(["outgoing"], {"presentation": [{"number": "+41215667956",
+                                           "users": ["\uff17\uff19\uff15\uff16"]}]}),
+     "outgoing.presentation[0].users: must be 2 to 6 digits"),
+    # no control characters in names
+    (_set(["users", 0, "name"], "Julien\r\nX-Injected: 1"),
+     "users[0].name: " + CONTROL),
+    (_set(["groups", 0, "name"], "Reception\x00"), "groups[0].name: " + CONTROL
+     + "\nnumbers[0].routes[0].to: no group is named 'Reception'"),
+    (_set(["time_ranges", 1, "name"], "Satur\x1b[2Jday"), "time_ranges[1].name: " + CONTROL
+     + "\nnumbers[0].routes[1].range: no time range is named 'Saturday'"),
+    (_set(["holidays", 1, "name"], "National\nday"), "holidays[1].name: " + CONTROL),
+    (_set(["numbers", 0, "label"], "Recep\u202etion"), "numbers[0].label: " + CONTROL),
+    (_set(["name"], "ACME\tSA"), "name: " + CONTROL),
+    (_set(["directory"], [{"name": "Plum\r\nber", "number": "+41219876543"}]),
+     "directory[0].name: " + CONTROL),
     # passwords needed to rewrite SIP accounts
     (_both(_set(["users", 2, "username"], "paul.m"), _delete(["users", 2, "password"])),
      "users[2].password: required to change the username (the SIP digest depends on it)"),
@@ -518,6 +563,22 @@ def test_new_tenant_needs_a_name_and_domain(conn, tmp_path):
     result = apply(conn, tmp_path, {"tenant": "newco"}, "newco.yaml")
     assert result.problems == [f"{tmp_path / 'newco.yaml'}: name: required for a new tenant",
                                f"{tmp_path / 'newco.yaml'}: domain: required for a new tenant"]
+
+
+def test_an_audio_name_with_control_characters_is_refused(applied, tmp_path):
+    """An audio file's name becomes the download's file name: a CR/LF there broke the
+    download (500); the file is refused instead, and nothing changes."""
+    with wave.open(str(tmp_path / "soft.wav"), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes(b"\0\0" * 800)
+    document = acme()
+    document["audio"] = {"ringback": [{"name": "Soft\r\nX: 1", "file": "soft.wav"}]}
+    before = snapshot(applied)
+    result = apply(applied, tmp_path, document)
+    assert result.problems == [f"{tmp_path / 'acme.yaml'}: audio.ringback[0].name: {CONTROL}"]
+    assert snapshot(applied) == before
 
 
 def test_all_problems_of_a_file_are_reported_at_once(applied, tmp_path):

@@ -7,6 +7,7 @@ import yaml
 
 from tests.unit.test_provision import (ACME_FILE, _append, _both, _delete, _set, acme, apply,
                                        assert_refused, generation, globex, query, snapshot)
+from tests.conftest import assign_fixture_numbers
 from vpbx import admin_config, directory, presentation, provision
 
 RULES = [{"number": "+41215667955", "users": ["7961", "7956"]},     # the global number
@@ -38,6 +39,14 @@ def stored_contacts(conn) -> list[tuple]:
 
 def tenant_id(conn, slug="acme") -> int:
     return query(conn, "SELECT id FROM tenants WHERE slug = %s", (slug,))[0]["id"]
+
+
+@pytest.fixture
+def throwaway_db(throwaway_db):
+    """The throwaway database with the test tenants' numbers assigned (as the fixture
+    platform file assigns them): a tenant uses only numbers assigned to it."""
+    assign_fixture_numbers(throwaway_db)
+    return throwaway_db
 
 
 @pytest.fixture

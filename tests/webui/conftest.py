@@ -18,14 +18,17 @@ from tests.support.webclient import sign_in_as
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-TENANT_FILES = (os.path.join(ROOT, "tests", "fixtures", "acme.yaml"),
+# the platform file first: it assigns the numbers the tenants use
+TENANT_FILES = (os.path.join(ROOT, "tests", "fixtures", "platform.yaml"),
+                os.path.join(ROOT, "tests", "fixtures", "acme.yaml"),
                 os.path.join(HERE, "globex.yaml"))
 PASSWORD = "correct horse battery"
 LOGINS = {"acme": "admin@acme", "globex": "admin@globex", "operator": "operator"}
 
 
 def provision_platform(cfg) -> dict:
-    """Apply the two tenant files and create one administrator each and an operator;
+    """Apply the platform file and the two tenant files and create one administrator each
+    and an operator;
     login → account."""
     conn = db.connect(cfg)
     try:

@@ -11,6 +11,8 @@ from schemathesis.checks import positive_data_acceptance
 from vpbx import provision, simulate
 from webui import accounts
 
+CONTROL = "must not contain control characters (line breaks, tabs, escapes…)"
+
 
 @pytest.fixture
 def token(conn, platform):
@@ -96,6 +98,32 @@ def test_rule_violations_answer_422_with_one_error_per_problem(api):
     response = api("POST", "/groups", {"name": "Bad", "short_number": 470,
                                        "distribution": "cyclic", "colour": "red"})
     assert "unknown key" in response.json["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("path, body, field, message", [
+    ("/users", {"extension": "\u0665\u0661\u0660\u0663", "name": "X", "username": "x5103",
+                "password": "x-s3cret!"}, "extension", "must be 2 to 6 digits"),
+    ("/users", {"extension": "\uff15\uff11\uff10\uff14", "name": "X", "username": "x5104",
+                "password": "x-s3cret!"}, "extension", "must be 2 to 6 digits"),
+    ("/groups", {"name": "Digits", "short_number": 460, "distribution": "cyclic",
+                 "members": ["\u0667\u0669\u0665\u0666"]}, "members", "must be 2 to 6 digits"),
+    ("/time-ranges", {"name": "Digits", "days": ["mon"], "periods": ["\u0660\u0668:00-12:00"]},
+     "periods", "'\u0660\u0668:00-12:00' is not a period \"HH:MM-HH:MM\""),
+    ("/users", {"extension": "7981", "name": "Bad\r\nName", "username": "x7981",
+                "password": "x-s3cret!"}, "name", CONTROL),
+    ("/groups", {"name": "Bad\x1b]0;x\x07", "short_number": 461, "distribution": "cyclic"},
+     "name", CONTROL),
+    ("/time-ranges", {"name": "Bad\x00", "days": ["mon"], "periods": ["08:00-12:00"]},
+     "name", CONTROL),
+    ("/holidays", {"name": "Bad\nday", "date": "2027-11-11"}, "name", CONTROL),
+])
+def test_unicode_digits_and_control_characters_are_refused(api, conn, path, body, field,
+                                                           message):
+    before = provision.export_tenant(conn, "acme")
+    response = api("POST", path, body)
+    assert response.status_code == 422
+    assert {"field": field, "message": message} in response.json["errors"]
+    assert provision.export_tenant(conn, "acme") == before
 
 
 def test_deleting_something_used_answers_409_naming_where(api):

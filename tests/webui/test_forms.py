@@ -60,6 +60,12 @@ RANGE = {"name": "Lunch", "days": ["mon", "tue"], "start-0": "12:00", "end-0": "
     ({"direct_number": "021 566 79 99"}, "direct_number", "must be an E.164 number"),
     ({"direct_number": "+41215667956"}, "direct_number", "is already used by user 7956"),
     ({"name": ""}, "name", "must be a text of 1 to 128 characters"),
+    # ASCII digits only (Arabic-Indic and full-width digits look the same, cannot be dialled)
+    ({"extension": "\u0667\u0669\u0667\u0660"}, "extension", "must be 2 to 6 digits"),
+    ({"extension": "\uff17\uff19\uff17\uff10"}, "extension", "must be 2 to 6 digits"),
+    ({"direct_number": "+４１215667999"}, "direct_number", "must be an E.164 number"),
+    ({"name": "Nora\r\nX-Evil: 1"}, "name", "must not contain control characters"),
+    ({"name": "Nora\x1b[31m"}, "name", "must not contain control characters"),
 ])
 def test_user_form_validation(acme, change, field, message):
     response = post(acme, "/users/new", {**USER, **change})
@@ -126,6 +132,12 @@ def test_deleting_a_user_still_in_a_group_is_refused_naming_the_group(acme, conn
     ({"no_answer": "group:Nowhere"}, "no_answer", "no group is named 'Nowhere'"),
     ({"no_answer": "voicemail:+41225550000"}, "no_answer",
      "+41225550000 is not one of this tenant's numbers"),
+    ({"short_number": "\uff14\uff15\uff10"}, "short_number",           # full-width 450
+     "must be a whole number from 200 to 999"),
+    ({"short_number": "\u0664\u0665\u0660"}, "short_number",           # Arabic-Indic 450
+     "must be a whole number from 200 to 999"),
+    ({"members": "7956, \u0667\u0669\u0666\u0661"}, "members", "must be 2 to 6 digits"),
+    ({"name": "Night\x00"}, "name", "must not contain control characters"),
 ])
 def test_group_form_validation(acme, change, field, message):
     response = post(acme, "/groups/new", {**GROUP, **change})
@@ -204,6 +216,8 @@ def test_the_group_form_reminds_of_the_access_code(acme):
     ({"end-0": "25:00"}, "periods", "times must be 00:00 to 24:00"),
     ({"days": []}, "days", "must be a list of at least one of mon"),
     ({"name": "Saturday"}, "name", "Saturday is already used by time range Saturday"),
+    ({"start-0": "\u0661\u0662:00"}, "periods", "is not a period"),
+    ({"name": "Lunch\nbreak"}, "name", "must not contain control characters"),
 ])
 def test_time_range_form_validation(acme, change, field, message):
     response = post(acme, "/time-ranges/new", {**RANGE, **change})
@@ -269,6 +283,8 @@ def test_the_range_summary_is_live_and_in_both_languages(acme):
     ({"name": "", "kind": "day", "date": "2027-05-01"}, "name", "must be a text of 1 to 128"),
     ({"name": "Easter", "kind": "period", "from": "2027-03-26", "to": "2027-03-29"}, None,
      "the same as holiday Easter"),
+    ({"name": "Xm\x1bas", "kind": "day", "date": "2027-12-25"}, "name",
+     "must not contain control characters"),
 ])
 def test_holiday_form_validation(acme, data, field, message):
     response = post(acme, "/time-ranges/holidays", data)

@@ -20,6 +20,7 @@ TABLE_OF = {
     "platform.": "tenants", "directory.": "directory_contacts",
     "outgoing.": "presentation_rules",
     "audio.": "audio_files", "api.audio_": "audio_files",
+    "api_platform.": "number_assignments",
 }
 
 
@@ -72,6 +73,8 @@ def globex_ids(conn) -> dict:
                         " VALUES (%s, 'announcement', 'Globex closed', 'audio/00/none.wav',"
                         " REPEAT('0', 64))", (tenant_id,))
         ids["audio_files"] = row["id"] if row else cur.lastrowid
+        cur.execute("SELECT id FROM number_assignments WHERE tenant_slug = 'globex'")
+        ids["number_assignments"] = cur.fetchone()["id"]
     return ids
 
 
@@ -99,7 +102,7 @@ def test_another_tenants_ids_are_not_found_on_every_route(app, acme, conn, acme_
     for endpoint, rule, methods in routes_with_ids(app):
         url = url_for_rule(rule, ids, table_for(endpoint))
         for method in methods:
-            if endpoint.startswith("api."):
+            if endpoint.startswith(("api.", "api_platform.")):
                 response = acme.open(url, method=method, json={"name": "Hijack"},
                                      headers={"Authorization": f"Bearer {acme_token}"})
                 assert response.status_code == 404, (method, url, response.status_code)
@@ -114,6 +117,9 @@ def test_another_tenants_ids_are_not_found_on_every_route(app, acme, conn, acme_
     assert checked >= 25
     assert provision.export_tenant(conn, "globex") == before      # nothing of globex changed
     with conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) AS n FROM number_assignments WHERE id = %s",
+                    (ids["number_assignments"],))
+        assert cur.fetchone()["n"] == 1, "number_assignments"
         for table in ("directory_contacts", "presentation_rules"):
             cur.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE id = %s", (ids[table],))
             assert cur.fetchone()["n"] == 1, table

@@ -13,9 +13,9 @@ from tests.support.webclient import post, text_of
 
 from .conftest import ROOT
 
-TABS = ("/monitor/", "/numbers/", "/time-ranges/", "/time-ranges/holidays", "/groups/",
-        "/users/", "/voicemail/", "/outgoing/", "/audio/", "/audio/announcements",
-        "/directory/", "/preview/", "/account", "/monitor/print", "/numbers/new",
+TABS = ("/monitor/", "/numbers/", "/numbers/assigned", "/time-ranges/",
+        "/time-ranges/holidays", "/groups/", "/users/", "/voicemail/", "/outgoing/", "/audio/",
+        "/audio/announcements", "/directory/", "/preview/", "/account", "/monitor/print", "/numbers/new",
         "/groups/new", "/time-ranges/new", "/users/new", "/groups/print", "/numbers/print",
         "/time-ranges/print", "/users/print")
 
