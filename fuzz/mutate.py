@@ -28,7 +28,9 @@ TEMPLATE_WEIGHTS = {"invite": 16, "invite-auth": 12, "register": 12, "register-a
                     "bye": 8, "cancel": 7, "options": 8, "message": 8}
 UDP_LIMIT = 65000              # a datagram's bytes at most (IPv4's limit is 65507)
 CALL_ID = "fuzz-{seed}-{index}"
-_CALL_ID_IN_TEXT = re.compile(rb"fuzz-(\d+)-(\d+)")
+# (bytes a mutation put into the index's digits are skipped: "fuzz-1-8\xe9t\xe9723" is
+# message 8723, "fuzz-1-3783\xf8" message 3783)
+_CALL_ID_IN_TEXT = re.compile(rb"fuzz-(\d+)-(\d+)(?:[^\d}\s@;,>|]{1,16}(\d+))?")
 
 
 def load_corpus(folder: str = CORPUS) -> dict:
@@ -65,9 +67,9 @@ def fill(template: str, ctx: Context, seed: int, index: int) -> str:
 
 def message_index(data: bytes, seed: int) -> int | None:
     """The index of the fuzz message whose Call-ID appears in `data` (a reply, a log line)."""
-    for found_seed, index in _CALL_ID_IN_TEXT.findall(data):
+    for found_seed, index, rest in _CALL_ID_IN_TEXT.findall(data):
         if int(found_seed) == seed:
-            return int(index)
+            return int(index + rest)
     return None
 
 

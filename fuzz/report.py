@@ -1,7 +1,7 @@
 """The fuzz run's verdict, its report (text and JSON) and the findings' reproducers."""
 import collections
 
-
+from fuzz import mutate
 
 FIVE_XX_SHOWN = 20
 LOG_FINDINGS_SHOWN = 8
@@ -99,7 +99,7 @@ def render(result: dict, verdict: dict) -> str:
     if tally.errors:
         lines.append("  socket errors: " + ", ".join(f"{e} ({n})" for e, n in
                                                      tally.errors.most_common(5)))
-    lines.append(f"  relayed by the edge to the sink: " + (", ".join(
+    lines.append("  relayed by the edge to the sink: " + (", ".join(
         f"{m} {n}" for m, n in sorted(result["sink"].items())) or "none"))
     lines.append("")
     lines.append(f"5xx answers: {tally.five_xx_count} message(s)")
@@ -130,7 +130,7 @@ def render(result: dict, verdict: dict) -> str:
     growth = verdict["growth"]
     warm, last, first = growth["warm"], growth["last"], result["memory"][0]
     tol = result["tolerance"]
-    lines.append(f"Memory (sum over Kamailio's processes; shm = kamcmd core.shmmem real_used):")
+    lines.append("Memory (sum over Kamailio's processes; shm = kamcmd core.shmmem real_used):")
     lines.append(f"  before any message: RSS {_mb(first['rss_kb'])}, private "
                  f"{_mb(first['private_kb'])}, shm {_shm(first['shm_used'])}")
     lines.append(f"  warm (after {warm['after']}): RSS {_mb(warm['rss_kb'])}, private "
@@ -188,14 +188,20 @@ def findings(result: dict) -> str:
                    + "; ".join(item["mutations"]))
         out.append(repr(item["data"]))
         out.append("")
-    out.append(f"## Python tracebacks in kamailio.log ({log.count('traceback')} lines)")
+    out.append(f"## Python tracebacks in kamailio.log ({log.count('traceback')} entries)")
+    templates = mutate.load_corpus()
     for finding in log.of_kind("traceback"):
         out.append(f"# {finding.count} x {finding.signature}")
         for index, line in finding.examples:
             out.append(f"# log: {line[:1500]}")
-            if index is not None:
-                out.append(f"# caused by message #{index} "
-                           f"(python -m fuzz.mutate --seed {meta['seed']} --index {index})")
+            source = tally.sources.get(index)
+            if source is None:
+                continue
+            ctx = mutate.Context(meta["edge"], source, meta["sink"], mutate.transport_of(index))
+            data, template, mutations = mutate.generate(templates, meta["seed"], index, ctx)
+            out.append(f"# caused by #{index} {ctx.transport.upper()} from {source}: template "
+                       f"{template}; " + "; ".join(mutations))
+            out.append(repr(data))
         out.append("")
     return "\n".join(out) + "\n"
 

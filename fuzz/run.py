@@ -62,12 +62,14 @@ class Tally:
         self.errors = collections.Counter()                # socket errors
         self.five_xx = []                                  # dicts, the first FIVE_XX_KEPT
         self.five_xx_count = 0
-        self.messages = {}                                 # index -> (template, mutations, bytes)
+        self.messages = {}                                 # index -> (template, mutations), in flight
+        self.sources = {}                                  # index -> "host:port" it came from
         self.lock = threading.Lock()
 
     def note(self, result: send.Result, data: bytes, template: str, mutations: list) -> None:
         with self.lock:
             self.sent[result.transport] += 1
+            self.sources[result.index] = f"{result.source}:{result.port}"
             final = result.final
             if result.error and not result.answers:
                 klass = "error"
@@ -204,7 +206,7 @@ def fuzz(inst, legit, sink, args, count, check_every, settle_seconds) -> dict:
                "transactions_left": watch.transactions(inst.kamcmd),
                "media_sessions_left": media_sessions(inst)}
     final_check = legit.check(count)
-    log.scan()
+    log.scan(final=True)
     memory.append({"after": count, "settled": True, **watch.memory(leader, inst.kamcmd)})
     processes_after = watch.kamailio_processes(leader)
     ban_lines = flood_bans(inst.kamailio_log)

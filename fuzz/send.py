@@ -41,6 +41,7 @@ class Result:
     transport: str
     source: str
     size: int
+    port: int = 0                                     # the source port
     answers: list = field(default_factory=list)      # (code, reason) in arrival order
     error: str | None = None                          # a socket error (refused, reset, ...)
     closed: bool = False                              # TCP: the edge closed the connection
@@ -120,7 +121,8 @@ class Sender:
         data = b""
         try:
             sock.bind((host, 0))
-            data = self.make(index, transport, host, sock.getsockname()[1])
+            result.port = sock.getsockname()[1]
+            data = self.make(index, transport, host, result.port)
             result.size = len(data)
             if transport == "tcp":
                 sock.settimeout(2.0)

@@ -91,9 +91,13 @@ def signature(kind: str, line: str) -> str:
     if kind == "traceback":
         segments = [s.strip() for s in text.split(" | ") if s.strip()]
         exception = next((s for s in reversed(segments) if re.match(r"[\w.]+(Error|Exception)\b", s)),
-                         segments[-1] if segments else text)
+                         None)
         where = [s for s in segments if s.startswith("File ")]
-        text = exception + (f" (at {where[-1]})" if where else "")
+        if exception:
+            text = exception + (f" (at {where[-1]})" if where else "")
+        if "Unhandled exception" in line:
+            # escaped the routing's own handler: Kamailio answered nothing at all
+            text = "UNHANDLED (request left unanswered): " + text
     else:
         # the variable part of a parser's complaint: the header, URI or bytes it quotes
         text = re.sub(r"\s+", " ", text).strip()
@@ -133,7 +137,12 @@ class LogWatch:
         self.messages_with = {"traceback": set(), "error": set(), "crash": set()}
         self.lines = 0
 
-    def scan(self) -> None:
+    def scan(self, final: bool = False) -> None:
+        """Read what Kamailio logged since the last scan. A message Kamailio logs over
+        several lines (app_python3's traceback of an exception that escaped the routing, a
+        dump of a message it could not parse) is one entry, its lines joined with " | "; the
+        last entry waits for the next scan (its lines may not all be written yet) unless
+        `final`."""
         try:
             with open(self.path, "rb") as handle:
                 handle.seek(self.offset)
@@ -141,21 +150,32 @@ class LogWatch:
         except OSError:
             return
         cut = data.rfind(b"\n") + 1
-        self.offset += cut
-        for raw in data[:cut].splitlines():
-            self.lines += 1
-            line = raw.decode("utf-8", "replace")
-            kind = classify(line)
-            if kind is None:
-                continue
-            index = mutate.message_index(raw, self.seed)
-            if index is not None:
-                self.messages_with[kind].add(index)
-            key = (kind, signature(kind, line))
-            finding = self.findings.setdefault(key, LogFinding(kind, key[1]))
-            finding.count += 1
-            if len(finding.examples) < self.examples:
-                finding.examples.append((index, line[:2000]))
+        entries = []
+        for raw in data[:cut].splitlines(keepends=True):
+            if entries and not _PREFIX.match(raw.decode("latin-1")):
+                entries[-1][1].append(raw)
+            else:
+                entries.append([self.offset, [raw]])
+            self.offset += len(raw)
+        if entries and not final:
+            self.offset = entries.pop()[0]          # (read again next time)
+        for _, raws in entries:
+            self._note(b" | ".join(r.rstrip(b"\r\n") for r in raws))
+
+    def _note(self, raw: bytes) -> None:
+        self.lines += 1
+        line = raw.decode("utf-8", "replace")
+        kind = classify(line)
+        if kind is None:
+            return
+        index = mutate.message_index(raw, self.seed)
+        if index is not None:
+            self.messages_with[kind].add(index)
+        key = (kind, signature(kind, line))
+        finding = self.findings.setdefault(key, LogFinding(kind, key[1]))
+        finding.count += 1
+        if len(finding.examples) < self.examples:
+            finding.examples.append((index, line[:4000]))
 
     def of_kind(self, kind: str) -> list:
         return sorted((f for f in self.findings.values() if f.kind == kind),
