@@ -26,6 +26,10 @@ CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 TEMPLATE_WEIGHTS = {"invite": 16, "invite-auth": 12, "register": 12, "register-auth": 12,
                     "unregister": 3, "unregister-auth": 3, "ack-negative": 5, "ack-dialog": 6,
                     "bye": 8, "cancel": 7, "options": 8, "message": 8}
+# a tenth of the messages come from the carrier's trunk (trusted by its address: no digest),
+# an INVITE with SDP to the direct number of the sink's user, so that they reach the call
+# routing (kemi/calls.py), the dialog module and rtpengine's offer
+CARRIER_TEMPLATE = "invite-carrier"
 UDP_LIMIT = 65000              # a datagram's bytes at most (IPv4's limit is 65507)
 CALL_ID = "fuzz-{seed}-{index}"
 # (bytes a mutation put into the index's digits are skipped: "fuzz-1-8\xe9t\xe9723" is
@@ -35,7 +39,7 @@ _CALL_ID_IN_TEXT = re.compile(rb"fuzz-(\d+)-(\d+)(?:[^\d}\s@;,>|]{1,16}(\d+))?")
 
 def load_corpus(folder: str = CORPUS) -> dict:
     templates = {}
-    for name in TEMPLATE_WEIGHTS:
+    for name in [*TEMPLATE_WEIGHTS, CARRIER_TEMPLATE]:
         with open(os.path.join(folder, f"{name}.sip")) as handle:
             templates[name] = handle.read()
     return templates
@@ -641,10 +645,17 @@ def transport_of(index: int) -> str:
     return "tcp" if index % 2 else "udp"
 
 
+def from_carrier(index: int) -> bool:
+    """Whether message `index` is the carrier's (a tenth of them, over both transports)."""
+    return index % 20 in (4, 5)
+
+
 def generate(templates: dict, seed: int, index: int, ctx: Context) -> tuple:
     """Message `index` of `seed` for the values of `ctx`: (bytes, template name, mutations)."""
     rng = random.Random(f"{seed}:{index}")
     name = _weighted(rng, list(TEMPLATE_WEIGHTS.items()))
+    if from_carrier(index):
+        name = CARRIER_TEMPLATE             # (after the same draw: the others stay as they were)
     msg = Message.parse(fill(templates[name], ctx, seed, index))
     done = []
     count = rng.choice([1, 1, 1, 2, 2, 3])
@@ -671,7 +682,10 @@ def main(argv=None) -> int:
     parser.add_argument("--src", default="127.0.0.100:40000")
     parser.add_argument("--peer", default="127.0.0.1:40001")
     args = parser.parse_args(argv)
-    ctx = Context(args.edge, args.src, args.peer, transport_of(args.index))
+    src = args.src
+    if from_carrier(args.index) and src == parser.get_default("src"):
+        src = "127.0.0.2:40000"
+    ctx = Context(args.edge, src, args.peer, transport_of(args.index))
     data, name, done = generate(load_corpus(), args.seed, args.index, ctx)
     print(f"# seed {args.seed} index {args.index} over {ctx.transport.upper()}: template "
           f"{name}; " + "; ".join(done))

@@ -23,6 +23,9 @@ DOMAIN = "fuzz.pbx.test"
 # the legitimate phones' users (fuzz/tenant.yaml)
 PASSWORDS = {"alice": "alice-fuzz-7001", "bob": "bob-fuzz-7002", "carol": "carol-fuzz-7003"}
 EXTENSIONS = {"alice": "7001", "bob": "7002", "carol": "7003"}
+# the sink's user: the carrier's fuzzed INVITEs call its direct number (fuzz/tenant.yaml)
+SINK_USER, SINK_PASSWORD = "sink", "sink-fuzz-7009"
+CARRIER_ADDRESS = "127.0.0.2"         # fuzz/platform.yaml
 EDGE_ADDRESS = "127.0.0.98"
 # the legitimate clients send from here, exempt from the flood guard as on test platforms
 LEGIT_ADDRESS = instance.FLOOD_EXEMPT
@@ -32,14 +35,17 @@ def write_config(base, folder: str, db_name: str, sip_children: int):
     """The instance's configuration: free ports on EDGE_ADDRESS, the test platforms' short
     bans (tests.support.instance), the legitimate clients' address exempt from the flood
     guard (and nothing else: the fuzzer's sources are counted like anybody's)."""
-    rtp_low = 10000 + (os.getpid() % 100) * 100
+    # 1000 RTP ports (250 calls) on EDGE_ADDRESS, below the ephemeral ports free_port()
+    # hands out (the edge's SIP port): the carrier's fuzzed calls are anchored in rtpengine,
+    # and a test platform's 100 ports would run out while some ring
+    rtp_low = 20000 + (os.getpid() % 10) * 1000
     return config_mod.write(
         os.path.join(folder, "vpbx.conf"), db_name=db_name, db_user=base.db_user,
         db_password=base.db_password, db_host=base.db_host, db_port=base.db_port,
         run_dir=os.path.join(folder, "run"), log_dir=os.path.join(folder, "log"),
         data_dir=os.path.join(folder, "data"), sip_address=EDGE_ADDRESS,
         sip_port=free_port(host=EDGE_ADDRESS), sip_children=sip_children,
-        rtp_ng_port=free_port(), rtp_port_min=rtp_low, rtp_port_max=rtp_low + 99,
+        rtp_ng_port=free_port(), rtp_port_min=rtp_low, rtp_port_max=rtp_low + 999,
         media_port=free_port(), webui_port=free_port(socket.SOCK_STREAM),
         sip_auth_ban_seconds=instance.AUTH_BAN_SECONDS,
         sip_flood_ban_seconds=instance.FLOOD_BAN_SECONDS, sip_flood_exempt=LEGIT_ADDRESS)

@@ -61,6 +61,10 @@ def verdict(result: dict) -> dict:
             "growth": growth}
 
 
+def _count(items) -> str:
+    return "?" if items is None else str(len(items))
+
+
 def _mb(kb) -> str:
     return f"{kb / 1024:.1f} MB"
 
@@ -77,8 +81,9 @@ def render(result: dict, verdict: dict) -> str:
              f" ({meta['count']}), profile {meta['profile']}; edge {meta['edge']} "
              f"({meta['children']} SIP workers); sink {meta['sink']}",
              f"fuzzer sources {meta['sources']} (rotated, each kept under a quarter of the "
-             f"flood guard's limit; total at most {meta['max_rate']:.0f}/s); legitimate client "
-             f"{meta['legit_address']} (flood-exempt)", ""]
+             f"flood guard's limit; total at most {meta['max_rate']:.0f}/s); one message in "
+             f"ten from the carrier {meta['carrier']} (INVITEs to the sink user's direct "
+             f"number); legitimate client {meta['legit_address']} (flood-exempt)", ""]
     lines.append("VERDICT: " + ("PASSED" if verdict["passed"] else "FAILED: "
                                 + "; ".join(verdict["reasons"])))
     if verdict["reported"] and not meta["strict"]:
@@ -137,7 +142,7 @@ def render(result: dict, verdict: dict) -> str:
                  f"{_mb(warm['private_kb'])}, shm {_shm(warm['shm_used'])}")
     lines.append(f"  end (settled {result['settled']['seconds']} s, "
                  f"{result['settled']['transactions_left']} transactions and "
-                 f"{result['settled']['media_sessions_left']} rtpengine sessions left): RSS "
+                 f"{_count(result['settled']['media_sessions_left'])} rtpengine sessions left): RSS "
                  f"{_mb(last['rss_kb'])}, private {_mb(last['private_kb'])}, shm "
                  f"{_shm(last['shm_used'])} (max used {_shm(last['shm_max_used'])})")
     shm_growth = growth["shm_growth_bytes"]
@@ -146,6 +151,12 @@ def render(result: dict, verdict: dict) -> str:
                  f"{'flat' if growth['shm_flat'] else 'NOT flat'}), private "
                  f"{growth['private_growth_kb']:+d} kB (tolerance {tol['private_kb']} kB: "
                  f"{'flat' if growth['private_flat'] else 'NOT flat'})")
+    media = result["settled"]["media_sessions_left"] or []
+    if media:
+        lines.append("  rtpengine sessions left by messages: " + ", ".join(
+            f"#{i}" if (i := mutate.message_index(call_id.encode(errors="replace"),
+                                                   meta["seed"])) is not None
+            else repr(call_id[:40]) for call_id in media[:20]))
     lines.append("  series (messages: private MB / shm MB): " + ", ".join(
         f"{m['after']}: {m['private_kb'] / 1024:.1f}/{_shm(m['shm_used']).split()[0]}"
         for m in result["memory"]))

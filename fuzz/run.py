@@ -123,6 +123,10 @@ def main(argv=None) -> int:
         with fuzz_platform.running(os.path.join(work, "instance"), args.children) as inst:
             print(f"fuzz: edge {inst.edge[0]}:{inst.edge[1]}, work folder {work}", flush=True)
             sink = Sink().start()
+            code = sink.register(inst.edge, fuzz_platform.LEGIT_ADDRESS, fuzz_platform.SINK_USER,
+                                 fuzz_platform.SINK_PASSWORD, fuzz_platform.DOMAIN)
+            if code != 200:
+                raise RuntimeError(f"the sink's user could not register ({code})")
             legit = LegitClient(inst, os.path.join(work, "phones"))
             legit.start()
             result = fuzz(inst, legit, sink, args, count, check_every, profile["settle"])
@@ -213,7 +217,9 @@ def fuzz(inst, legit, sink, args, count, check_every, settle_seconds) -> dict:
     return {
         "meta": {"seed": args.seed, "first": args.first, "count": count,
                  "check_every": check_every, "edge": edge, "sink": sink.address,
-                 "sources": f"{send.source_of(0)}-{send.source_of(send.SOURCE_COUNT - 1)}",
+                 "sources": f"{send.SOURCE_BASE}{send.SOURCE_FIRST}-"
+                            f"{send.SOURCE_BASE}{send.SOURCE_FIRST + send.SOURCE_COUNT - 1}",
+                 "carrier": fuzz_platform.CARRIER_ADDRESS,
                  "legit_address": fuzz_platform.LEGIT_ADDRESS, "window": args.window,
                  "max_rate": send.MAX_RATE, "children": args.children, "strict": args.strict},
         "tally": tally, "log": log, "legit": legit.checks, "first_check": first_check,
@@ -224,10 +230,11 @@ def fuzz(inst, legit, sink, args, count, check_every, settle_seconds) -> dict:
     }
 
 
-def media_sessions(inst) -> int | None:
-    """Sessions rtpengine still holds (the legitimate calls leave none)."""
+def media_sessions(inst) -> list | None:
+    """The Call-IDs of the sessions rtpengine still holds (the legitimate calls leave none;
+    a fuzz message's is `fuzz-SEED-INDEX`), None when rtpengine does not answer."""
     try:
-        return len(NgClient(port=inst.cfg.rtp_ng_port).call_ids())
+        return NgClient(port=inst.cfg.rtp_ng_port).call_ids()
     except (NgError, OSError):
         return None
 

@@ -6,7 +6,8 @@ the Call-ID or the Via. A message is done at its first final answer (>= 200), or
 nothing more came for `quiet` seconds (`provisional_wait` after a 1xx); at most `window`
 messages are in flight.
 
-Source addresses: the messages rotate over SOURCE_COUNT loopback addresses
+Source addresses: the carrier's messages (fuzz.mutate.from_carrier) come from the carrier's
+address; the others rotate over SOURCE_COUNT loopback addresses
 (127.0.0.100 ...), and the rate is capped so that each address stays well under the flood
 guard's limit (vpbx.floodguard: 200 requests per 2 s per address), so the guard stays on —
 the fuzzed requests go through it as anybody's do — without banning the fuzzer. (Exempting
@@ -18,6 +19,8 @@ import socket
 import time
 from dataclasses import dataclass, field
 
+from fuzz.mutate import from_carrier
+from fuzz.platform import CARRIER_ADDRESS
 from vpbx.config import FLOOD_REQUESTS
 from vpbx.floodguard import SAMPLING_SECONDS
 
@@ -31,6 +34,10 @@ _STATUS = re.compile(rb"^SIP/2\.0 (\d{3}) ?([^\r\n]*)")
 
 
 def source_of(index: int) -> str:
+    """The address message `index` comes from: the carrier's for its messages (the flood
+    guard never counts the carrier), else one of the fuzzer's own in turn."""
+    if from_carrier(index):
+        return CARRIER_ADDRESS
     return f"{SOURCE_BASE}{SOURCE_FIRST + index % SOURCE_COUNT}"
 
 

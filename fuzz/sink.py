@@ -2,7 +2,9 @@
 endpoint on SINK_ADDRESS (UDP and TCP) that answers at once, so that no relayed request
 holds a transaction in Kamailio for its whole timer (which would look like memory growth).
 
-INVITE gets 486 Busy Here, ACK nothing, anything else 200 OK. It counts what arrives.
+INVITE gets 486 Busy Here, ACK nothing, anything else 200 OK. It counts what arrives. The
+sink's user (fuzz/tenant.yaml) registers it as its contact: the carrier's fuzzed INVITEs to
+that user's direct number are routed, anchored in rtpengine and relayed here.
 """
 import collections
 import re
@@ -11,19 +13,26 @@ import socket
 import threading
 
 from tests.support.instance import free_port
+from tests.support.rawsip import digest_response, final_reply
 
 SINK_ADDRESS = "127.0.0.99"
-_HEADER = re.compile(rb"^(Via|v|From|f|To|t|Call-ID|i|CSeq):[ \t]*(.*)$", re.I | re.M)
+_HEADER = re.compile(rb"^(Via|v|From|f|To|t|Call-ID|i|CSeq)[ \t]*:[ \t]*([^\r\n]*)", re.I | re.M)
 
 
 def answer(request: bytes) -> bytes | None:
-    """The reply to `request`, or None (an ACK, or not a request this sink can answer)."""
+    """The reply to `request`, or None (an ACK, or not a request). Whatever its request
+    line looks like (the edge relays mutated ones): an INVITE that rang here unanswered
+    would hold its transaction and its rtpengine ports for minutes."""
     first, _, rest = request.partition(b"\r\n")
-    parts = first.split(b" ")
-    if len(parts) != 3 or parts[2] != b"SIP/2.0" or parts[0] == b"ACK":
+    if first.startswith(b"SIP/") or not first.rstrip().endswith(b"SIP/2.0"):
         return None
-    code = b"486 Busy Here" if parts[0] == b"INVITE" else b"200 OK"
+    method = first.split(None, 1)[0].upper() if first.split() else b""
     head = rest.split(b"\r\n\r\n", 1)[0]
+    cseq = re.search(rb"(?im)^CSeq[ \t]*:[ \t]*\S+[ \t]+(\S+)", head)
+    if method == b"ACK" or (cseq and cseq.group(1).upper() == b"ACK"):
+        return None
+    invite = method == b"INVITE" or (cseq and cseq.group(1).upper() == b"INVITE")
+    code = b"486 Busy Here" if invite else b"200 OK"
     lines = []
     for name, value in _HEADER.findall(head):
         if name.lower() in (b"to", b"t") and b";tag=" not in value:
@@ -58,6 +67,35 @@ class Sink:
         self._thread = threading.Thread(target=self._serve, name="fuzz-sink", daemon=True)
         self._thread.start()
         return self
+
+    def register(self, edge: tuple, from_address: str, user: str, password: str,
+                 domain: str) -> int:
+        """Register `user` with this sink as its contact (digest credentials, from a socket
+        on `from_address`): calls to that user then ring here. The final status code."""
+        uri = f"sip:{domain}"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind((from_address, 0))
+            host, port = sock.getsockname()
+
+            def register(cseq, authorization=""):
+                return (f"REGISTER {uri} SIP/2.0\r\n"
+                        f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bKsink{cseq};rport\r\n"
+                        f"Max-Forwards: 70\r\nFrom: <sip:{user}@{domain}>;tag=sink\r\n"
+                        f"To: <sip:{user}@{domain}>\r\nCall-ID: sink-register@{host}\r\n"
+                        f"CSeq: {cseq} REGISTER\r\nContact: <sip:{user}@{self.address}>\r\n"
+                        f"Expires: 3600\r\n{authorization}Content-Length: 0\r\n\r\n").encode()
+
+            sock.sendto(register(1), edge)
+            challenge = final_reply(sock)
+            if not challenge.startswith("SIP/2.0 401 "):
+                return int(challenge.split()[1])
+            realm = re.search(r'realm="([^"]+)"', challenge).group(1)
+            nonce = re.search(r'nonce="([^"]+)"', challenge).group(1)
+            response = digest_response(user, realm, password, nonce, "REGISTER", uri)
+            sock.sendto(register(2, f'Authorization: Digest username="{user}", realm="{realm}", '
+                                    f'nonce="{nonce}", uri="{uri}", response="{response}", '
+                                    f'algorithm=MD5\r\n'), edge)
+            return int(final_reply(sock).split()[1])
 
     def stop(self) -> None:
         self._stop.set()
