@@ -24,6 +24,19 @@ def memory_growth(result: dict) -> dict:
             "private_flat": private <= tol["private_kb"]}
 
 
+def private_trend(samples: list) -> float | None:
+    """kB of private memory per 1,000 messages over the second half of the rounds (a
+    least-squares slope): a cache filling up levels off, a leak keeps its slope."""
+    rounds = [m for m in samples[1:] if not m.get("settled")]
+    half = rounds[len(rounds) // 2:]
+    if len(half) < 3:
+        return None
+    xs, ys = [m["after"] for m in half], [m["private_kb"] for m in half]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mx) ** 2 for x in xs)
+    return 1000 * sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / spread if spread else None
+
+
 def verdict(result: dict) -> dict:
     """What failed the run: crashes, legitimate checks, memory (always); 5xx answers and
     tracebacks (with --strict)."""
@@ -135,7 +148,9 @@ def render(result: dict, verdict: dict) -> str:
     growth = verdict["growth"]
     warm, last, first = growth["warm"], growth["last"], result["memory"][0]
     tol = result["tolerance"]
-    lines.append("Memory (sum over Kamailio's processes; shm = kamcmd core.shmmem real_used):")
+    lines.append("Memory (sum over Kamailio's processes; shm = kamcmd core.shmmem real_used; RSS "
+                 "counts each process's touched pages of the shm pool too, so it rises as they "
+                 "touch more of it: private and shm decide flatness):")
     lines.append(f"  before any message: RSS {_mb(first['rss_kb'])}, private "
                  f"{_mb(first['private_kb'])}, shm {_shm(first['shm_used'])}")
     lines.append(f"  warm (after {warm['after']}): RSS {_mb(warm['rss_kb'])}, private "
@@ -151,6 +166,10 @@ def render(result: dict, verdict: dict) -> str:
                  f"{'flat' if growth['shm_flat'] else 'NOT flat'}), private "
                  f"{growth['private_growth_kb']:+d} kB (tolerance {tol['private_kb']} kB: "
                  f"{'flat' if growth['private_flat'] else 'NOT flat'})")
+    trend = private_trend(result["memory"])
+    if trend is not None:
+        lines.append(f"  private memory over the second half of the run: {trend:+.0f} kB per "
+                     "1,000 messages")
     media = result["settled"]["media_sessions_left"] or []
     if media:
         lines.append("  rtpengine sessions left by messages: " + ", ".join(
@@ -223,6 +242,7 @@ def as_json(result: dict, verdict: dict) -> dict:
         "meta": result["meta"],
         "verdict": {k: v for k, v in verdict.items() if k != "growth"},
         "memory_growth": {k: v for k, v in verdict["growth"].items() if k not in ("warm", "last")},
+        "private_kb_per_1000_messages": private_trend(result["memory"]),
         "sent": dict(tally.sent),
         "classes": {f"{t}:{k}": n for (t, k), n in tally.classes.items()},
         "codes": {f"{c} {r}": n for (c, r), n in tally.codes.items()},
