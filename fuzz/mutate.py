@@ -32,9 +32,12 @@ TEMPLATE_WEIGHTS = {"invite": 16, "invite-auth": 12, "register": 12, "register-a
 CARRIER_TEMPLATE = "invite-carrier"
 UDP_LIMIT = 65000              # a datagram's bytes at most (IPv4's limit is 65507)
 CALL_ID = "fuzz-{seed}-{index}"
-# (bytes a mutation put into the index's digits are skipped: "fuzz-1-8\xe9t\xe9723" is
-# message 8723, "fuzz-1-3783\xf8" message 3783)
-_CALL_ID_IN_TEXT = re.compile(rb"fuzz-(\d+)-(\d+)(?:[^\d}\s@;,>|]{1,16}(\d+))?")
+# Bytes outside printable ASCII that a mutation put into or after the index are skipped:
+# "fuzz-1-37\x0083" is message 3783, and so is "fuzz-1-3783\xf8". Anything else after the
+# digits names no message: a Call-ID cut at a NUL runs into the log line's next words
+# ("{INVITE fuzz-1-1app_python3 ..." is not message 13) — better unknown than wrong.
+_CALL_ID_IN_TEXT = re.compile(rb"fuzz-(\d+)-(\d+)(?:[\x00-\x1f\x7f-\xff]{1,16}(\d+))?"
+                              rb"(?=[}\s@;,>|\x00-\x1f\x7f-\xff]|$)")
 
 
 def load_corpus(folder: str = CORPUS) -> dict:

@@ -1,5 +1,6 @@
 """The fuzz run's verdict, its report (text and JSON) and the findings' reproducers."""
 import collections
+import re
 
 from fuzz import mutate
 
@@ -173,8 +174,10 @@ def render(result: dict, verdict: dict) -> str:
     media = result["settled"]["media_sessions_left"] or []
     if media:
         lines.append("  rtpengine sessions left by messages: " + ", ".join(
-            f"#{i}" if (i := mutate.message_index(call_id.encode(errors="replace"),
-                                                   meta["seed"])) is not None
+            # (a NUL or another byte a mutation put into a Call-ID is left out here)
+            f"#{i}" if (i := mutate.message_index(
+                re.sub(rb"[\x00-\x1f\x7f-\xff]", b"", call_id.encode(errors="replace")),
+                meta["seed"])) is not None
             else repr(call_id[:40]) for call_id in media[:20]))
     lines.append("  series (messages: private MB / shm MB): " + ", ".join(
         f"{m['after']}: {m['private_kb'] / 1024:.1f}/{_shm(m['shm_used']).split()[0]}"

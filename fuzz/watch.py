@@ -87,7 +87,8 @@ def signature(kind: str, line: str) -> str:
     an ERROR line's module, place and text, with numbers, Call-IDs and quoted values
     blurred."""
     text = _PREFIX.sub("", line)
-    text = re.sub(r"\{[^}]*\} ", "", text, count=1)           # the {method call-id} prefix
+    # the {method call-id} prefix (cut short when the Call-ID held a NUL)
+    text = re.sub(r"\{[^}]*\} |\{.*?(?=<core> |[A-Za-z_]\w* \[[\w./]+:\d+\]: )", "", text, count=1)
     if kind == "traceback":
         segments = [s.strip() for s in text.split(" | ") if s.strip()]
         exception = next((s for s in reversed(segments) if re.match(r"[\w.]+(Error|Exception)\b", s)),

@@ -54,8 +54,11 @@ def test_messages_are_mutated_fit_a_datagram_and_come_from_the_carrier_one_in_te
 
 def test_a_call_id_a_mutation_cut_into_still_names_its_message():
     assert mutate.message_index(b"{INVITE fuzz-7-3783\xf8} x", 7) == 3783
-    assert mutate.message_index(b"{BYE fuzz-7-8\xe9t\xe9723} x", 7) == 8723
+    assert mutate.message_index(b"{BYE fuzz-7-87\x00\xff23} x", 7) == 8723
+    assert mutate.message_index(b"call_id=fuzz-7-12 tenant=-", 7) == 12
     assert mutate.message_index(b"{BYE fuzz-6-12} x", 7) is None
+    # a Call-ID cut at a NUL runs into the next words of Kamailio's log line: unknown
+    assert mutate.message_index(b"ERROR: {INVITE fuzz-7-1app_python3 [apy_kemi.c:262]", 7) is None
 
 
 def test_the_sink_busies_invites_confirms_the_rest_and_ignores_acks():
@@ -80,6 +83,12 @@ def test_log_lines_are_grouped_by_kind_with_their_variable_parts_blurred():
         'byte 0xff in position 3: invalid start byte | ',
         ' 0(1) ALERT: <core> [main.c:770]: handle_sigs(): child process 16671 exited by a signal 11',
     ]
+    log.append(' 1(2) ERROR: {INVITE fuzz-1-1app_python3 [apy_kemi.c:262]: '
+               'sr_apy_kemi_exec_func_ex(): unable to retrieve str param 0')
+    assert watch.signature("traceback", log[3]) == (
+        "ERROR: app_pythonN [apy_kemi.c:N]: sr_apy_kemi_exec_func_ex(): unable to retrieve "
+        "str param N")
+    log.pop()
     kinds = [watch.classify(line) for line in log]
     assert kinds == ["error", "traceback", "crash"]
     assert watch.signature("error", log[0]) == (
