@@ -171,6 +171,12 @@ def render(result: dict, verdict: dict) -> str:
     if trend is not None:
         lines.append(f"  private memory over the second half of the run: {trend:+.0f} kB per "
                      "1,000 messages")
+    grown = sorted(((last["private_kb_by_pid"].get(pid, 0) - kb, pid)
+                    for pid, kb in warm.get("private_kb_by_pid", {}).items()), reverse=True)
+    roles = result.get("roles") or {}
+    if grown:
+        lines.append("  private memory grown most (warm -> end): " + ", ".join(
+            f"{roles.get(int(pid), 'pid')} ({pid}) {kb:+d} kB" for kb, pid in grown[:3]))
     media = result["settled"]["media_sessions_left"] or []
     if media:
         lines.append("  rtpengine sessions left by messages: " + ", ".join(
@@ -260,7 +266,7 @@ def as_json(result: dict, verdict: dict) -> dict:
         "legit": [c.__dict__ for c in result["legit"]],
         "memory": result["memory"], "alive": result["alive"], "settled": result["settled"],
         "processes_before": result["processes_before"],
-        "processes_after": result["processes_after"],
+        "processes_after": result["processes_after"], "roles": result.get("roles"),
         "sink": result["sink"], "flood_bans": result["flood_bans"],
         "tolerance": result["tolerance"],
     }

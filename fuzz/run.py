@@ -225,6 +225,7 @@ def fuzz(inst, legit, sink, args, count, check_every, settle_seconds) -> dict:
         "tally": tally, "log": log, "legit": legit.checks, "first_check": first_check,
         "final_check": final_check, "memory": memory, "alive": alive, "settled": settled,
         "processes_before": processes_before, "processes_after": processes_after,
+        "roles": watch.process_roles(inst.kamcmd),
         "sink": dict(sink.counts), "flood_bans": ban_lines,
         "tolerance": {"shm_bytes": SHM_TOLERANCE_BYTES, "private_kb": PRIVATE_TOLERANCE_KB},
     }

@@ -36,6 +36,12 @@ def kamailio_processes(leader: int | None) -> dict:
     return found
 
 
+def process_roles(kamcmd) -> dict:
+    """{pid: what the process does} from `kamcmd core.psx` ("udp receiver child=0 ...")."""
+    return {int(pid): role.strip() for pid, role in
+            re.findall(r"PID:\s*(\d+)\s*DSC:\s*([^\n]*)", kamcmd("core.psx"))}
+
+
 def _kb(path: str, names: tuple) -> int:
     total = 0
     try:
@@ -54,10 +60,12 @@ def memory(leader: int | None, kamcmd) -> dict:
     in use (bytes, None when the RPC does not answer)."""
     pids = kamailio_processes(leader)
     shm = dict((k, int(v)) for k, v in _SHM.findall(kamcmd("core.shmmem")))
+    private = {pid: _kb(f"/proc/{pid}/smaps_rollup", ("Private_Clean", "Private_Dirty"))
+               for pid in pids}
     return {"processes": len(pids),
             "rss_kb": sum(_kb(f"/proc/{pid}/status", ("VmRSS",)) for pid in pids),
-            "private_kb": sum(_kb(f"/proc/{pid}/smaps_rollup", ("Private_Clean", "Private_Dirty"))
-                              for pid in pids),
+            "private_kb": sum(private.values()),
+            "private_kb_by_pid": {str(pid): kb for pid, kb in private.items()},
             "shm_used": shm.get("real_used"), "shm_max_used": shm.get("max_used")}
 
 
