@@ -131,7 +131,8 @@ def render(result: dict, verdict: dict) -> str:
                      f"{item['answer'][1]} — {item['template']}: {'; '.join(item['mutations'])}")
     lines.append("")
     for kind, title in (("traceback", "Python tracebacks"), ("error", "ERROR lines"),
-                        ("crash", "Crash lines (ALERT/CRITICAL, signals)")):
+                        ("critical", "CRITICAL/ALERT lines (not a crash by themselves)"),
+                        ("crash", "Crash lines (a process exited, a signal, a fault)")):
         found = log.of_kind(kind)
         messages = log.messages_with[kind]
         lines.append(f"{title} in kamailio.log: {log.count(kind)} line(s), {len(found)} "
@@ -261,7 +262,7 @@ def as_json(result: dict, verdict: dict) -> dict:
                     for f in tally.five_xx],
         "log": {kind: [{"count": f.count, "signature": f.signature,
                         "examples": [{"index": i, "line": line} for i, line in f.examples]}
-                       for f in log.of_kind(kind)] for kind in ("traceback", "error", "crash")},
+                       for f in log.of_kind(kind)] for kind in ("traceback", "error", "critical", "crash")},
         "log_messages": {k: sorted(v)[:500] for k, v in log.messages_with.items()},
         "legit": [c.__dict__ for c in result["legit"]],
         "memory": result["memory"], "alive": result["alive"], "settled": result["settled"],

@@ -147,7 +147,7 @@ def main(argv=None) -> int:
             legit.close()
         if sink:
             sink.stop()
-        if args.keep or code not in (0, 1, 130):
+        if args.keep or code not in (0, 130):        # (a failed verdict keeps its logs)
             print(f"fuzz: logs kept in {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)

@@ -77,14 +77,18 @@ def transactions(kamcmd) -> int | None:
 
 # -- the log --------------------------------------------------------------------------------
 _PREFIX = re.compile(r"^\s*\d+\(\d+\)\s+")
-_CRASH = re.compile(r"ALERT:|CRITICAL:|exited by a signal|core dump|segfault|"
-                    r"child process \d+ exited|signal 11|Segmentation", re.I)
+# a Kamailio process's death as its main process logs it (handle_sigs), or a fault
+_CRASH = re.compile(r"exited by a signal|core dump|segfault|Segmentation fault|SIGSEGV|SIGABRT|"
+                    r"child process \d+ exited|terminating due to")
+# Kamailio's loudest levels: reported apart, not a crash by themselves (udp_send() logs
+# CRITICAL for a reply it cannot send from 127.0.0.98 to an address off the host)
+_CRITICAL = re.compile(r"^\s*\d+\(\d+\)\s+(CRITICAL|ALERT|BUG):")
 
 
 @dataclass
 class LogFinding:
     """A kind of log line (its signature) with how often it came and its first examples."""
-    kind: str                    # traceback | error | crash
+    kind: str                    # traceback | error | critical | crash
     signature: str
     count: int = 0
     examples: list = field(default_factory=list)      # (message index or None, line)
@@ -129,6 +133,8 @@ def classify(line: str) -> str | None:
         return "traceback"
     if _CRASH.search(line):
         return "crash"
+    if _CRITICAL.match(line):
+        return "critical"
     if " ERROR: " in line or "ERROR:" in line[:40]:
         return "error"
     return None
@@ -143,7 +149,8 @@ class LogWatch:
         self.offset = os.path.getsize(path) if os.path.exists(path) else 0
         self.examples = examples
         self.findings = {}
-        self.messages_with = {"traceback": set(), "error": set(), "crash": set()}
+        self.messages_with = {"traceback": set(), "error": set(), "critical": set(),
+                              "crash": set()}
         self.lines = 0
 
     def scan(self, final: bool = False) -> None:

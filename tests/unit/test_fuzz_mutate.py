@@ -91,6 +91,8 @@ def test_log_lines_are_grouped_by_kind_with_their_variable_parts_blurred():
     log.pop()
     kinds = [watch.classify(line) for line in log]
     assert kinds == ["error", "traceback", "crash"]
+    assert watch.classify(' 2(8490) CRITICAL: {INVITE fuzz-2-32200} <core> [core/udp_server.c:'
+                          '603]: udp_send(): invalid sendtoparameters') == "critical"
     assert watch.signature("error", log[0]) == (
         "ERROR: <core> [core/parser/parse_from.c:N]: parse_from_header(): bad From header […]")
     assert watch.signature("traceback", log[1]).startswith(
