@@ -94,13 +94,19 @@ class LogFinding:
     examples: list = field(default_factory=list)      # (message index or None, line)
 
 
+_MODULES = (r"(<core>|app_python3|tm|tmx|sl|pv|sanity|rr|dialog|maxfwd|rtpengine|registrar|"
+            r"usrloc|auth|auth_db|htable|pike|textops|siputils|xlog|corex|kex|uac|db_mysql)")
+
+
 def signature(kind: str, line: str) -> str:
     """What lines of one kind have in common: a traceback's exception (its last segment),
     an ERROR line's module, place and text, with numbers, Call-IDs and quoted values
     blurred."""
     text = _PREFIX.sub("", line)
-    # the {method call-id} prefix (cut short when the Call-ID held a NUL)
-    text = re.sub(r"\{[^}]*\} |\{.*?(?=<core> |[A-Za-z_]\w* \[[\w./]+:\d+\]: )", "", text, count=1)
+    # the {method call-id} prefix (cut short, with no "}", when the Call-ID held a NUL: the
+    # module's name follows at once)
+    text = re.sub(r"\{[^}]*\} |\{.*?(?=" + _MODULES + r" \[[\w./]+:\d+\]: )", "", text,
+                  count=1)
     if kind == "traceback":
         segments = [s.strip() for s in text.split(" | ") if s.strip()]
         exception = next((s for s in reversed(segments) if re.match(r"[\w.]+(Error|Exception)\b", s)),
