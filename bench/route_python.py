@@ -36,7 +36,8 @@ import time
 
 from kemi.stubs import known
 
-ENTRY_POINTS = ("invite", "reply_180", "reply_200", "dialog_start", "ack", "bye", "dialog_end")
+ENTRY_POINTS = ("invite", "reply_180", "reply_200", "dialog_start", "ack", "bye", "dialog_end",
+                "core_replies")
 WARMUP_ROUNDS = 2            # passes over the pool first: every worker's cache is warm
 
 
@@ -175,6 +176,9 @@ def run_worker(code: str, numbers: list, calls: int) -> dict:
         sys.modules["sip"].Worker.sip_queue.limit_bytes = 0   # no SIP socket here to watch
     on_reply = getattr(entry, "ksr_onreply_media", None) or entry.ksr_manage_reply
     on_dialog = getattr(entry, "ksr_dialog_event", lambda msg, event: 1)
+    # every reply received enters the core reply route first, where a version has one: the
+    # 180, the 200 and the 200 of the BYE
+    core_reply = getattr(entry, "ksr_reply_route", None)
     spent = dict.fromkeys(ENTRY_POINTS, 0)
     clock = time.thread_time_ns
 
@@ -193,15 +197,24 @@ def run_worker(code: str, numbers: list, calls: int) -> dict:
         ksr.method, ksr.in_dialog = "INVITE", False
         timed("invite", entry.ksr_request_route, None)
         values["$rs"] = 180
+        if core_reply:
+            timed("core_replies", core_reply, None)
         timed("reply_180", on_reply, None)
         values["$rs"] = 200
         values["$ct"] = values["$(ct{nameaddr.uri})"] = values.get("$ru", "")
+        if core_reply:
+            timed("core_replies", core_reply, None)
         timed("reply_200", on_reply, None)
         timed("dialog_start", on_dialog, None, "dialog:start")
+        # the caller's ACK and BYE go to the member who answered, one of the dialog's parties
+        values["$dlg(to_contact)"] = values["$ru"] = values["$ct"]
+        values["$dlg(from_contact)"] = "sip:+41790000001@127.0.0.2:5060"
         ksr.method, ksr.in_dialog = "ACK", True
         timed("ack", entry.ksr_request_route, None)
         ksr.method = "BYE"
         timed("bye", entry.ksr_request_route, None)
+        if core_reply:
+            timed("core_replies", core_reply, None)
         timed("dialog_end", on_dialog, None, "dialog:end")
 
     for index in range(WARMUP_ROUNDS * len(numbers)):

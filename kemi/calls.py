@@ -10,6 +10,7 @@ import datetime
 import re
 import time
 from dataclasses import replace
+from typing import NamedTuple
 
 import KSR
 
@@ -17,8 +18,8 @@ import digest
 import identity
 import media_calls
 from sip import (RTPENGINE_FLAGS, STOP, Worker, dialled_number, log_call, log_error, log_route,
-                 pv, record, refresh_configuration, reply)
-from vpbx import busy, callflow, cdr, dialplan, outgoing
+                 pv, pv_text, record, refresh_configuration, reply)
+from vpbx import busy, callflow, cdr, dialplan, logline, outgoing
 from vpbx.busy import party
 from vpbx.flowrun import AnswerState, FlowRun, contact_key
 from vpbx.numbers import external_form, international_form
@@ -34,6 +35,7 @@ IDENTITY_HEADERS = ("P-Asserted-Identity", "P-Preferred-Identity", "Remote-Party
 PAUSED_FLAG = 1                     # the INVITE's transaction waits out a pause (wait_then_ring)
 REDIRECT_CODES = (301, 302)         # a phone's own call forwarding (Moved)
 MAX_REDIRECTS = 3                   # then the phones' forwarding loops: the 3xx goes back
+OUT_OF_MEMORY = -2                  # Kamailio's E_OUT_OF_MEM (t_newtran's result)
 _CONTACT_USER = re.compile(r"sips?:([^@;>]+)@")
 
 
@@ -96,14 +98,19 @@ def take_transaction():
     """The INVITE's transaction, made as soon as the call is to be routed, and its 100 Trying
     at once: a retransmission that arrives while the routing runs is absorbed by tm (never
     routed a second time), and the caller stops retransmitting. False: nothing more to do
-    (a retransmission, or no transaction could be made: answered 500)."""
+    (a retransmission, or no transaction could be made: answered 400 for a request tm cannot
+    read — a From or To it cannot parse —, 500 when Kamailio is out of memory)."""
     created = KSR.tm.t_newtran()
     if created > 0:
         KSR.tm.t_reply(100, "Trying")
         return True
     if created < 0:
-        KSR.err("vpbx: no transaction for INVITE %s (%d)\n" % (pv("$ci"), created))
-        KSR.sl.sl_send_reply(500, "Server Internal Error")
+        KSR.err("vpbx: no transaction for INVITE %s (%d)\n"
+                % (logline.escape(pv_text("$ci")), created))
+        if created == OUT_OF_MEMORY:
+            KSR.sl.sl_send_reply(500, "Server Internal Error")
+        else:
+            KSR.sl.sl_send_reply(400, "Bad Request")
     return False
 
 
@@ -133,10 +140,10 @@ def route_to_carrier(number, tenant, config, caller, dialled, caller_party):
         log_route(tenant=tenant.slug, caller=pv("$fU"), dialled=dialled, decision="external",
                   outcome="503:no_carrier", number=number)
         return reply(503, "No Carrier Configured")
-    if not anchor_call(caller_party):
+    if refused := anchor_call(caller_party):
         log_route(tenant=tenant.slug, caller=pv("$fU"), dialled=dialled, decision="external",
-                  outcome="503:no_media_relay", number=number)
-        return reply(503, "Media Relay Unavailable")
+                  outcome=refused.outcome, number=number)
+        return reply(refused.code, refused.reason)
     identity.show_number(presented, tenant.domain)
     send_to_carrier(number, carrier)
     run = FlowRun(tenant.slug, tenant.id, pv("$fU"), dialled, None, [], caller_party=caller_party)
@@ -199,15 +206,40 @@ def member_state(tenant_id):
     return callflow.MemberState(last_answered=last_answered, idle_since=idle_since)
 
 
+class MediaRefusal(NamedTuple):
+    """Why a call's media cannot be anchored: the answer to the caller and the log's outcome."""
+    code: int
+    reason: str
+    outcome: str
+
+
+BAD_OFFER = MediaRefusal(488, "Not Acceptable Here", "488:bad_sdp")
+NO_MEDIA_RELAY = MediaRefusal(503, "Media Relay Unavailable", "503:no_media_relay")
+
+
 def anchor_call(caller_party):
-    """Record-route, track the dialog (the caller counts as busy) and anchor the media."""
+    """Record-route, track the dialog (the caller counts as busy) and anchor the media.
+    Returns None, or the MediaRefusal to answer when the media cannot be anchored."""
     KSR.rr.record_route()
     KSR.dialog.dlg_manage()
     for keepalive in ("ka-src", "ka-dst"):
         KSR.dialog.dlg_set_property(keepalive)
     if caller_party:
         mark_busy(caller_party)
-    return KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS) > 0
+    return anchor_media()
+
+
+def anchor_media():
+    """The INVITE's SDP offer to rtpengine. An INVITE without a body (a delayed offer) is
+    anchored later: the offer comes in the answer, the answer in the ACK (rtpengine_manage
+    of onreply_media and edge.route_within_dialog). An offer rtpengine refuses is the
+    caller's fault (488) while rtpengine answers, the platform's (503) when it does not."""
+    if KSR.textops.has_body() < 0:
+        return None
+    if KSR.textops.has_body_type("application/sdp") > 0 and \
+            KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS) > 0:
+        return None
+    return BAD_OFFER if media_calls.relay_answers() else NO_MEDIA_RELAY
 
 
 def ring_user(target, tenant_slug, caller, dialled, caller_party, **extra):
@@ -231,10 +263,10 @@ def ring_user(target, tenant_slug, caller, dialled, caller_party, **extra):
                   outcome=code, callee_tenant=user.tenant_slug, **extra)
         record_refusal(code)
         return reply(code, reason)
-    if not anchor_call(caller_party):
+    if refused := anchor_call(caller_party):
         log_route(tenant=tenant_slug, caller=caller, dialled=dialled, decision=decision,
-                  outcome="503:no_media_relay", **extra)
-        return reply(503, "Media Relay Unavailable")
+                  outcome=refused.outcome, **extra)
+        return reply(refused.code, refused.reason)
     run = FlowRun(user.tenant_slug, user.tenant_id, caller, dialled, None, [],
                   aors={user.extension: user.aor}, caller_party=caller_party)
     run.contacts = {contact_key(uri): user.extension for uri in dset_uris()}
@@ -257,10 +289,10 @@ def start_flow(plan, tenant, config, caller, dialled, caller_party, **extra):
     record_start(tenant.id, caller, dialled, caller_party,
                  ">".join(f"{s['kind']}:{s.get('name') or ''}".rstrip(":") for s in plan.steps),
                  on_net=extra.get("source") != "carrier")
-    if not anchor_call(caller_party):
+    if refused := anchor_call(caller_party):
         log_route(tenant=tenant.slug, caller=caller, dialled=dialled, decision="media",
-                  outcome="503:no_media_relay", **extra)
-        return reply(503, "Media Relay Unavailable")
+                  outcome=refused.outcome, **extra)
+        return reply(refused.code, refused.reason)
     return next_action(run)
 
 

@@ -33,6 +33,7 @@ class _Media:
     relayed = False        # set by on_relay: the failure route went on with new branches
 
 
+RELAY_PING_SECONDS = 0.2        # rtpengine that does not answer a ping by then is away
 END_MEDIA_TIMEOUT = 0.2         # seconds: a delete rtpengine has not answered by then is lost
 
 
@@ -115,10 +116,10 @@ def voicemail_access(tenant, config, caller, dialled, caller_party):
         log_route(tenant=tenant.slug, caller=caller, dialled=dialled,
                   decision="voicemail_access:%s" % number, outcome="480:voicemail_disabled")
         return reply(480, "Voicemail Disabled")
-    if not calls.anchor_call(caller_party):
+    if refused := calls.anchor_call(caller_party):
         log_route(tenant=tenant.slug, caller=caller, dialled=dialled,
-                  decision="voicemail_access:%s" % number, outcome="503:no_media_relay")
-        return reply(503, "Media Relay Unavailable")
+                  decision="voicemail_access:%s" % number, outcome=refused.outcome)
+        return reply(refused.code, refused.reason)
     run = FlowRun(tenant.slug, tenant.id, caller, dialled, None, [], caller_party=caller_party)
     calls.store_flow(run)
     service = "vm-" + number.lstrip("+")
@@ -299,6 +300,15 @@ class NgClient:
         if reply.get("result") == "error":
             raise NgError("%s: %s" % (command, reply.get("error-reason")))
         return reply
+
+
+def relay_answers():
+    """Whether rtpengine answers (a ping on its control port) right now."""
+    try:
+        NgClient(Worker.cfg.rtp_ng_port, timeout=RELAY_PING_SECONDS).request("ping")
+        return True
+    except (OSError, NgError, ValueError):
+        return False
 
 
 # -- music on hold --------------------------------------------------------------------------------

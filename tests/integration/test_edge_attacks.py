@@ -599,3 +599,85 @@ def test_a_stray_reply_is_not_forwarded_to_the_host_its_second_via_names(platfor
                            f"Call-ID: stray-{uuid.uuid4().hex}\r\nCSeq: 1 MESSAGE\r\n"
                            f"Content-Length: {len(body)}\r\n\r\n{body}").encode(), edge)
         assert replies_within(victim, 1.0) == []
+
+
+# -- offers the edge cannot anchor: the caller's fault, not the platform's ------------------------------
+@pytest.fixture
+def bob_on_a_socket(platform):
+    """bob registered from a bare socket that answers every request 200 (RawUas)."""
+    with udp_socket("127.0.0.110") as sock:
+        host, port = sock.getsockname()
+        assert register_contact(platform, sock, f"<sip:bob@{host}:{port}>", "bob",
+                                "bob-s3cret!") == 200
+        uas = RawUas(sock)          # (from now on it takes everything the socket receives)
+        yield uas
+        uas.stop = True
+        uas.thread.join()
+        register_contact(platform, sock, f"<sip:bob@{host}:{port}>;expires=0", "bob",
+                         "bob-s3cret!")
+
+
+def carrier_invite(sock, edge, body, content_type="application/sdp"):
+    host, port = sock.getsockname()
+    call_id = f"offer-{uuid.uuid4().hex[:10]}@{host}"
+    sock.sendto((f"INVITE sip:+41215550002@{edge[0]}:{edge[1]} SIP/2.0\r\n"
+                 f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{uuid.uuid4().hex[:10]};rport\r\n"
+                 f"Max-Forwards: 70\r\nFrom: <sip:+41791234567@{host}>;tag=carrier\r\n"
+                 f"To: <sip:+41215550002@{edge[0]}>\r\nCall-ID: {call_id}\r\nCSeq: 1 INVITE\r\n"
+                 f"Contact: <sip:+41791234567@{host}:{port}>\r\n"
+                 + (f"Content-Type: {content_type}\r\n" if body else "")
+                 + f"Content-Length: {len(body)}\r\n\r\n{body}").encode(), edge)
+    return call_id
+
+
+@pytest.mark.parametrize("body, content_type", [
+    ("not an sdp at all", "application/sdp"),
+    (SDP, "multipart/mixed;boundary=x"),
+    ("v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\n", "application/sdp")])   # no media line
+def test_an_offer_rtpengine_cannot_take_gets_488_not_503(platform, edge_log, bob_on_a_socket,
+                                                        body, content_type):
+    with udp_socket("127.0.0.2") as carrier:          # the test platform's carrier address
+        call_id = carrier_invite(carrier, edge_of(platform), body, content_type)
+        reply = final_reply(carrier)
+        assert reply.startswith("SIP/2.0 488 "), reply
+    assert edge_log.wait("VPBX-ROUTE", call_id=call_id, outcome="488:bad_sdp")
+    assert call_id not in platform.rtpengine.call_ids()
+
+
+def test_an_invite_without_sdp_is_anchored_by_its_answer_and_ack(platform, bob_on_a_socket):
+    """A delayed offer (RFC 3261 §13.2.1): the callee's 200 carries the offer, the ACK the
+    answer; rtpengine anchors both (it answered 503 before: no SDP to offer)."""
+    edge = edge_of(platform)
+    with udp_socket("127.0.0.2") as carrier:
+        call_id = carrier_invite(carrier, edge, "")
+        answer = final_reply(carrier)
+        assert answer.startswith("SIP/2.0 200 "), answer
+        assert f"c=IN IP4 {platform.cfg.sip_address}" in answer      # rtpengine's, not bob's
+        assert call_id in platform.rtpengine.call_ids()
+        to_tag = re.search(r"^To:.*;tag=([^;>\s]+)", answer, re.M).group(1)
+        routes = [line.split(":", 1)[1].strip() for line in answer.split("\r\n")
+                  if line.lower().startswith("record-route:")]
+        contact = re.search(r"^Contact:\s*<([^>]+)>", answer, re.M).group(1)
+        host, port = carrier.getsockname()
+        body = SDP.replace("127.0.0.90", host)
+
+        def within(method, cseq, body=""):
+            carrier.sendto((f"{method} {contact} SIP/2.0\r\n"
+                            f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{uuid.uuid4().hex[:10]}\r\n"
+                            f"Max-Forwards: 70\r\nFrom: <sip:+41791234567@{host}>;tag=carrier\r\n"
+                            f"To: <sip:+41215550002@{edge[0]}>;tag={to_tag}\r\n"
+                            f"Call-ID: {call_id}\r\nCSeq: {cseq} {method}\r\n"
+                            f"Route: {', '.join(reversed(routes))}\r\n"
+                            + ("Content-Type: application/sdp\r\n" if body else "")
+                            + f"Content-Length: {len(body)}\r\n\r\n{body}").encode(), edge)
+
+        within("ACK", 1, body)
+        deadline = time.monotonic() + 3
+        while "ACK" not in bob_on_a_socket.seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert bob_on_a_socket.seen == ["INVITE", "ACK"]
+        session = platform.rtpengine.query(call_id)
+        assert len(session.get("tags", {})) == 2, session       # both sides negotiated
+        within("BYE", 2)
+        assert final_reply(carrier).startswith("SIP/2.0 200 ")
+    platform.wait_no_media_sessions()
