@@ -161,8 +161,7 @@ def route_within_dialog():
     if KSR.rr.loose_route() > 0:
         if KSR.dialog.is_known_dlg() < 0:
             return refuse_outside_any_call()
-        if not contacts.goes_to_a_party(pv("$du") or pv("$ru"), pv("$rm"), dialog_parties(),
-                                        answered=bool(pv("$dlg(to_contact)"))):
+        if not goes_to_a_party():
             return refuse_elsewhere_than_the_call()
         if KSR.is_method_in("IU") > 0 and not calls.sent_by_carrier():
             calls.drop_claimed_identity()      # re-INVITE, UPDATE: no identity from phones
@@ -184,9 +183,17 @@ def route_within_dialog():
     return reply(404, "Not Here")
 
 
-def dialog_parties():
-    """The Contacts and route sets of the current dialog's two parties (dialog module)."""
-    return [pv("$dlg(%s)" % name) for name in ("from_contact", "to_contact", "from_rs", "to_rs")]
+def goes_to_a_party():
+    """Whether the in-dialog request (past our Record-Route) goes to a party of its dialog
+    (vpbx.contacts.goes_to_a_party). A party's own Contact as the Request-URI, what phones
+    send, is recognised without parsing anything."""
+    destination = pv("$du") or pv("$ru")
+    callee, caller = pv("$dlg(to_contact)"), pv("$dlg(from_contact)")
+    if callee and destination in (callee, caller):
+        return True
+    return contacts.goes_to_a_party(destination, pv("$rm"),
+                                    (caller, callee, pv("$dlg(from_rs)"), pv("$dlg(to_rs)")),
+                                    answered=bool(callee))
 
 
 def refuse_elsewhere_than_the_call():
