@@ -202,7 +202,11 @@ def run(sock: socket.socket, out_fd: int, entries: EntryFilter | None = None) ->
                 ended = True
                 break
             last += 1
-            lines += entries.feed(*got)
+            try:
+                lines += entries.feed(*got)
+            except Exception as exc:          # (never: but the filter must go on reading)
+                lines.append(f"{TAG} outcome=error pid={got[0]} bytes={len(got[1])} "
+                             f"error={logline.one_line(repr(exc), 200)}\n")
         lines += entries.close() if ended else entries.tick()
         if lines:
             _write_all(out_fd, "".join(lines).encode("utf-8"))
@@ -210,8 +214,11 @@ def run(sock: socket.socket, out_fd: int, entries: EntryFilter | None = None) ->
 
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:     # (a full disk: lose these lines, not Kamailio's workers)
+        print(f"{TAG}: kamailio.log not written: {exc}", file=sys.stderr)
 
 
 def main(argv=None) -> int:

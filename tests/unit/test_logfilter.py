@@ -158,3 +158,22 @@ def test_the_filter_keeps_up_with_thousands_of_lines_a_second_cheaply():
     for line in lines:
         entries.feed(4241, line)
     assert time.process_time() - started < 0.25
+
+
+def test_run_goes_on_reading_after_an_entry_it_could_not_handle(tmp_path):
+    class Broken(EntryFilter):
+        def feed(self, pid, data):
+            if b"boom" in data:
+                raise ValueError("boom")
+            return super().feed(pid, data)
+
+    reader, writer = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    for data in (route_line(1), b"boom\n", route_line(2)):
+        writer.send(data)
+    writer.close()
+    log = os.open(tmp_path / "kamailio.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    logfilter.run(reader, log, Broken())
+    os.close(log)
+    lines = (tmp_path / "kamailio.log").read_text().splitlines()
+    assert len(lines) == 3 and "call_id=c2" in lines[2]
+    assert lines[1].startswith("VPBX-LOGFILTER outcome=error ") and "ValueError" in lines[1]
