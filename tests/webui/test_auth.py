@@ -126,9 +126,11 @@ def test_failure_rows_go_once_they_neither_count_nor_lock(client, conn):
                     " - INTERVAL %s SECOND WHERE login LIKE 'made-up-%%'",
                     (accounts.LOCK_SECONDS + 1,))
     assert sign_in(client, "another@nowhere", "x").status_code == 401
-    with conn.cursor() as cur:
-        cur.execute("SELECT login FROM admin_login_failures ORDER BY login")
-        assert [row["login"] for row in cur.fetchall()] == ["another@nowhere", "held@acme"]
+    with conn.cursor() as cur:                # (other tests' rows are recent: kept)
+        cur.execute("SELECT login FROM admin_login_failures")
+        logins = {row["login"] for row in cur.fetchall()}
+    assert not [login for login in logins if login.startswith("made-up-")]
+    assert {"another@nowhere", "held@acme"} <= logins
     assert sign_in(client, "held@acme", PASSWORD).status_code == 429       # still locked
 
 
