@@ -84,3 +84,19 @@ def test_the_formatter_writes_each_record_and_its_traceback_on_one_line():
     assert "\n" not in line and "\x1b" not in line
     assert line.startswith("ERROR waitress: Exception while serving /x\\n\\x1b[2Jforged\\n")
     assert "ValueError: bad\\nline" in line
+
+
+def test_log_to_stderr_makes_libraries_records_one_line_too(capsys):
+    """webui (waitress logs a request's decoded path) and media set their logging so."""
+    import logging
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        root.handlers = []
+        logline.log_to_stderr("%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("waitress").error("Exception while serving %s",
+                                            "/phonebook/x\n2026 INFO webui: forged\x1b[2J")
+    finally:
+        root.handlers, root.level = handlers, level
+    assert capsys.readouterr().err == ("ERROR waitress: Exception while serving "
+                                       "/phonebook/x\\n2026 INFO webui: forged\\x1b[2J\n")
