@@ -1,13 +1,16 @@
-"""Run the media application for the platform configuration ($VPBX_CONFIG)."""
+"""Run the media application for the platform configuration ($VPBX_CONFIG).
+
+Its log (standard error, media.log) has one line per record, escaped: a caller's Call-ID or
+URI cannot plant a line (vpbx.logline.OneLineFormatter)."""
 import logging
 import signal
 
-from vpbx import config
+from vpbx import config, logline
 
 from . import prompts
 from .app import MediaApp
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+logline.log_to_stderr("%(asctime)s %(name)s %(levelname)s %(message)s")
 cfg = config.load()
 made = prompts.generate(cfg.data_dir)      # only what is missing (set-up made the rest)
 if made:

@@ -12,6 +12,7 @@ invisible formatting character (bidirectional overrides) and every byte that was
 keeps its first VALUE_CHARS characters, then "…(+N)" saying how many were cut.
 """
 import functools
+import logging
 import re
 
 ROUTE_TAG = "VPBX-ROUTE"
@@ -20,6 +21,7 @@ FIXED_FIELDS = ("call_id", "tenant", "from", "to", "decision", "outcome")
 _PLAIN = re.compile(r"^[A-Za-z0-9_.:@+*#/<>,;=\-\[\]]+$")
 VALUE_CHARS = 200          # of one value in a line
 TRACE_CHARS = 8000         # of a Python traceback in an error line
+LINE_CHARS = TRACE_CHARS   # of a whole record of a process's log (OneLineFormatter)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
@@ -60,6 +62,40 @@ def _escape_char(char: str) -> str:
     if 0xDC80 <= code <= 0xDCFF:           # a byte that was not UTF-8 (surrogateescape)
         return "\\x%02x" % (code - 0xDC00)
     return "\\x%02x" % code if code < 0x80 else "\\u%04x" % code
+
+
+_UNSAFE = re.compile(r"[^ -~]")       # anything but printable ASCII (most lines have none)
+
+
+def one_line(text: str, limit: int = LINE_CHARS) -> str:
+    """A whole log record (its values maybe already escaped) as one line of printable text:
+    every character escape() escapes is escaped the same way, except the backslash, left as
+    it is so that a VPBX line's escapes still read back with parse(); cut after `limit`
+    characters, then "…(+N)". No record can start a line of its own making."""
+    cut = len(text) - limit
+    if cut > 0:
+        text = text[:limit]
+    if _UNSAFE.search(text):
+        text = _UNSAFE.sub(lambda match: _escape_char(match.group()), text)
+    return text + f"…(+{cut})" if cut > 0 else text
+
+
+class OneLineFormatter(logging.Formatter):
+    """One record = one line (one_line()): a request path, a Call-ID or a traceback in a
+    message cannot plant a line of its own, nor a control character reach a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return one_line(super().format(record))
+
+
+def log_to_stderr(fmt: str, level: int = logging.INFO) -> None:
+    """The process's logging (its own loggers, and libraries' that propagate to the root:
+    waitress, Flask) to standard error, one line per record (OneLineFormatter)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLineFormatter(fmt))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
 
 
 def format_line(tag: str, fields: dict, extra: dict | None = None) -> str:

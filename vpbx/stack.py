@@ -3,7 +3,8 @@
     python -m vpbx.stack start|stop|status     (uses $VPBX_CONFIG or /etc/vpbx/vpbx.conf)
 
 Every process runs in the foreground of its own session, its output in <log_dir>/<name>.log
-and its pid in <run_dir>/<name>.pid, so `stop` finds it again; `make run` and `make stop` use
+(Kamailio's through vpbx.logfilter, pid in <run_dir>/kamailio-log.pid) and its pid in
+<run_dir>/<name>.pid, so `stop` finds it again; `make run` and `make stop` use
 this, and so do the tests and the benchmark with instances of their own.
 """
 import argparse
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import typing
 import urllib.error
 import urllib.request
 import uuid
@@ -28,6 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
 
 
+LOG_SOCKET_BYTES = 4 << 20             # of a filtered component's output not read yet
 ALL_COMPONENTS = ("rtpengine", "kamailio", "media", "cdr", "webui")
 
 
@@ -40,6 +43,7 @@ class Component:
     ready: object                      # callable() -> bool
     env: dict = field(default_factory=dict)
     start_timeout: float = 15.0
+    filtered: bool = False             # its output reaches its log through vpbx.logfilter
 
 
 def expiring_htable(table: str, seconds: int) -> str:
@@ -86,7 +90,10 @@ class Stack:
         return Component("kamailio", argv, run,
                          lambda: sip_options_ping(cfg.sip_address, cfg.sip_port),
                          env={"VPBX_CONFIG": cfg.path, "PYTHONDONTWRITEBYTECODE": "1",
-                              "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+                              "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                         # its core writes what it cannot parse raw, lines of a sender's
+                         # making included: one escaped line per entry, bounded
+                         filtered=True)
 
     def _write_kamailio_instance(self, run: str) -> None:
         """instance.cfg: the defines kamailio.cfg imports from its working directory."""
@@ -164,11 +171,15 @@ class Stack:
         for comp in self.components():
             if self.pid(comp.name):
                 continue
-            log = open(self.log_file(comp.name), "ab")
-            proc = subprocess.Popen(comp.argv, cwd=comp.cwd, stdout=log, stderr=log,
-                                    stdin=subprocess.DEVNULL, start_new_session=True,
-                                    env={**os.environ, **comp.env})
-            log.close()
+            output: socket.socket | typing.BinaryIO
+            if comp.filtered:
+                output = self._start_log_filter(comp.name)
+            else:
+                output = open(self.log_file(comp.name), "ab")
+            proc = subprocess.Popen(comp.argv, cwd=comp.cwd, stdout=output.fileno(),
+                                    stderr=output.fileno(), stdin=subprocess.DEVNULL,
+                                    start_new_session=True, env={**os.environ, **comp.env})
+            output.close()
             with open(self.pid_file(comp.name), "w") as handle:
                 handle.write(str(proc.pid))
             deadline = time.monotonic() + comp.start_timeout
@@ -178,6 +189,26 @@ class Stack:
                     raise RuntimeError(f"{comp.name} did not start; see {self.log_file(comp.name)}:\n"
                                        + tail(self.log_file(comp.name)))
                 time.sleep(0.1)
+
+    def _start_log_filter(self, name: str) -> socket.socket:
+        """vpbx.logfilter on the log of `name`, reading one end of a seqpacket pair; the
+        other end, for the component's output, is returned. The filter has a session of its
+        own (the component's stop does not end it): it exits when the component's last
+        process has closed its end, after writing what it holds."""
+        reader, writer = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        reader.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        # room for a burst (thousands of entries) while the filter is not scheduled: a full
+        # socket would stall the writer, i.e. Kamailio's workers
+        writer.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, LOG_SOCKET_BYTES)
+        with open(self.log_file(name), "ab") as log:
+            proc = subprocess.Popen([VENV_PYTHON, "-m", "vpbx.logfilter", self.log_file(name)],
+                                    cwd=ROOT, stdin=reader.fileno(), stdout=subprocess.DEVNULL,
+                                    stderr=log, start_new_session=True,
+                                    env={**os.environ, "PYTHONPATH": ROOT})
+        reader.close()
+        with open(self.pid_file(f"{name}-log"), "w") as handle:
+            handle.write(str(proc.pid))
+        return writer
 
     def pid(self, name: str) -> int | None:
         """The pid of a running component, or None."""
@@ -203,6 +234,22 @@ class Stack:
                 os.unlink(self.pid_file(name))
             except FileNotFoundError:
                 pass
+            self._wait_log_filter(name, timeout)
+
+    def _wait_log_filter(self, name: str, timeout: float) -> None:
+        """Until the log filter of `name` has written its last lines and exited (it does
+        once the component's processes are gone), then its pid file goes."""
+        pid = self.pid(f"{name}-log")
+        if pid:
+            deadline = time.monotonic() + timeout
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        try:
+            os.unlink(self.pid_file(f"{name}-log"))
+        except FileNotFoundError:
+            pass
 
     def status(self) -> dict[str, int | None]:
         return {name: self.pid(name) for name in self.names}
@@ -235,6 +282,22 @@ def log_size(path: str) -> int:
         return os.path.getsize(path)
     except OSError:
         return 0
+
+
+def log_settled(path: str, quiet: float = 0.05, timeout: float = 1.0) -> int:
+    """log_size() once the log has not grown for `quiet` seconds (or `timeout` passed):
+    Kamailio's lines reach kamailio.log through vpbx.logfilter a moment after Kamailio wrote
+    them — and maybe answered the request — so whoever reads the log right after an answer
+    (the tests) waits for them."""
+    deadline = time.monotonic() + timeout
+    size = log_size(path)
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = log_size(path)
+        if now == size:
+            break
+        size = now
+    return size
 
 
 def log_slice(path: str, start: int, end: int | None = None) -> str:

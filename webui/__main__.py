@@ -1,14 +1,14 @@
 """Serve the web UI on 127.0.0.1:<webui port> with waitress (python -m webui).
 
 Administrators' security actions (lockouts and bans lifted) are logged at INFO on standard
-error, which the platform writes to webui.log."""
-import logging
-
+error, which the platform writes to webui.log; so are waitress's records (a request path is
+the sender's text): one line per record, escaped (vpbx.logline.OneLineFormatter)."""
 from waitress import serve
+
+from vpbx import logline
 
 from . import create_app
 
-logging.basicConfig(level=logging.INFO,
-                    format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logline.log_to_stderr("%(asctime)s %(levelname)s %(name)s: %(message)s")
 app = create_app()
 serve(app, host="127.0.0.1", port=app.config["VPBX"].webui_port, threads=4)

@@ -1,7 +1,9 @@
 """Administrator accounts: platform operators (no tenant) and tenant administrators.
 
 Passwords are hashed with scrypt (werkzeug); sign-in failures are counted per login and
-address in the database, and MAX_FAILURES in a row lock that pair for LOCK_SECONDS; API
+address in the database, and MAX_FAILURES in a row (each within LOCK_SECONDS of the previous
+one) lock that pair for LOCK_SECONDS; a pair's row goes once it neither counts nor locks, so
+made-up logins do not pile up; API
 tokens are random, only their SHA-256 is stored, and they may expire (TOKEN_DAYS). Every
 function takes its connection.
 
@@ -160,6 +162,11 @@ def locked_seconds(conn, login: str, address: str) -> int:
 def _record_failure(conn, login: str, address: str) -> None:
     """One more failure in a row for (login, address); the MAX_FAILURES-th locks the pair."""
     with conn.cursor() as cur:
+        # every pair whose last failure is older than LOCK_SECONDS and that is not locked
+        # (any more): each made-up login leaves a row, a guesser would grow the table forever
+        cur.execute("DELETE FROM admin_login_failures"
+                    " WHERE last_failure_at < NOW() - INTERVAL %s SECOND"
+                    " AND (locked_until IS NULL OR locked_until <= NOW())", (LOCK_SECONDS,))
         cur.execute("INSERT INTO admin_login_failures (login, address, failures,"
                     " last_failure_at) VALUES (%s, %s, 0, NOW())"
                     " ON DUPLICATE KEY UPDATE last_failure_at = last_failure_at",

@@ -2,12 +2,15 @@
 external contacts in the XML that Yealink and compatible desk phones read, for a phone that
 signs in with its SIP user name and password (HTTP Digest, realm = the tenant's domain,
 checked against the HA1 digest in Kamailio's `subscriber`: no clear-text password needed),
-behind the SIP edge's password guard (webui.sipdigest)."""
+behind the SIP edge's password guard (webui.sipdigest).
+
+A domain that is not a DNS name (the rule of a tenant's domain, vpbx.provision_doc) is a
+plain 404 before anything else: it is echoed as the challenge's realm, a header."""
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, abort
 
-from vpbx import directory
+from vpbx import directory, provision_doc
 
 from . import dbconn, sipdigest
 
@@ -26,15 +29,16 @@ def phonebook_xml(entries) -> str:
 
 @bp.route("/<domain>.xml")
 def phonebook(domain: str):
-    domain = domain.lower()
+    try:
+        domain = provision_doc.domain(domain)
+    except provision_doc.Invalid:
+        abort(404)
     conn = dbconn.get_db()
     with conn.cursor() as cur:
         cur.execute("SELECT id, slug, domain FROM tenants WHERE domain = %s", (domain,))
         tenant = cur.fetchone()
-    if tenant is None:
-        return sipdigest.unknown_domain(domain)
-    signed_in = sipdigest.signed_in_user(conn, tenant)
-    if isinstance(signed_in, Response):
+    signed_in = sipdigest.signed_in_user(conn, domain, tenant)
+    if isinstance(signed_in, Response):         # (always, for a domain no tenant has)
         return signed_in
     with conn.cursor() as cur:
         cur.execute("SELECT name, extension FROM users WHERE tenant_id = %s", (tenant["id"],))

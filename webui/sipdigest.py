@@ -10,8 +10,9 @@ Each request with credentials goes, in this order:
 2. nonce not ours, older than NONCE_SECONDS, or already used: a fresh challenge (401),
    nothing counted — each nonce is good for one request, so a captured request cannot be
    replayed, nor one challenge serve a burst of guesses;
-3. unknown user or wrong password: a VPBX-AUTH line in the web UI's log, a failure counted
-   as at the SIP edge (the one that reaches the limit starts a ban, 403), else a challenge.
+3. unknown user, wrong password, or a domain no tenant has: a VPBX-AUTH line in the web
+   UI's log, a failure counted as at the SIP edge (the one that reaches the limit starts a
+   ban, 403), else a challenge.
 
 When Kamailio's RPC does not answer, the guard cannot be asked: 503, and no password is
 checked (fail closed) — the phonebook waits for the SIP edge to be back.
@@ -131,20 +132,13 @@ def _ha1(conn, user: str, domain: str) -> str | None:
     return next((row["ha1"] for row in rows if row["username"] == user), None)
 
 
-def unknown_domain(domain: str) -> Response:
-    """A domain no tenant has is answered as a real one is (a challenge, and another for the
-    credentials), so the answers cannot tell tenant domains from others."""
-    auth = request.authorization
-    if auth is not None and auth.type == "digest":
-        log_auth("http-" + secrets.token_hex(6), None, auth.parameters.get("username") or "",
-                 "unknown_domain", domain=domain)
-    return challenge(domain)
-
-
-def signed_in_user(conn, tenant: dict) -> str | Response:
+def signed_in_user(conn, domain: str, tenant: dict | None) -> str | Response:
     """The SIP user name of tenant's phone signing this request in, or the answer to send
-    instead (challenge, refusal, or 503 while the guard cannot be asked)."""
-    domain = tenant["domain"]
+    instead (challenge, refusal, or 503 while the guard cannot be asked).
+
+    A domain no tenant has (tenant None) is answered exactly as a tenant's: challenged, its
+    failures counted and banned per (address, user@domain) by the same guard, so neither the
+    answers nor their sequence tell tenant domains from others; nobody ever signs in."""
     auth = request.authorization
     if auth is None or auth.type != "digest":
         return challenge(domain)
@@ -160,12 +154,18 @@ def signed_in_user(conn, tenant: dict) -> str | Response:
                 or params.get("uri") != request.full_path.rstrip("?") \
                 or not _NONCES.use(params.get("nonce", "")):
             return challenge(domain)
-        ha1 = _ha1(conn, user, domain)
+        ha1 = _ha1(conn, user, domain)          # (asked for any domain: the same time)
+        if tenant is None:
+            ha1 = None
         if ha1 is not None and hmac.compare_digest(_expected(ha1, params),
                                                    params.get("response", "")):
             checker.succeeded(source, user, domain)
             return user
-        log_auth(request_id, tenant, user, "unknown_user" if ha1 is None else "wrong_password")
+        if tenant is None:
+            log_auth(request_id, None, user, "unknown_domain", domain=domain)
+        else:
+            log_auth(request_id, tenant, user,
+                     "unknown_user" if ha1 is None else "wrong_password")
         banned = False
         for outcome, fields in checker.failed(source, user, domain):
             log_auth(request_id, tenant, user, outcome, **fields)

@@ -12,7 +12,7 @@ import time
 
 from rtpengine.ngclient import NgClient
 from vpbx import db, logline
-from vpbx.stack import ROOT, VENV_PYTHON, Stack
+from vpbx.stack import ROOT, VENV_PYTHON, Stack, log_settled
 
 TENANTS = os.path.join(os.path.dirname(__file__), "tenants")
 PASSWORDS = {"alice": "alice-s3cret", "bob": "bob-s3cret!", "carol": "carol-s3cret",
@@ -48,6 +48,7 @@ class Platform:
         return result.stdout + result.stderr
 
     def log_text(self) -> str:
+        log_settled(self.stack.log_file("kamailio"))    # (lines still in vpbx.logfilter)
         with open(self.stack.log_file("kamailio"), errors="replace") as handle:
             return handle.read()
 

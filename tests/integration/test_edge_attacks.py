@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.rawsip import digest_response, final_reply, replies_within
 from vpbx import logline
-from vpbx.stack import log_size, log_slice
+from vpbx.stack import log_settled, log_slice
 
 pytestmark = pytest.mark.integration
 
@@ -29,15 +29,17 @@ class EdgeLog:
 
     def __init__(self, platform):
         self.path = platform.stack.log_file("kamailio")
-        self.start = log_size(self.path)
+        self.start = log_settled(self.path)     # (lines of earlier tests in vpbx.logfilter)
 
     def raw(self) -> bytes:
+        log_settled(self.path)
         with open(self.path, "rb") as handle:
             handle.seek(self.start)
             return handle.read()
 
     def lines(self, tag: str, **match) -> list[dict]:
         found = []
+        log_settled(self.path)
         for line in log_slice(self.path, self.start).splitlines():
             if f" {tag} " in line:
                 fields = logline.parse(line[line.index(tag):])

@@ -52,3 +52,51 @@ def test_a_long_value_is_cut_and_says_how_much_was_cut():
     assert text == '"' + "A" * logline.VALUE_CHARS + f'…(+{30000 - logline.VALUE_CHARS})"'
     assert len(logline.route_line(call_id="A" * 60000, tenant="B" * 60000, caller=None,
                                   dialled=None, decision=None, outcome=None)) < 1000
+
+
+# -- whole records of a process's log: one line each (security: log forging) -----------------
+def test_a_record_is_one_line_whatever_its_text_and_keeps_escaped_values_readable():
+    forged = "2026-12-07 20:00:00,000 INFO webui: sign-in accepted: login='operator'"
+    text = ("GET /phonebook/x\n" + forged + "\x1b[2J\r\x00\u202e"
+            + b"\xff".decode("utf-8", "surrogateescape") + " Zoë")
+    line = logline.one_line(text)
+    assert line == ("GET /phonebook/x\\n" + forged + "\\x1b[2J\\r\\x00\\u202e\\xff Zoë")
+    assert line.splitlines() == [line] and line.isprintable()
+    line.encode("utf-8")
+    vpbx = logline.auth_line(call_id="c", tenant="acme", user="a\x1bb\\", method="PHONEBOOK",
+                             outcome="wrong_password")
+    assert logline.one_line(vpbx) == vpbx                 # escapes already there stay as written
+    assert logline.parse(logline.one_line(vpbx))["from"] == "a\x1bb\\"
+    assert logline.one_line("A" * 9000, limit=100) == "A" * 100 + "…(+8900)"
+
+
+def test_the_formatter_writes_each_record_and_its_traceback_on_one_line():
+    import logging
+    formatter = logline.OneLineFormatter("%(levelname)s %(name)s: %(message)s")
+    try:
+        raise ValueError("bad\nline")
+    except ValueError:
+        import sys
+        record = logging.LogRecord("waitress", logging.ERROR, __file__, 1,
+                                   "Exception while serving %s", ("/x\n\x1b[2Jforged",),
+                                   sys.exc_info())
+    line = formatter.format(record)
+    assert "\n" not in line and "\x1b" not in line
+    assert line.startswith("ERROR waitress: Exception while serving /x\\n\\x1b[2Jforged\\n")
+    assert "ValueError: bad\\nline" in line
+
+
+def test_log_to_stderr_makes_libraries_records_one_line_too(capsys):
+    """webui (waitress logs a request's decoded path) and media set their logging so."""
+    import logging
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        root.handlers = []
+        logline.log_to_stderr("%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("waitress").error("Exception while serving %s",
+                                            "/phonebook/x\n2026 INFO webui: forged\x1b[2J")
+    finally:
+        root.handlers, root.level = handlers, level
+    assert capsys.readouterr().err == ("ERROR waitress: Exception while serving "
+                                       "/phonebook/x\\n2026 INFO webui: forged\\x1b[2J\n")

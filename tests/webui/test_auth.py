@@ -114,6 +114,37 @@ def test_five_failures_lock_that_login_from_that_address_for_five_minutes(client
     assert sign_in(client, "locked@acme", PASSWORD).status_code == 302
 
 
+def test_failure_rows_go_once_they_neither_count_nor_lock(client, conn):
+    """Made-up logins each left a row until a sign-in of the same login and address."""
+    for n in range(3):
+        assert sign_in(client, f"made-up-{n}@nowhere", "x").status_code == 401
+    accounts.create_account(conn, "held@acme", PASSWORD, tenant_id=None)
+    for _ in range(accounts.MAX_FAILURES):
+        sign_in(client, "held@acme", "not the password")
+    with conn.cursor() as cur:      # LOCK_SECONDS pass for the made-up logins, not the lock
+        cur.execute("UPDATE admin_login_failures SET last_failure_at = last_failure_at"
+                    " - INTERVAL %s SECOND WHERE login LIKE 'made-up-%%'",
+                    (accounts.LOCK_SECONDS + 1,))
+    assert sign_in(client, "another@nowhere", "x").status_code == 401
+    with conn.cursor() as cur:                # (other tests' rows are recent: kept)
+        cur.execute("SELECT login FROM admin_login_failures")
+        logins = {row["login"] for row in cur.fetchall()}
+    assert not [login for login in logins if login.startswith("made-up-")]
+    assert {"another@nowhere", "held@acme"} <= logins
+    assert sign_in(client, "held@acme", PASSWORD).status_code == 429       # still locked
+
+
+def test_failures_further_apart_than_the_lock_do_not_add_up(client, conn):
+    accounts.create_account(conn, "slow@acme", PASSWORD, tenant_id=None)
+    for _ in range(accounts.MAX_FAILURES - 1):
+        assert sign_in(client, "slow@acme", "not the password").status_code == 401
+    with conn.cursor() as cur:
+        cur.execute("UPDATE admin_login_failures SET last_failure_at = last_failure_at"
+                    " - INTERVAL %s SECOND", (accounts.LOCK_SECONDS + 1,))
+    assert sign_in(client, "slow@acme", "not the password").status_code == 401
+    assert sign_in(client, "slow@acme", PASSWORD).status_code == 302
+
+
 def test_passwords_are_stored_as_scrypt_hashes(conn):
     with conn.cursor() as cur:
         cur.execute("SELECT password_hash FROM admin_accounts WHERE login = %s",

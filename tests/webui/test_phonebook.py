@@ -148,3 +148,35 @@ def test_with_no_kamailio_to_ask_the_real_guard_fails_closed(platform):
     app = create_app(platform[0], {"TESTING": True, "ASK_KAMAILIO": False})
     response = digest_get(app.test_client(), URL, "julien", "Julien-s3cret!")
     assert response.status_code == 503
+
+
+def test_a_domain_no_tenant_has_bans_a_guesser_exactly_as_a_tenants_domain(
+        app, guard_tables, caplog):
+    """No oracle in the sequence either: a tenant's domain bans (address, user) after the
+    edge's limit, and so does a domain no tenant has (the same guard, the same key)."""
+    phone = app.test_client()
+    codes = {}
+    for domain in (DOMAIN, "nowhere.test"):
+        url = f"/phonebook/{domain}.xml"
+        codes[domain] = [digest_get(phone, url, "probe1", f"guess-{n}", **GUESSER).status_code
+                         for n in range(AUTH_FAILURES + 2)]
+    assert codes[DOMAIN] == codes["nowhere.test"] == [401] * (AUTH_FAILURES - 1) + [403] * 3
+    assert guard_tables.items[(authguard.BANS_TABLE,
+                               authguard.key("192.0.2.66", "probe1", "nowhere.test"))]
+    assert len(auth_lines(caplog, outcome="unknown_domain", domain="nowhere.test")) \
+        == AUTH_FAILURES
+    (ban,) = auth_lines(caplog, outcome="banned", tenant=None)
+    assert ban["auth_user"] == "probe1" and ban["source"] == "192.0.2.66"
+
+
+def test_a_domain_that_is_not_a_dns_name_is_a_plain_404(app, caplog):
+    """Echoed as the realm, such a domain broke the header (a 500 and a traceback beyond
+    Latin-1) or added parameters of its own to the challenge (`", nonce="`)."""
+    client = app.test_client()
+    for path in ("/phonebook/%FF%FE.xml", "/phonebook/x%22,%20nonce=%22attacker-chosen.xml",
+                 "/phonebook/%E4%BE%8B.pbx.test.xml", "/phonebook/x%0Ay.pbx.test.xml",
+                 "/phonebook/x%1B[2J.xml", "/phonebook/-x.test.xml", "/phonebook/.xml"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "WWW-Authenticate" not in response.headers
+    assert not auth_lines(caplog)
