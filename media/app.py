@@ -117,6 +117,7 @@ class MediaCall(pj.Call):
         self.future = None                      # of the running Background action
         self.digits = collections.deque()       # typed, not used yet
         self.pending_digits = collections.deque()   # from the callback, for the loop
+        self.pending_answer = None              # (code, reason) the loop sends next
         self.collected = ""
         self.prompt_playing = False
 
@@ -143,10 +144,32 @@ class MediaCall(pj.Call):
     def onDtmfDigit(self, prm):
         self.pending_digits.append(prm.digit)      # (never logged: PINs are typed here)
 
+    def send_answer(self) -> None:
+        """Answer the INVITE as onIncomingCall decided (once; not if the caller gave up)."""
+        code, reason = self.pending_answer
+        self.pending_answer = None
+        if self.ended:
+            return
+        answer = pj.CallOpParam()
+        answer.statusCode = code
+        if reason:
+            answer.reason = reason
+        try:
+            self.answer(answer)
+        except pj.Error as exc:
+            log.error("call %s: answer %d failed: %s", self.sip_call_id, code, exc.info())
+            self.finish()
+            try:
+                self.hangup(pj.CallOpParam())
+            except pj.Error:
+                self.ended = True             # PJSUA has no such call any more
+
     # -- the flow ----------------------------------------------------------------------
     def tick(self, now: float) -> None:
         """Called by the loop: start the flow once media is up, deliver digits, timers,
         the caller's hang-up."""
+        if self.pending_answer is not None:
+            self.send_answer()
         if self.finished:
             return
         try:
@@ -374,26 +397,25 @@ class MediaAccount(pj.Account):
         self.app = app
 
     def onIncomingCall(self, prm):
+        """Decide what the call is for; the main loop answers it on its next turn (never
+        here: PJSUA2 2.15 frees the INVITE it cloned for this callback once the callback
+        returns, without checking that it still has it; a final response sent from here to
+        an INVITE without SDP ends the call at once, which frees that clone already, and the
+        second free is an assertion that aborts the process)."""
         call = MediaCall(self, prm.callId, self.app)
-        answer = pj.CallOpParam()
         try:
             flow, ctx = self.app.accept(prm.rdata)
             call.flow, call.ctx = flow, ctx
             call.sip_call_id = ctx.call_id
-            answer.statusCode = 200
+            call.pending_answer = (200, "")
         except Refused as refused:
-            answer.statusCode, answer.reason = refused.code, refused.reason
+            call.pending_answer = (refused.code, refused.reason)
             call.finished = True
         except Exception:  # noqa: BLE001
             log.exception("incoming call")
-            answer.statusCode, answer.reason = 500, "Media Application Error"
+            call.pending_answer = (500, "Media Application Error")
             call.finished = True
         self.app.calls.append(call)
-        try:
-            call.answer(answer)
-        except pj.Error as exc:
-            log.error("answer failed: %s", exc.info())
-            call.finished = True
 
 
 class MediaApp:
