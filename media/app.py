@@ -1,8 +1,9 @@
 """The media application's SIP side: one PJSUA2 endpoint on <sip address>:<media sip_port>.
 
-Only Kamailio talks to it: an INVITE from any other address than the edge's is refused
-(403), so nothing a phone writes in its headers can reach a mailbox. The Request-URI that
-the routing chose says what the call is for:
+Only Kamailio talks to it: the kernel drops whatever reaches its SIP port from elsewhere
+before PJSIP reads it (media/door.py), and an INVITE from another address than the edge's
+that got through anyway is refused (403), so nothing a phone writes in its headers can reach
+a mailbox. The Request-URI that the routing chose says what the call is for:
 
     sip:vm-<E.164 digits>@…     the voicemail of a global number (deposit; * → remote access)
     sip:ann-<audio id>@…        an announcement, then the call ends
@@ -26,7 +27,7 @@ import pymysql
 
 from vpbx import audio, db, logline, media_config, media_mail, media_store
 
-from . import flows, prompts
+from . import door, flows, prompts
 from .actions import Background, CallEnded, CloseRecording, Collect, Hangup, Play, Record
 
 log = logging.getLogger("vpbx.media")
@@ -36,6 +37,9 @@ UNUSED_AUDIO_SECONDS = 24 * 3600     # an unused conversion this old is removed 
 POLL_SECONDS = 0.05                  # how often a finishing recording or background work is checked
 BACKGROUND_WORKERS = 2
 STALL_SECONDS = 0.5                  # a main-loop turn this long is logged (SIP waits meanwhile)
+# a refused call keeps its PJSUA call slot this long before its answer: the slot is what
+# stops a burst of refused INVITEs from the edge (see MediaAccount.onIncomingCall)
+REFUSAL_HOLD_SECONDS = 0.25
 VOICEMAIL_TAG = "VPBX-MEDIA"
 _REQUEST_URI = re.compile(r"^INVITE\s+sips?:([^@\s;>]+)@", re.I)
 _VOICEMAIL = re.compile(r"^vm-([1-9]\d{5,14})$")
@@ -117,7 +121,8 @@ class MediaCall(pj.Call):
         self.future = None                      # of the running Background action
         self.digits = collections.deque()       # typed, not used yet
         self.pending_digits = collections.deque()   # from the callback, for the loop
-        self.pending_answer = None              # (code, reason) the loop sends next
+        self.pending_answer = None              # (code, reason) the loop sends next,
+        self.answer_at = 0.0                    # at this time.monotonic()
         self.collected = ""
         self.prompt_playing = False
 
@@ -168,7 +173,7 @@ class MediaCall(pj.Call):
     def tick(self, now: float) -> None:
         """Called by the loop: start the flow once media is up, deliver digits, timers,
         the caller's hang-up."""
-        if self.pending_answer is not None:
+        if self.pending_answer is not None and now >= self.answer_at:
             self.send_answer()
         if self.finished:
             return
@@ -397,11 +402,19 @@ class MediaAccount(pj.Account):
         self.app = app
 
     def onIncomingCall(self, prm):
-        """Decide what the call is for; the main loop answers it on its next turn (never
+        """Decide what the call is for; the main loop answers it on its next turn, never
         here: PJSUA2 2.15 frees the INVITE it cloned for this callback once the callback
         returns, without checking that it still has it; a final response sent from here to
         an INVITE without SDP ends the call at once, which frees that clone already, and the
-        second free is an assertion that aborts the process)."""
+        second free is an assertion that aborts the process.
+
+        A refusal waits REFUSAL_HOLD_SECONDS. For an INVITE with SDP, PJSUA opened the
+        call's RTP and RTCP sockets before this callback; a closed socket's place in PJSUA's
+        I/O queue (64 places) is free again only 500 ms later, so about 30 calls refused
+        within half a second filled it and the next socket aborted the process. Held, the
+        refused calls keep PJSUA's call slots (4: PJSUA_MAX_CALLS of the wheel) busy, and
+        PJSUA answers the INVITEs beyond them 486 before opening anything: at most 4 calls'
+        sockets per REFUSAL_HOLD_SECONDS."""
         call = MediaCall(self, prm.callId, self.app)
         try:
             flow, ctx = self.app.accept(prm.rdata)
@@ -415,6 +428,8 @@ class MediaAccount(pj.Account):
             log.exception("incoming call")
             call.pending_answer = (500, "Media Application Error")
             call.finished = True
+        if call.finished:
+            call.answer_at = time.monotonic() + REFUSAL_HOLD_SECONDS
         self.app.calls.append(call)
 
 
@@ -453,6 +468,7 @@ class MediaApp:
         transport.boundAddress = self.address
         transport.publicAddress = self.address
         self.endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
+        door.admit_only_edge((self.address, self.port), self.edge)
         self.endpoint.libStart()
         self.endpoint.audDevManager().setNullDev()
         self.endpoint.codecSetPriority("PCMU/8000/1", 255)
@@ -506,8 +522,7 @@ class MediaApp:
     # -- incoming calls ----------------------------------------------------------------
     def accept(self, rdata):
         """The flow for an incoming INVITE, or Refused."""
-        source = rdata.srcAddress.rsplit(":", 1)
-        if len(source) != 2 or (source[0], int(source[1])) != self.edge:
+        if door.source_of(rdata.srcAddress) != self.edge:    # (media/door.py drops them first)
             log.warning("INVITE from %s refused: only the SIP edge %s:%d may call the media app",
                         rdata.srcAddress, *self.edge)
             raise Refused(403, "Forbidden")
