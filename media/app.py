@@ -1,4 +1,4 @@
-"""The media application's SIP side: one PJSUA2 endpoint on <sip address>:<media sip_port>.
+"""The media application's SIP side: one PJSUA2 endpoint on <media address>:<media sip_port>.
 
 Only Kamailio talks to it: the kernel drops whatever reaches its SIP port from elsewhere
 before PJSIP reads it (media/door.py), and an INVITE from another address than the edge's
@@ -438,7 +438,7 @@ class MediaApp:
 
     def __init__(self, cfg, settings=None):
         self.cfg = cfg
-        self.address, self.port, self.data_dir = cfg.sip_address, cfg.media_port, cfg.data_dir
+        self.address, self.port, self.data_dir = cfg.media_address, cfg.media_port, cfg.data_dir
         self.edge = (cfg.sip_address, cfg.sip_port)
         self.settings = settings or media_config.load(cfg)
         self.tmp_dir = os.path.join(self.data_dir, "tmp")

@@ -117,7 +117,7 @@ class Stack:
     def media(self) -> Component:
         cfg = self.cfg
         return Component("media", [VENV_PYTHON, "-m", "media"], ROOT,
-                         lambda: sip_options_ping(cfg.sip_address, cfg.media_port),
+                         lambda: sip_options_ping(cfg.media_address, cfg.media_port),
                          env={"VPBX_CONFIG": cfg.path, "PYTHONPATH": ROOT})
 
     def cdr(self) -> Component:
