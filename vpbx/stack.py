@@ -115,8 +115,10 @@ class Stack:
             handle.write("\n".join(lines) + "\n")
 
     def media(self) -> Component:
+        """The media application, started again whenever it ends (vpbx/supervise.py)."""
         cfg = self.cfg
-        return Component("media", [VENV_PYTHON, "-m", "media"], ROOT,
+        return Component("media", [VENV_PYTHON, "-m", "vpbx.supervise", "media", "--",
+                                   VENV_PYTHON, "-m", "media"], ROOT,
                          lambda: sip_options_ping(cfg.media_address, cfg.media_port),
                          env={"VPBX_CONFIG": cfg.path, "PYTHONPATH": ROOT})
 
