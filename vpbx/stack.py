@@ -4,7 +4,8 @@
 
 Every process runs in the foreground of its own session, its output in <log_dir>/<name>.log
 and its pid in <run_dir>/<name>.pid, so `stop` finds it again; `make run` and `make stop` use
-this, and so do the tests and the benchmark with instances of their own.
+this, and so do the tests and the benchmark with instances of their own. The media app runs
+under vpbx.supervise, which starts it again whenever it ends.
 """
 import argparse
 import os
