@@ -42,7 +42,8 @@ def invite(sock, target, service, with_sdp, number):
 def ack_for(request: bytes, reply: str) -> bytes:
     """The ACK of a final non-2xx reply to `request` (what Kamailio sends hop by hop)."""
     lines = request.decode().split("\r\n")
-    headers = {line.split(":", 1)[0].lower(): line for line in reply.split("\r\n")[1:] if ":" in line}
+    headers = {line.split(":", 1)[0].lower(): line
+               for line in reply.split("\r\n")[1:] if ":" in line}
     via = next(line for line in lines if line.startswith("Via:"))
     return (lines[0].replace("INVITE", "ACK", 1) + f"\r\n{via}\r\nMax-Forwards: 70\r\n"
             f"{headers['from']}\r\n{headers['to']}\r\n{headers['call-id']}\r\n"

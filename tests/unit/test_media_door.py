@@ -52,7 +52,7 @@ def test_only_the_edge_and_options_get_through(sockets):
     assert delivered(media, edge, b"x" * 60000)               # kept whole
 
 
-def test_the_sip_socket_is_found_by_its_address_and_filtered(sockets, caplog):
+def test_the_sip_socket_is_found_by_its_address_and_filtered(sockets):
     media, edge, elsewhere = sockets(), sockets(), sockets("127.0.0.164")
     assert door.admit_only_edge(media.getsockname(), edge.getsockname())
     assert delivered(media, edge, SIP) and not delivered(media, elsewhere, SIP)
