@@ -1,8 +1,9 @@
-"""The media application's SIP side: one PJSUA2 endpoint on <sip address>:<media sip_port>.
+"""The media application's SIP side: one PJSUA2 endpoint on <media address>:<media sip_port>.
 
-Only Kamailio talks to it: an INVITE from any other address than the edge's is refused
-(403), so nothing a phone writes in its headers can reach a mailbox. The Request-URI that
-the routing chose says what the call is for:
+Only Kamailio talks to it: the kernel drops whatever reaches its SIP port from elsewhere
+before PJSIP reads it (media/door.py), and an INVITE from another address than the edge's
+that got through anyway is refused (403), so nothing a phone writes in its headers can reach
+a mailbox. The Request-URI that the routing chose says what the call is for:
 
     sip:vm-<E.164 digits>@…     the voicemail of a global number (deposit; * → remote access)
     sip:ann-<audio id>@…        an announcement, then the call ends
@@ -26,7 +27,7 @@ import pymysql
 
 from vpbx import audio, db, logline, media_config, media_mail, media_store
 
-from . import flows, prompts
+from . import door, flows, prompts
 from .actions import Background, CallEnded, CloseRecording, Collect, Hangup, Play, Record
 
 log = logging.getLogger("vpbx.media")
@@ -36,6 +37,9 @@ UNUSED_AUDIO_SECONDS = 24 * 3600     # an unused conversion this old is removed 
 POLL_SECONDS = 0.05                  # how often a finishing recording or background work is checked
 BACKGROUND_WORKERS = 2
 STALL_SECONDS = 0.5                  # a main-loop turn this long is logged (SIP waits meanwhile)
+# a refused call keeps its PJSUA call slot this long before its answer: the slot is what
+# stops a burst of refused INVITEs from the edge (see MediaAccount.onIncomingCall)
+REFUSAL_HOLD_SECONDS = 0.25
 VOICEMAIL_TAG = "VPBX-MEDIA"
 _REQUEST_URI = re.compile(r"^INVITE\s+sips?:([^@\s;>]+)@", re.I)
 _VOICEMAIL = re.compile(r"vm-([1-9][0-9]{5,14})")        # fullmatch; ASCII digits only
@@ -117,6 +121,8 @@ class MediaCall(pj.Call):
         self.future = None                      # of the running Background action
         self.digits = collections.deque()       # typed, not used yet
         self.pending_digits = collections.deque()   # from the callback, for the loop
+        self.pending_answer = None              # (code, reason) the loop sends next,
+        self.answer_at = 0.0                    # at this time.monotonic()
         self.collected = ""
         self.prompt_playing = False
 
@@ -143,10 +149,32 @@ class MediaCall(pj.Call):
     def onDtmfDigit(self, prm):
         self.pending_digits.append(prm.digit)      # (never logged: PINs are typed here)
 
+    def send_answer(self) -> None:
+        """Answer the INVITE as onIncomingCall decided (once; not if the caller gave up)."""
+        code, reason = self.pending_answer
+        self.pending_answer = None
+        if self.ended:
+            return
+        answer = pj.CallOpParam()
+        answer.statusCode = code
+        if reason:
+            answer.reason = reason
+        try:
+            self.answer(answer)
+        except pj.Error as exc:
+            log.error("call %s: answer %d failed: %s", self.sip_call_id, code, exc.info())
+            self.finish()
+            try:
+                self.hangup(pj.CallOpParam())
+            except pj.Error:
+                self.ended = True             # PJSUA has no such call any more
+
     # -- the flow ----------------------------------------------------------------------
     def tick(self, now: float) -> None:
         """Called by the loop: start the flow once media is up, deliver digits, timers,
         the caller's hang-up."""
+        if self.pending_answer is not None and now >= self.answer_at:
+            self.send_answer()
         if self.finished:
             return
         try:
@@ -374,26 +402,35 @@ class MediaAccount(pj.Account):
         self.app = app
 
     def onIncomingCall(self, prm):
+        """Decide what the call is for; the main loop answers it on its next turn, never
+        here: PJSUA2 2.15 frees the INVITE it cloned for this callback once the callback
+        returns, without checking that it still has it; a final response sent from here to
+        an INVITE without SDP ends the call at once, which frees that clone already, and the
+        second free is an assertion that aborts the process.
+
+        A refusal waits REFUSAL_HOLD_SECONDS. For an INVITE with SDP, PJSUA opened the
+        call's RTP and RTCP sockets before this callback; a closed socket's place in PJSUA's
+        I/O queue (64 places) is free again only 500 ms later, so about 30 calls refused
+        within half a second filled it and the next socket aborted the process. Held, the
+        refused calls keep PJSUA's call slots (4: PJSUA_MAX_CALLS of the wheel) busy, and
+        PJSUA answers the INVITEs beyond them 486 before opening anything: at most 4 calls'
+        sockets per REFUSAL_HOLD_SECONDS."""
         call = MediaCall(self, prm.callId, self.app)
-        answer = pj.CallOpParam()
         try:
             flow, ctx = self.app.accept(prm.rdata)
             call.flow, call.ctx = flow, ctx
             call.sip_call_id = ctx.call_id
-            answer.statusCode = 200
+            call.pending_answer = (200, "")
         except Refused as refused:
-            answer.statusCode, answer.reason = refused.code, refused.reason
+            call.pending_answer = (refused.code, refused.reason)
             call.finished = True
         except Exception:  # noqa: BLE001
             log.exception("incoming call")
-            answer.statusCode, answer.reason = 500, "Media Application Error"
+            call.pending_answer = (500, "Media Application Error")
             call.finished = True
+        if call.finished:
+            call.answer_at = time.monotonic() + REFUSAL_HOLD_SECONDS
         self.app.calls.append(call)
-        try:
-            call.answer(answer)
-        except pj.Error as exc:
-            log.error("answer failed: %s", exc.info())
-            call.finished = True
 
 
 class MediaApp:
@@ -401,7 +438,7 @@ class MediaApp:
 
     def __init__(self, cfg, settings=None):
         self.cfg = cfg
-        self.address, self.port, self.data_dir = cfg.sip_address, cfg.media_port, cfg.data_dir
+        self.address, self.port, self.data_dir = cfg.media_address, cfg.media_port, cfg.data_dir
         self.edge = (cfg.sip_address, cfg.sip_port)
         self.settings = settings or media_config.load(cfg)
         self.tmp_dir = os.path.join(self.data_dir, "tmp")
@@ -431,6 +468,7 @@ class MediaApp:
         transport.boundAddress = self.address
         transport.publicAddress = self.address
         self.endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
+        door.admit_only_edge((self.address, self.port), self.edge)
         self.endpoint.libStart()
         self.endpoint.audDevManager().setNullDev()
         self.endpoint.codecSetPriority("PCMU/8000/1", 255)
@@ -484,8 +522,7 @@ class MediaApp:
     # -- incoming calls ----------------------------------------------------------------
     def accept(self, rdata):
         """The flow for an incoming INVITE, or Refused."""
-        source = rdata.srcAddress.rsplit(":", 1)
-        if len(source) != 2 or (source[0], int(source[1])) != self.edge:
+        if door.source_of(rdata.srcAddress) != self.edge:    # (media/door.py drops them first)
             log.warning("INVITE from %s refused: only the SIP edge %s:%d may call the media app",
                         rdata.srcAddress, *self.edge)
             raise Refused(403, "Forbidden")

@@ -34,6 +34,10 @@ AUTH_ATTACK_SECONDS = 600
 FLOOD_REQUESTS = 200
 FLOOD_REQUESTS_MAX = 65535
 FLOOD_BAN_SECONDS = 300
+# [media] address: where the media application listens (its SIP port and its RTP). Only the
+# SIP edge may reach it, and the edge reaches the loopback address from its own: 127.0.0.1
+# unless the media app runs on another machine (then a private address of that machine)
+MEDIA_ADDRESS = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class Config:
     sip_flood_requests: int = FLOOD_REQUESTS
     sip_flood_ban_seconds: int = FLOOD_BAN_SECONDS
     sip_flood_exempt: frozenset = frozenset()
+    media_address: str = MEDIA_ADDRESS
 
     @property
     def kamailio_db_url(self) -> str:
@@ -131,6 +136,7 @@ def _parse(parser: configparser.ConfigParser, path: str) -> Config:
         sip_flood_requests=min(sip.getint("flood_requests", FLOOD_REQUESTS), FLOOD_REQUESTS_MAX),
         sip_flood_ban_seconds=sip.getint("flood_ban_seconds", FLOOD_BAN_SECONDS),
         sip_flood_exempt=floodguard.parse_exempt(sip.get("flood_exempt", "")),
+        media_address=parser.get("media", "address", fallback=MEDIA_ADDRESS),
     )
 
 
@@ -140,7 +146,8 @@ def write(path: str, *, db_name: str, db_user: str, db_password: str, run_dir: s
           rtp_port_max: int = 40000, media_port: int = 5090, webui_port: int = 8080,
           db_host: str = "127.0.0.1", db_port: int = 3306,
           sip_auth_ban_seconds: int | None = None, sip_flood_exempt: str | None = None,
-          sip_flood_ban_seconds: int | None = None) -> Config:
+          sip_flood_ban_seconds: int | None = None,
+          media_address: str = MEDIA_ADDRESS) -> Config:
     """Write a configuration file (mode 0600: it holds the database password) and load it."""
     parser = configparser.ConfigParser()
     parser["database"] = {"host": db_host, "port": str(db_port), "name": db_name,
@@ -154,7 +161,7 @@ def write(path: str, *, db_name: str, db_user: str, db_password: str, run_dir: s
             parser["sip"][key] = str(value)
     parser["rtpengine"] = {"ng_port": str(rtp_ng_port), "port_min": str(rtp_port_min),
                            "port_max": str(rtp_port_max)}
-    parser["media"] = {"sip_port": str(media_port)}
+    parser["media"] = {"address": media_address, "sip_port": str(media_port)}
     parser["webui"] = {"port": str(webui_port)}
     parser["paths"] = {"run_dir": run_dir, "log_dir": log_dir, "data_dir": data_dir}
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

@@ -1,6 +1,7 @@
 """Settings of the media features, from the platform's configuration file (vpbx.conf).
 
     [media]
+    address = 127.0.0.1             # (read by vpbx.config) where the media app listens
     sip_port = 5090                 # (read by vpbx.config)
     max_message_seconds = 120       # longest voicemail message
     [smtp]                          # voice-to-mail (F5.5)

@@ -5,7 +5,8 @@
 Every process runs in the foreground of its own session, its output in <log_dir>/<name>.log
 (Kamailio's through vpbx.logfilter, pid in <run_dir>/kamailio-log.pid) and its pid in
 <run_dir>/<name>.pid, so `stop` finds it again; `make run` and `make stop` use
-this, and so do the tests and the benchmark with instances of their own.
+this, and so do the tests and the benchmark with instances of their own. The media app runs
+under vpbx.supervise, which starts it again whenever it ends.
 """
 import argparse
 import os
@@ -122,9 +123,11 @@ class Stack:
             handle.write("\n".join(lines) + "\n")
 
     def media(self) -> Component:
+        """The media application, started again whenever it ends (vpbx/supervise.py)."""
         cfg = self.cfg
-        return Component("media", [VENV_PYTHON, "-m", "media"], ROOT,
-                         lambda: sip_options_ping(cfg.sip_address, cfg.media_port),
+        return Component("media", [VENV_PYTHON, "-m", "vpbx.supervise", "media", "--",
+                                   VENV_PYTHON, "-m", "media"], ROOT,
+                         lambda: sip_options_ping(cfg.media_address, cfg.media_port),
                          env={"VPBX_CONFIG": cfg.path, "PYTHONPATH": ROOT})
 
     def cdr(self) -> Component:

@@ -75,19 +75,6 @@ def test_greeting_only_plays_and_hangs_up(platform, voxco, carrier, dbconn, tmp_
     wait_media_line(platform, decision="greeting", outcome="played", to=LATER)
 
 
-def test_only_the_edge_may_call_the_media_app(platform, voxco, tmp_path):
-    """Nothing a phone sends can choose a mailbox: the media app refuses every INVITE that
-    does not come from the SIP edge."""
-    from tests.sip.phone import Phone
-    stranger = Phone("edge-impostor", name="impostor", log_dir=str(tmp_path)).start()
-    try:
-        stranger.call(f"sip:vm-{DESK[1:]}@{platform.cfg.sip_address}:{platform.cfg.media_port}")
-        stranger.wait_call_state("DISCONNECTED")
-        assert stranger.last_status() == 403
-    finally:
-        stranger.close()
-
-
 def leave_message(platform, carrier, number, seconds=2.0) -> dict:
     """The carrier calls `number`, waits for the beep, speaks (its tone), hangs up; the
     media app's "stored" line."""

@@ -46,6 +46,18 @@ def test_config_file_round_trip_is_private(tmp_path):
     assert os.stat(cfg.path).st_mode & 0o077 == 0
 
 
+def test_the_media_app_listens_on_the_loopback_address_unless_told_otherwise(tmp_path):
+    """Whatever the edge's public address ([sip] address), the media app is on 127.0.0.1."""
+    path = tmp_path / "vpbx.conf"
+    cfg = config.write(str(path), db_name="d", db_user="u", db_password="p", run_dir="/r",
+                       log_dir="/l", data_dir="/d", sip_address="192.0.2.2")
+    assert (cfg.sip_address, cfg.media_address) == ("192.0.2.2", "127.0.0.1")
+    path.write_text(path.read_text().replace("address = 127.0.0.1", "address = 10.0.0.7"))
+    assert config.load(str(path)).media_address == "10.0.0.7"
+    path.write_text(path.read_text().replace("address = 10.0.0.7\n", ""))
+    assert config.load(str(path)).media_address == "127.0.0.1"     # a file of before
+
+
 def test_missing_config_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="vpbx configuration not found"):
         config.load(str(tmp_path / "absent.conf"))
