@@ -243,4 +243,4 @@ def refused_contact():
     return contacts.refused_contact(contacts.contact_uris(values),
                                     carrier[0] if carrier else None,
                                     ((cfg.sip_address, cfg.sip_port),
-                                     (cfg.sip_address, cfg.media_port)))
+                                     (cfg.media_address, cfg.media_port)))

@@ -39,7 +39,7 @@ END_MEDIA_TIMEOUT = 0.2         # seconds: a delete rtpengine has not answered b
 
 def media_address():
     """host:port of the media application."""
-    return "%s:%d" % (Worker.cfg.sip_address, Worker.cfg.media_port)
+    return "%s:%d" % (Worker.cfg.media_address, Worker.cfg.media_port)
 
 
 def _db(work):
