@@ -44,7 +44,8 @@ and native only). The request-route latency comes from Kamailio's "request-route
 in: N usec" lines (latency_cfg_log) at a moderate rate.
 
 The table is printed and written to bench/results/latest.txt, everything (with the SIP
-evidence of failures) to bench/results/bench-<UTC timestamp>.json (or into --results). The
+evidence of failures) to bench/results/bench-<UTC timestamp>.json (or into --results; the JSON
+files stay out of git: only latest.txt, the latest summary, is committed). The
 `quick` profile steps to 100 calls/s only; `smoke`, one low step per route, is the test
 suite's check that the benchmark runs at all (tests/integration/test_bench.py). The stacks
 are stopped and the database dropped at the end, also on failure, Ctrl-C or SIGTERM; the
