@@ -37,14 +37,12 @@ def request_route():
         return reply(500, "Server Internal Error")
 
 
-def reply_route():
-    """Every SIP reply enters here first. A reply that belongs to none of the edge's
-    transactions is dropped: Kamailio's core would forward it, statelessly and from the
-    edge's address, to whatever host its second Via names."""
-    if KSR.tm.t_check_trans() > 0:
-        return 1
+def drop_stray_reply():
+    """A SIP reply that belongs to none of the edge's transactions (tm's on_sl_reply) is
+    dropped: Kamailio's core would forward it, statelessly and from the edge's address, to
+    whatever host its second Via names."""
     KSR.set_drop()
-    return STOP
+    return 0
 
 
 def refuse_not_utf8(part):

@@ -38,8 +38,8 @@ class kamailio:  # noqa: N801 (the name app_python3 expects)
     def ksr_request_route(self, msg):
         return edge.request_route()
 
-    def ksr_reply_route(self, msg):
-        return edge.reply_route()
+    def ksr_stray_reply(self, msg, event=None):
+        return edge.drop_stray_reply()
 
     def ksr_onreply_media(self, msg):
         media_calls.on_reply()          # an answer ends the ringback tone
