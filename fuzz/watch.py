@@ -174,7 +174,9 @@ class LogWatch:
         cut = data.rfind(b"\n") + 1
         entries = []
         for raw in data[:cut].splitlines(keepends=True):
-            if entries and not _PREFIX.match(raw.decode("latin-1")):
+            if raw.startswith(b"VPBX-LOGFILTER "):    # (the log filter's own line: an entry)
+                entries.append([self.offset, [raw]])
+            elif entries and not _PREFIX.match(raw.decode("latin-1")):
                 entries[-1][1].append(raw)
             else:
                 entries.append([self.offset, [raw]])

@@ -32,7 +32,9 @@ def canonical_user(user: str) -> str:
     once matched `ANNA`, `Anna` and `ánna` to `anna`, so a guesser could rotate spellings to
     get a fresh count each time. Accents dropped (NFKD), case folded: every spelling of one
     name counts as one user (user names are ASCII: [A-Za-z0-9._-])."""
-    user = user.strip()         # ("alice " is alice too: MySQL's PAD SPACE collations)
+    # ("alice " is alice too: MySQL's PAD SPACE collations; a NUL cannot reach Kamailio's
+    # tables, which take C strings)
+    user = user.strip().replace("\x00", "\\x00")
     if user.isascii():
         return user.lower()
     decomposed = unicodedata.normalize("NFKD", user)

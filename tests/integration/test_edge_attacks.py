@@ -261,6 +261,13 @@ def test_a_huge_value_is_capped_in_the_log(platform, edge_log):
     assert max(len(text) for text in edge_log.raw().splitlines()) < 4096
 
 
+def test_a_nul_in_the_credentials_user_is_refused_as_any_wrong_user(platform, edge_log):
+    with udp_socket("127.0.0.111") as sender:
+        reply = register_with_auth_user(sender, edge_of(platform), b"ali\x00ce")
+    assert reply.startswith("SIP/2.0 403 "), reply
+    assert b"Traceback" not in edge_log.raw() and b"error for" not in edge_log.raw()
+
+
 @pytest.mark.parametrize("where", ["user", "auth_user", "call_id"])
 def test_bytes_that_are_not_utf8_get_a_clear_400_and_no_traceback(platform, edge_log, where):
     bad = b"\xff\xfe\xc3("

@@ -49,3 +49,4 @@ def test_every_spelling_of_a_user_name_counts_as_one_user():
                              " Anna  ")}
     assert keys == {"192.0.2.7 anna@acme.pbx.test"}
     assert authguard.user_key("Bob.Smith", "d") == "bob.smith@d"
+    assert "\x00" not in authguard.key("192.0.2.7", "ali\x00ce", "d")
