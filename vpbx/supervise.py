@@ -9,7 +9,8 @@ as long up to `max_delay` (30 s): a process that dies at once is not started in 
 loop; one that ran `stable_seconds` (60 s) before it ended starts the count again.
 
 SIGTERM or SIGINT stops it: the signal goes to the process (the stack signals the whole
-process group anyway), which is not started again, and supervise exits with its status.
+process group anyway), which is not started again; supervise exits 0 when it ended as told
+(or of that signal), else with its status.
 Each restart is one line on standard error (the component's log):
 `supervise: media ended (signal SIGABRT) after 12.3 s; starting it again in 1 s`.
 """
@@ -31,6 +32,15 @@ def describe(status: int) -> str:
         except ValueError:
             return f"signal {-status}"
     return f"status {status}"
+
+
+def stopped_status(status: int) -> int:
+    """supervise's exit status once told to stop: 0 when the process ended as told (by its
+    own handler, or killed by the stop signal itself: the stack signals the whole process
+    group, so the process may get it twice and die of the second), else its status."""
+    if status in (-signal.SIGTERM, -signal.SIGINT):
+        return 0
+    return status if status >= 0 else 128 - status
 
 
 def supervise(name: str, argv: list[str], first_delay: float = FIRST_DELAY,
@@ -59,7 +69,7 @@ def supervise(name: str, argv: list[str], first_delay: float = FIRST_DELAY,
             child.terminate()
         status = child.wait()
         if stopping:
-            return status if status >= 0 else 128 - status
+            return stopped_status(status)
         ran = time.monotonic() - started
         if ran >= stable_seconds:
             delay = first_delay
@@ -69,7 +79,7 @@ def supervise(name: str, argv: list[str], first_delay: float = FIRST_DELAY,
         while not stopping and time.monotonic() < wake:
             time.sleep(min(0.1, max(0.0, wake - time.monotonic())))
         if stopping:
-            return status if status >= 0 else 128 - status
+            return stopped_status(status)
         delay = min(delay * 2, max_delay)
 
 

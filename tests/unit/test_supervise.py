@@ -11,6 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # then an error status), the third runs until it is told to stop
 CHILD = """
 import os, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))   # (before it says it started)
 path = sys.argv[1]
 with open(path, "a") as runs:
     runs.write(f"{os.getpid()}\\n")
@@ -19,7 +20,6 @@ if count == 1:
     os.abort()
 if count == 2:
     sys.exit(3)
-signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
 while True:
     time.sleep(0.05)
 """
