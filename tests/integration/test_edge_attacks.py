@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from tests.support.rawsip import digest_response, final_reply, replies_within
+from tests.support.rawsip import digest_response, final_reply, register, replies_within
 from vpbx import logline
 from vpbx.stack import log_settled, log_slice
 
@@ -135,34 +135,12 @@ def test_requests_of_a_real_call_still_flow(platform, phones):
 
 
 # -- 2. a user's name spelt another way ------------------------------------------------------------
-def register_as(platform, sock, auth_user, password, to_user=None, ha1_user=None, call=""):
+def register_as(platform, sock, auth_user, password, to_user=None, ha1_user=None):
     """REGISTER with digest credentials naming `auth_user` (To: `to_user`, default the same),
     the response computed as if the user were `ha1_user` (what a guesser who knows the
     real name does); the final status code."""
-    host, port = sock.getsockname()
-    edge = edge_of(platform)
-    uri = f"sip:{DOMAIN}"
-    to_user = to_user or auth_user
-    call = call or uuid.uuid4().hex[:10]
-
-    def register(cseq, authorization=""):
-        return (f"REGISTER {uri} SIP/2.0\r\n"
-                f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{call}{cseq};rport\r\n"
-                f"Max-Forwards: 70\r\nFrom: <sip:{to_user}@{DOMAIN}>;tag={call}\r\n"
-                f"To: <sip:{to_user}@{DOMAIN}>\r\nCall-ID: spell-{call}@{host}\r\n"
-                f"CSeq: {cseq} REGISTER\r\nContact: <sip:{to_user}@{host}:{port}>\r\n"
-                f"Expires: 0\r\n{authorization}Content-Length: 0\r\n\r\n").encode()
-
-    sock.sendto(register(1), edge)
-    challenge = final_reply(sock)
-    if not challenge.startswith("SIP/2.0 401 "):
-        return int(challenge.split()[1])
-    nonce = re.search(r'nonce="([^"]+)"', challenge).group(1)
-    response = digest_response(ha1_user or auth_user, DOMAIN, password, nonce, "REGISTER", uri)
-    sock.sendto(register(2, f'Authorization: Digest username="{auth_user}", realm="{DOMAIN}", '
-                            f'nonce="{nonce}", uri="{uri}", response="{response}", '
-                            f'algorithm=MD5\r\n'), edge)
-    return int(final_reply(sock).split()[1])
+    return int(register(platform, sock, auth_user, password, to_user=to_user,
+                        digest_user=ha1_user).split()[1])
 
 
 def test_the_right_password_under_another_spelling_of_the_name_is_refused(platform, edge_log):
@@ -333,57 +311,19 @@ def test_a_guesser_is_banned_on_an_unknown_domain_as_on_a_real_one(platform, edg
     domain = "no-such-tenant.pbx.test"
     with udp_socket("127.0.0.104") as guesser:
         for number in range(5):
-            guesser_reply = reply_to_register_with_password(platform, guesser, domain,
-                                                            f"guess-{number}")
+            guesser_reply = register(platform, guesser, "alice", f"guess-{number}",
+                                     domain=domain)
             assert status_line(guesser_reply) == "SIP/2.0 403 Forbidden"
     ban = edge_log.wait("VPBX-AUTH", outcome="banned", source="127.0.0.104")
     assert ban["tenant"] is None
     assert edge_log.lines("VPBX-AUTH", outcome="unknown_domain", domain=domain)
 
 
-def reply_to_register_with_password(platform, sock, domain, password):
-    host, port = sock.getsockname()
-    call = uuid.uuid4().hex[:8]
-
-    def register(cseq, authorization=""):
-        return (f"REGISTER sip:{domain} SIP/2.0\r\n"
-                f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{call}{cseq};rport\r\n"
-                f"Max-Forwards: 70\r\nFrom: <sip:alice@{domain}>;tag={call}\r\n"
-                f"To: <sip:alice@{domain}>\r\nCall-ID: guess-{call}@{host}\r\n"
-                f"CSeq: {cseq} REGISTER\r\nContact: <sip:alice@{host}:{port}>\r\n"
-                f"{authorization}Content-Length: 0\r\n\r\n").encode()
-
-    sock.sendto(register(1), edge_of(platform))
-    nonce = re.search(r'nonce="([^"]+)"', final_reply(sock)).group(1)
-    response = digest_response("alice", domain, password, nonce, "REGISTER", f"sip:{domain}")
-    sock.sendto(register(2, f'Authorization: Digest username="alice", realm="{domain}", '
-                            f'nonce="{nonce}", uri="sip:{domain}", response="{response}"\r\n'),
-                edge_of(platform))
-    return final_reply(sock)
-
-
 # -- a phone's registration cannot make the edge call the carrier or itself ------------------------
 def register_contact(platform, sock, contact, user="alice", password="alice-s3cret"):
     """REGISTER `user` from `sock` with `contact` as its Contact; the final status code."""
-    host, port = sock.getsockname()
-    edge = edge_of(platform)
-    uri = f"sip:{DOMAIN}"
-    call = uuid.uuid4().hex[:10]
-
-    def register(cseq, authorization=""):
-        return (f"REGISTER {uri} SIP/2.0\r\n"
-                f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{call}{cseq};rport\r\n"
-                f"Max-Forwards: 70\r\nFrom: <sip:{user}@{DOMAIN}>;tag={call}\r\n"
-                f"To: <sip:{user}@{DOMAIN}>\r\nCall-ID: contact-{call}@{host}\r\n"
-                f"CSeq: {cseq} REGISTER\r\nContact: {contact}\r\nExpires: 60\r\n"
-                f"{authorization}Content-Length: 0\r\n\r\n").encode()
-
-    sock.sendto(register(1), edge)
-    nonce = re.search(r'nonce="([^"]+)"', final_reply(sock)).group(1)
-    response = digest_response(user, DOMAIN, password, nonce, "REGISTER", uri)
-    sock.sendto(register(2, f'Authorization: Digest username="{user}", realm="{DOMAIN}", '
-                            f'nonce="{nonce}", uri="{uri}", response="{response}"\r\n'), edge)
-    return int(final_reply(sock).split()[1])
+    return int(register(platform, sock, user, password, contact=contact,
+                        expires=60).split()[1])
 
 
 def test_a_phone_cannot_register_the_carriers_or_the_platforms_address(platform, edge_log):

@@ -1,6 +1,7 @@
 """SIP from a bare UDP socket, for the tests that need what a phone would not send or show:
 a sender that never ACKs, the exact replies and their headers."""
 import hashlib
+import os
 import re
 import socket
 import time
@@ -57,26 +58,40 @@ def register_with_password(platform, sock, user, password, domain="acme.pbx.test
     """REGISTER `user` from the bare socket `sock`, answering the challenge with `password`
     (Expires 0 by default: nothing stays registered); the final status code. Call-IDs are
     named after `call` and the socket's address."""
+    return int(register(platform, sock, user, password, domain=domain, expires=expires,
+                        call=call).split()[1])
+
+
+def register(platform, sock, user, password, *, domain="acme.pbx.test", expires=0, call="",
+             contact=None, to_user=None, digest_user=None):
+    """REGISTER from the bare socket `sock` with credentials naming `user`, the challenge
+    answered with `password`; the final reply (the first one when it is no challenge).
+    `contact` (default the socket's address), `to_user` (the AOR's user, default `user`) and
+    `digest_user` (whose name the response is computed with, default `user`: a guesser who
+    knows the real name sends another spelling) are what an attacker would vary."""
     host, port = sock.getsockname()
     edge = (platform.cfg.sip_address, platform.cfg.sip_port)
     uri = f"sip:{domain}"
+    to_user = to_user or user
+    contact = contact or f"<sip:{to_user}@{host}:{port}>"
 
-    def register(cseq, authorization=""):
+    def request(cseq, authorization=""):
         return (f"REGISTER {uri} SIP/2.0\r\n"
                 f"Via: SIP/2.0/UDP {host}:{port};branch=z9hG4bK{call}r{cseq};rport\r\n"
-                f"Max-Forwards: 70\r\nFrom: <sip:{user}@{domain}>;tag={call}t\r\n"
-                f"To: <sip:{user}@{domain}>\r\nCall-ID: reg-{call}@{host}\r\n"
-                f"CSeq: {cseq} REGISTER\r\nContact: <sip:{user}@{host}:{port}>\r\n"
+                f"Max-Forwards: 70\r\nFrom: <sip:{to_user}@{domain}>;tag={call}t\r\n"
+                f"To: <sip:{to_user}@{domain}>\r\nCall-ID: reg-{call}@{host}\r\n"
+                f"CSeq: {cseq} REGISTER\r\nContact: {contact}\r\n"
                 f"Expires: {expires}\r\n{authorization}Content-Length: 0\r\n\r\n").encode()
 
-    sock.sendto(register(1), edge)
+    call = call or os.urandom(5).hex()
+    sock.sendto(request(1), edge)
     challenge = final_reply(sock)
     if not challenge.startswith("SIP/2.0 401 "):
-        return int(challenge.split()[1])
+        return challenge
     realm = re.search(r'realm="([^"]+)"', challenge).group(1)
     nonce = re.search(r'nonce="([^"]+)"', challenge).group(1)
-    response = digest_response(user, realm, password, nonce, "REGISTER", uri)
-    sock.sendto(register(2, f'Authorization: Digest username="{user}", realm="{realm}", '
-                            f'nonce="{nonce}", uri="{uri}", response="{response}", '
-                            f'algorithm=MD5\r\n'), edge)
-    return int(final_reply(sock).split()[1])
+    response = digest_response(digest_user or user, realm, password, nonce, "REGISTER", uri)
+    sock.sendto(request(2, f'Authorization: Digest username="{user}", realm="{realm}", '
+                           f'nonce="{nonce}", uri="{uri}", response="{response}", '
+                           f'algorithm=MD5\r\n'), edge)
+    return final_reply(sock)
