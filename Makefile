@@ -11,7 +11,7 @@ setup:
 
 ## run: set up, start rtpengine, Kamailio, the media app and the web UI, load the demo tenant
 run: setup
-	@$(PYTHON) -m vpbx.stack start
+	@$(PYTHON) -m vpbx.stack.control start
 	@vpbx apply demo/platform.yaml
 	@vpbx apply demo/demo-tenant.yaml
 	@$(PYTHON) -m webui.accounts exists demo-admin || \
@@ -20,10 +20,10 @@ run: setup
 
 ## stop: stop what `make run` started
 stop:
-	@$(PYTHON) -m vpbx.stack stop
+	@$(PYTHON) -m vpbx.stack.control stop
 
 status:
-	@$(PYTHON) -m vpbx.stack status
+	@$(PYTHON) -m vpbx.stack.control status
 
 ## test: set up, then the whole suite (unit and integration, real components)
 test: setup

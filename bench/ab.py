@@ -32,8 +32,8 @@ import tempfile
 
 from bench import run as bench
 from tests.support import instance
-from vpbx import config as config_mod
-from vpbx.stack import ROOT
+from vpbx.settings import platform as config_mod
+from vpbx.stack.control import ROOT
 
 # each version's rtpengine ports (4 per call at once), below the kernel's ephemeral ports
 RTP_SPANS = [(2000, 9999), (10000, 17999), (18000, 25999), (26000, 32767)]

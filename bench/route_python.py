@@ -237,7 +237,7 @@ def run_worker(code: str, numbers: list, calls: int) -> dict:
 def provision(base, db_name: str) -> list:
     """The group route's tenant of `make bench` in `db_name`; its global numbers."""
     from bench import run as bench
-    from vpbx import db
+    from vpbx.storage import connection as db
     pool = bench.group_pool(160, 12)
     conn = db.connect(base, database=db_name, autocommit=False)
     try:
@@ -362,7 +362,7 @@ def main(argv=None) -> int:
         print(json.dumps(run_worker(args.worker, args.numbers.split(","), args.calls)))
         return 0
     from tests.support import instance
-    from vpbx import config as config_mod
+    from vpbx.settings import platform as config_mod
     base = config_mod.load()
     work = tempfile.mkdtemp(prefix="vpbx-route-python-")
     setups = {}

@@ -74,9 +74,10 @@ import time
 
 from rtpengine.ngclient import NgClient, NgError
 from tests.support import instance
-from vpbx import config as config_mod
-from vpbx import db, sipauth
-from vpbx.stack import ROOT, Stack, log_size, log_slice, tail
+from vpbx.settings import platform as config_mod
+from vpbx.storage import connection as db
+from vpbx.edge import credentials as sipauth
+from vpbx.stack.control import ROOT, Stack, log_size, log_slice, tail
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 RESULTS_DIR = os.path.join(BENCH_DIR, "results")

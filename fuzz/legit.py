@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from fuzz.platform import DOMAIN, EXTENSIONS, LEGIT_ADDRESS, PASSWORDS
 from tests.support.rawsip import register_with_password
-from vpbx.stack import sip_options_ping
+from vpbx.stack.control import sip_options_ping
 
 
 @dataclass

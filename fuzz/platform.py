@@ -1,7 +1,7 @@
 """The fuzz run's own platform instance: a throwaway database, rtpengine and Kamailio (the
 platform's kamailio.cfg and kemi/) on free ports, with fuzz/platform.yaml and
 fuzz/tenant.yaml applied — as the integration tests and the bench start theirs
-(tests.support.instance, vpbx.stack).
+(tests.support.instance, vpbx.stack.control).
 
 Its edge listens on a loopback address of its own (EDGE_ADDRESS), not 127.0.0.1: a mutated
 Route or Request-URI (a flipped digit of a port) makes the edge relay to that address and
@@ -15,8 +15,8 @@ import subprocess
 
 from tests.support import instance
 from tests.support.instance import free_port
-from vpbx import config as config_mod
-from vpbx.stack import ROOT, VENV_PYTHON, Stack
+from vpbx.settings import platform as config_mod
+from vpbx.stack.control import ROOT, VENV_PYTHON, Stack
 
 FUZZ_DIR = os.path.dirname(os.path.abspath(__file__))
 DOMAIN = "fuzz.pbx.test"
@@ -76,7 +76,7 @@ class Instance:
 
     def vpbx(self, *args) -> subprocess.CompletedProcess:
         env = {**os.environ, "VPBX_CONFIG": self.cfg.path, "PYTHONPATH": ROOT}
-        return subprocess.run([VENV_PYTHON, "-m", "vpbx.cli", *args], env=env,
+        return subprocess.run([VENV_PYTHON, "-m", "vpbx.command.main", *args], env=env,
                               capture_output=True, text=True, timeout=60)
 
 

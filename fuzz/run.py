@@ -27,7 +27,7 @@ from fuzz import platform as fuzz_platform
 from fuzz.legit import LegitClient
 from fuzz.sink import Sink
 from rtpengine.ngclient import NgClient, NgError
-from vpbx.stack import ROOT, sip_options_ping
+from vpbx.stack.control import ROOT, sip_options_ping
 
 RESULTS_DIR = os.path.join(fuzz_platform.FUZZ_DIR, "results")
 # settle: at the end, how long to wait at most for tm's transactions to end (relayed

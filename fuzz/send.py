@@ -9,7 +9,7 @@ messages are in flight.
 Source addresses: the carrier's messages (fuzz.mutate.from_carrier) come from the carrier's
 address; the others rotate over SOURCE_COUNT loopback addresses
 (127.0.0.100 ...), and the rate is capped so that each address stays well under the flood
-guard's limit (vpbx.floodguard: 200 requests per 2 s per address), so the guard stays on —
+guard's limit (vpbx.edge.flood_guard: 200 requests per 2 s per address), so the guard stays on —
 the fuzzed requests go through it as anybody's do — without banning the fuzzer. (Exempting
 the fuzzer's addresses in `sip_flood_exempt` would keep the guard's code out of the run.)
 """
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from fuzz.mutate import from_carrier
 from fuzz.platform import CARRIER_ADDRESS
-from vpbx.config import FLOOD_REQUESTS
-from vpbx.floodguard import SAMPLING_SECONDS
+from vpbx.settings.platform import FLOOD_REQUESTS
+from vpbx.edge.flood_guard import SAMPLING_SECONDS
 
 SOURCE_BASE = "127.0.0."
 SOURCE_FIRST = 100

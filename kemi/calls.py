@@ -19,11 +19,16 @@ import identity
 import media_calls
 from sip import (RTPENGINE_FLAGS, STOP, Worker, dialled_number, log_call, log_error, log_route,
                  pv, pv_text, record, refresh_configuration, reply)
-from vpbx import busy, callflow, cdr, dialplan, logline, outgoing
-from vpbx.busy import party
-from vpbx.flowrun import AnswerState, FlowRun, contact_key
-from vpbx.numbers import external_form, international_form
-from vpbx.store import DatabaseUnavailable
+from vpbx.live import busy
+from vpbx.engine import call_plan as callflow
+from vpbx.records import call_records as cdr
+from vpbx.engine import dial_plan as dialplan
+from vpbx.records import log_line as logline
+from vpbx.engine import caller_id as outgoing
+from vpbx.live.busy import party
+from vpbx.engine.plan_runner import AnswerState, FlowRun, contact_key
+from vpbx.model.numbers import external_form, international_form
+from vpbx.storage.routing_data import DatabaseUnavailable
 
 FLOW_AVP = "$avp(vpbx_flow)"
 ANSWER_AVP = "$avp(vpbx_answer)"  # the flow's AnswerState: all that an answer needs
@@ -584,7 +589,7 @@ def dialog_event(event):
         if event != "dialog:end":
             return 1
         parties = pv("$dlg_var(%s)" % PARTIES_VAR)
-        # the parties' end time goes with the record (vpbx.cdr writes it to users)
+        # the parties' end time goes with the record (vpbx.records.call_records writes it to users)
         record("end", final_code=200, outcome="answered", **({"parties": parties} if parties else {}))
         ended = []
         for item in filter(None, parties.split(",")):

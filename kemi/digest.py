@@ -4,7 +4,8 @@ from typing import NamedTuple
 import KSR
 
 from sip import Worker, pv, reply
-from vpbx import authguard, logline
+from vpbx.edge import password_guard as authguard
+from vpbx.records import log_line as logline
 
 # auth_check() results that call for a (new) challenge rather than a refusal
 _CHALLENGE_AGAIN = {-4, -5, -6}   # nonce expired, no credentials, invalid nonce
@@ -41,7 +42,7 @@ def authenticate(tenant, claimed_user):
     Challenges when credentials are missing or stale; refuses with 403 when they are wrong
     (wrong password or unknown user: the phone is told the same, the log says which), and
     at once, before any check, while their source address is banned for that user
-    (vpbx.authguard). Returns True when the request is authenticated.
+    (vpbx.edge.password_guard). Returns True when the request is authenticated.
     """
     guard = guard_key(tenant)
     if guard is not None and (KSR.htable.sht_get(authguard.BANS_TABLE, guard) or 0) > 0:
@@ -79,7 +80,7 @@ def authenticate(tenant, claimed_user):
 
 
 def guard_key(tenant):
-    """The password-guessing key of this request's credentials (vpbx.authguard), or None
+    """The password-guessing key of this request's credentials (vpbx.edge.password_guard), or None
     when it carries none or the guard is off."""
     user = pv("$au")
     if not user or Worker.cfg.sip_auth_failures <= 0:
@@ -100,7 +101,7 @@ def count_failure(tenant, claimed_user, guard):
 
 def count_user_failure(tenant, claimed_user):
     """One more failure of the user from any address: an alert line when a guesser spread
-    over many addresses is at work (vpbx.authguard)."""
+    over many addresses is at work (vpbx.edge.password_guard)."""
     cfg = Worker.cfg
     user = pv("$au")
     if not user or cfg.sip_auth_attack_failures <= 0:

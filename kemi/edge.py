@@ -14,8 +14,9 @@ import media_calls
 from sip import (RTPENGINE_FLAGS, STOP, DatabaseBackingOff, NotUtf8, Worker,
                  database_backing_off, log_error, log_route, note_database_down, pv, pv_text,
                  refresh_configuration, reply)
-from vpbx import contacts, floodguard
-from vpbx.store import DatabaseUnavailable
+from vpbx.edge import contacts
+from vpbx.edge import flood_guard as floodguard
+from vpbx.storage.routing_data import DatabaseUnavailable
 
 OVERLOAD_RETRY_AFTER = (5, 15)      # seconds, drawn for each refused request
 
@@ -100,7 +101,7 @@ def route_request():
 
 def flooding_source():
     """Whether the request comes from an address banned for flooding, or that floods now
-    and is banned from this request on (vpbx.floodguard); the ban's start is logged once."""
+    and is banned from this request on (vpbx.edge.flood_guard); the ban's start is logged once."""
     cfg = Worker.cfg
     if cfg.sip_flood_requests <= 0:
         return False
@@ -137,7 +138,7 @@ def carrier_for_flood_guard():
 
 
 def shed_new_request(queued):
-    """The workers are behind (vpbx.backlog): a new call or registration is refused at once,
+    """The workers are behind (vpbx.edge.backlog): a new call or registration is refused at once,
     before any database read (statelessly, or in the INVITE's transaction when it has one),
     so the calls in progress keep their workers; the sender may try again later (a spread
     Retry-After: phones refused together do not come back together) or elsewhere (a
@@ -183,7 +184,7 @@ def route_within_dialog():
 
 def goes_to_a_party():
     """Whether the in-dialog request (past our Record-Route) goes to a party of its dialog
-    (vpbx.contacts.goes_to_a_party). A party's own Contact as the Request-URI, what phones
+    (vpbx.edge.contacts.goes_to_a_party). A party's own Contact as the Request-URI, what phones
     send, is recognised without parsing anything."""
     destination = pv("$du") or pv("$ru")
     callee, caller = pv("$dlg(to_contact)"), pv("$dlg(from_contact)")
@@ -232,7 +233,7 @@ def route_register():
 
 
 def refused_contact():
-    """Why a REGISTER's Contact may not be registered (vpbx.contacts: the carrier's address,
+    """Why a REGISTER's Contact may not be registered (vpbx.edge.contacts: the carrier's address,
     the platform's own), or None."""
     values = [pv("$(hdr(Contact)[%d])" % index)
               for index in range(int(KSR.pv.get("$hdrc(Contact)") or 0))]

@@ -11,8 +11,8 @@ headers are written in a branch route (`branch_forward`) from what `forward` kee
 import KSR
 
 from sip import Worker, pv
-from vpbx import outgoing
-from vpbx.numbers import international_form
+from vpbx.engine import caller_id as outgoing
+from vpbx.model.numbers import international_form
 
 FORWARD_AVP = "$avp(vpbx_fwd)"     # "caller|caller domain|diverting|domain|reason" of a forward
 _ANONYMOUS = "-"                   # a calling user for whom the tenant has no number to show

@@ -19,9 +19,9 @@ import KSR
 
 import calls
 from sip import Worker, log_error, log_route, pv, reply
-from vpbx import media_store
-from vpbx.flowrun import FlowRun
-from vpbx.numbers import external_form, international_form
+from vpbx.voicemail import store as media_store
+from vpbx.engine.plan_runner import FlowRun
+from vpbx.model.numbers import external_form, international_form
 
 MEDIA_REPLY_SECONDS = 3            # a media application that answers nothing by then is down
 ACCESS_PREFIX = "086"

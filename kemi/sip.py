@@ -6,8 +6,11 @@ import urllib.parse
 
 import KSR
 
-from vpbx import backlog, cdr, config, logline
-from vpbx.store import DATABASE_BACKOFF_SECONDS, DatabaseUnavailable, SipStore
+from vpbx.edge import backlog
+from vpbx.records import call_records as cdr
+from vpbx.settings import platform as config
+from vpbx.records import log_line as logline
+from vpbx.storage.routing_data import DATABASE_BACKOFF_SECONDS, DatabaseUnavailable, SipStore
 
 STOP = -255
 # Python's cyclic garbage collector in a routing worker: a young collection after this many
@@ -46,7 +49,7 @@ def tune_garbage_collector():
 
 
 def record(kind, **fields):
-    """A call-record event for this call (see vpbx.cdr); never stops the routing."""
+    """A call-record event for this call (see vpbx.records.call_records); never stops the routing."""
     try:
         cdr.append_event(Worker.cfg.data_dir, {"kind": kind, "call_id": pv("$ci"), **fields})
     except OSError as exc:
@@ -108,7 +111,7 @@ def pv(name):
 
 def pv_text(name):
     """A pseudo-variable's value for a log line, whatever bytes it holds: bytes that are not
-    UTF-8 come as surrogate escapes, which vpbx.logline writes as \\xNN."""
+    UTF-8 come as surrogate escapes, which vpbx.records.log_line writes as \\xNN."""
     try:
         return pv(name)
     except NotUtf8:

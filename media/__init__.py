@@ -8,6 +8,6 @@ Kamailio (and only Kamailio) sends such calls to it; rtpengine still anchors the
     prompts.py   system prompts (FR/EN/DE, spoken by espeak-ng at set-up) and sounds
 
 `python -m media` runs it for the platform configuration; it also sends voice-to-mail
-(vpbx.media_mail) in a background thread. Music on hold and ringback tones are played by
+(vpbx.voicemail.mail) in a background thread. Music on hold and ringback tones are played by
 rtpengine (kemi/media_calls.py), not here.
 """

@@ -1,11 +1,12 @@
 """Run the media application for the platform configuration ($VPBX_CONFIG).
 
 Its log (standard error, media.log) has one line per record, escaped: a caller's Call-ID or
-URI cannot plant a line (vpbx.logline.OneLineFormatter)."""
+URI cannot plant a line (vpbx.records.log_line.OneLineFormatter)."""
 import logging
 import signal
 
-from vpbx import config, logline
+from vpbx.settings import platform as config
+from vpbx.records import log_line as logline
 
 from . import prompts
 from .app import MediaApp

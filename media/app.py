@@ -25,7 +25,12 @@ import uuid
 import pjsua2 as pj
 import pymysql
 
-from vpbx import audio, db, logline, media_config, media_mail, media_store
+from vpbx.audio import files as audio
+from vpbx.storage import connection as db
+from vpbx.records import log_line as logline
+from vpbx.settings import media as media_config
+from vpbx.voicemail import mail as media_mail
+from vpbx.voicemail import store as media_store
 
 from . import door, flows, prompts
 from .actions import Background, CallEnded, CloseRecording, Collect, Hangup, Play, Record

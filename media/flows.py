@@ -13,7 +13,9 @@ import uuid
 
 import pymysql
 
-from vpbx import audio_admin, media_mail, media_store
+from vpbx.provisioning import edit_audio as audio_admin
+from vpbx.voicemail import mail as media_mail
+from vpbx.voicemail import store as media_store
 
 from . import prompts
 from .actions import Background, CloseRecording, Collect, Hangup, Play, Record
@@ -116,7 +118,7 @@ def record_message(ctx, box):
 def record_greeting(ctx, box):
     """The owner records the mailbox's greeting by phone (F5.4): the instructions and the
     beep, then what they say until # (or hang-up, or MAX_GREETING_SECONDS), stored as an
-    uploaded greeting is (vpbx.audio_admin.save_mailbox: checked, converted, the tenant's
+    uploaded greeting is (vpbx.provisioning.edit_audio.save_mailbox: checked, converted, the tenant's
     rules) so that the next caller hears it."""
     language = box["language"]
     recording = os.path.join(ctx.tmp_dir, f"greeting-{uuid.uuid4().hex}.wav")

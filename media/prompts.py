@@ -284,7 +284,7 @@ def main(argv=None) -> int:
     if argv:
         data_dir = argv[0]
     else:
-        from vpbx import config
+        from vpbx.settings import platform as config
         data_dir = config.load().data_dir
     made = generate(data_dir)
     print(f"prompts: {made} made in {prompt_dir(data_dir)}")

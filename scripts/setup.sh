@@ -62,13 +62,13 @@ if [ ! -f "$CONF" ]; then
   password="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
   "$ROOT/.venv/bin/python" -c "
 import sys; sys.path.insert(0, '$ROOT')
-from vpbx import config
+from vpbx.settings import platform as config
 config.write('$CONF', db_name='$DB_NAME', db_user='$DB_USER', db_password='$password',
              run_dir='/run/vpbx', log_dir='/var/log/vpbx', data_dir='/var/lib/vpbx')"
 fi
 eval "$("$ROOT/.venv/bin/python" -c "
 import sys, shlex; sys.path.insert(0, '$ROOT')
-from vpbx import config
+from vpbx.settings import platform as config
 c = config.load('$CONF')
 print(f'DB_NAME={shlex.quote(c.db_name)} DB_USER={shlex.quote(c.db_user)} DB_PASSWORD={shlex.quote(c.db_password)}')")"
 
@@ -86,7 +86,7 @@ FLUSH PRIVILEGES;
 SQL
 
 say "schema migrations"
-VPBX_CONFIG="$CONF" "$ROOT/.venv/bin/python" -m vpbx.cli migrate
+VPBX_CONFIG="$CONF" "$ROOT/.venv/bin/python" -m vpbx.command.main migrate
 
 # voicemail system prompts (FR/EN/DE) spoken by espeak-ng into <data_dir>/prompts: only the
 # missing ones, so recorded prompts put in their place are kept

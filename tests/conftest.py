@@ -8,9 +8,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from vpbx import config, db  # noqa: E402
+from vpbx.settings import platform as config
+from vpbx.storage import connection as db  # noqa: E402
 from tests.support import instance  # noqa: E402
-from vpbx.stack import log_size, log_slice  # noqa: E402
+from vpbx.stack.control import log_size, log_slice  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +75,7 @@ def platform(platform_config, tmp_path_factory):
     a throwaway database, the tenants of tests/integration/tenants applied."""
     from tests.integration.conftest import TENANTS, Platform
     from tests.support import media as media_support
-    from vpbx.stack import Stack
+    from vpbx.stack.control import Stack
     folder = str(tmp_path_factory.mktemp("platform"))
     name = instance.create_database(platform_config)
     cfg = instance.write_instance_config(platform_config, folder, name)

@@ -3,14 +3,14 @@
 Server-rendered pages, one blueprint per tab of the guide (numbers, time ranges, groups,
 voicemail, outgoing calls, melodies, announcements, directory) plus users, the call-flow
 preview, the activity monitor, the accounts (auth), the platform operators' pages and the
-API under /api/v1. Every change goes through vpbx.admin_config, i.e. through the same checks
+API under /api/v1. Every change goes through vpbx.provisioning.edit, i.e. through the same checks
 and writes as `vpbx apply`.
 """
 import configparser
 
 from flask import Flask, g, request
 
-from vpbx import config as config_mod
+from vpbx.settings import platform as config_mod
 
 
 def _webui_options(cfg) -> dict:

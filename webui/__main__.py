@@ -2,10 +2,10 @@
 
 Administrators' security actions (lockouts and bans lifted) are logged at INFO on standard
 error, which the platform writes to webui.log; so are waitress's records (a request path is
-the sender's text): one line per record, escaped (vpbx.logline.OneLineFormatter)."""
+the sender's text): one line per record, escaped (vpbx.records.log_line.OneLineFormatter)."""
 from waitress import serve
 
-from vpbx import logline
+from vpbx.records import log_line as logline
 
 from . import create_app
 

@@ -273,7 +273,8 @@ def _read_password(args) -> str:
 
 
 def main(argv=None) -> int:
-    from vpbx import config, db
+    from vpbx.settings import platform as config
+    from vpbx.storage import connection as db
     parser = argparse.ArgumentParser(prog="python -m webui.accounts",
                                      description="Web UI accounts of the Virtual PBX")
     sub = parser.add_subparsers(dest="command", required=True)

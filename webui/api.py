@@ -3,7 +3,7 @@
 Authentication: `Authorization: Bearer TOKEN` (tokens are made on the account page or with
 `python -m webui.accounts create-token`, and may expire: an expired token gets 401 saying
 so); a tenant administrator's token reaches their tenant only, and an id of another tenant's object is "not found". Objects have the shape of
-CONFIG-FORMAT's tenant file entries plus their `id`; writes go through vpbx.admin_config
+CONFIG-FORMAT's tenant file entries plus their `id`; writes go through vpbx.provisioning.edit
 (the provisioning rules), and a refused write answers 422 (409 for a delete refused because
 the object is still used) with one error per problem. The document /api/v1/openapi.json
 describes it all.
@@ -13,8 +13,11 @@ import datetime
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from vpbx import admin_config, admin_live, cdr, simulate
-from vpbx.provision_model import key_of
+from vpbx.provisioning import edit as admin_config
+from vpbx.live import monitor as admin_live
+from vpbx.records import call_records as cdr
+from vpbx.command import simulate
+from vpbx.model.tenant import key_of
 
 from . import accounts, calls, dbconn
 from .openapi import SECTIONS, openapi_document

@@ -6,13 +6,13 @@
     DELETE /api/v1/platform/numbers/<id>   → 204 | 409 (a number of it still in use) | 404
 
 Only an operator's bearer token reaches it: to a tenant administrator's token it answers
-"not found", as the operators' pages do to anybody else (numbers are the carrier's); the rules are vpbx.assignments', those of the operators' Numbers page and of
+"not found", as the operators' pages do to anybody else (numbers are the carrier's); the rules are vpbx.provisioning.assignments', those of the operators' Numbers page and of
 the platform file's `numbers:`. The OpenAPI document (/api/v1/openapi.json) describes it.
 """
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from vpbx import assignments
+from vpbx.provisioning import assignments
 
 from . import accounts, dbconn
 from .api import error_response

@@ -7,13 +7,13 @@ them, choose the music on hold, delete what nothing uses. The same over the JSON
     GET    /api/v1/audio/<id>/file       the stored WAV (8 kHz mono, as calls hear it)
     DELETE /api/v1/audio/<id>            → 204 | 409 (still used)
 
-Every change goes through vpbx.audio_admin, i.e. through the rules of `vpbx apply`.
+Every change goes through vpbx.provisioning.edit_audio, i.e. through the rules of `vpbx apply`.
 """
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, \
     send_file, url_for
 
-from vpbx import audio_admin
-from vpbx.names import without_control_characters
+from vpbx.provisioning import edit_audio as audio_admin
+from vpbx.model.names import without_control_characters
 
 from . import dbconn, security
 from .api import bp as api_bp

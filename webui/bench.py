@@ -62,7 +62,9 @@ def main(argv=None) -> int:
     sys.path.insert(0, root)
     from tests.support import instance
     from tests.webui.conftest import english_client, sign_in_as
-    from vpbx import config, db, provision
+    from vpbx.settings import platform as config
+    from vpbx.storage import connection as db
+    from vpbx.provisioning import apply as provision
     from webui import accounts, create_app
 
     base = config.load()

@@ -6,7 +6,7 @@ import io
 
 from flask import Blueprint, Response, g, render_template, request
 
-from vpbx import cdr
+from vpbx.records import call_records as cdr
 
 from . import dbconn, security
 

@@ -3,14 +3,14 @@
 A tab (users, groups, numbers, time ranges) subclasses `SectionPages`, saying how an item
 is shown in its form (`values_of`) and how a submitted form becomes a tenant-file entry
 (`entry_from`); the rest — finding the item by id in the signed-in tenant only (404
-otherwise), saving through vpbx.admin_config (the provisioning rules), showing the problems
+otherwise), saving through vpbx.provisioning.edit (the provisioning rules), showing the problems
 next to their fields, refusing to delete what is still used — is the same for all.
 """
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from vpbx import admin_config
-from vpbx.numbers import is_ascii_digits
-from vpbx.provision_model import key_of
+from vpbx.provisioning import edit as admin_config
+from vpbx.model.numbers import is_ascii_digits
+from vpbx.model.tenant import key_of
 
 from . import dbconn
 from .i18n import _, problem

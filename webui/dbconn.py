@@ -1,7 +1,7 @@
 """The request's database connection: opened on first use, closed when the request ends."""
 from flask import current_app, g
 
-from vpbx import db
+from vpbx.storage import connection as db
 
 
 def get_db():

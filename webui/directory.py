@@ -3,7 +3,7 @@ imported from CSV (nothing half-imported), with optional ##short codes; the tena
 are the internal contacts. Every phone reads it at /phonebook/<domain>.xml (webui.phonebook)."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from vpbx import directory
+from vpbx.provisioning import directory
 
 from . import dbconn, security
 from .crud import read_config

@@ -4,7 +4,7 @@ import re
 
 from flask import Blueprint, Response, request
 
-from vpbx.provision_model import CYCLING_DISTRIBUTIONS, DEFAULT_CYCLES, DEFAULT_RINGS, DISTRIBUTIONS
+from vpbx.model.tenant import CYCLING_DISTRIBUTIONS, DEFAULT_CYCLES, DEFAULT_RINGS, DISTRIBUTIONS
 
 from . import security, views
 from .crud import SectionPages, destination_entry, destination_values, number_or_text

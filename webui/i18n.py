@@ -100,7 +100,7 @@ def _noun_fr(text: str) -> str:
 
 def range_name(name: str) -> str:
     """The default range's name as the guide calls it in the current language."""
-    from vpbx.provision_model import OFFICE_HOURS
+    from vpbx.model.tenant import OFFICE_HOURS
     return gettext("Office hours") if name == OFFICE_HOURS else name
 
 

@@ -6,7 +6,9 @@ import datetime
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from vpbx import admin_live, live, schedule
+from vpbx.live import monitor as admin_live
+from vpbx.live import state as live
+from vpbx.engine import schedule
 
 from . import dbconn, security, views
 from .crud import read_config

@@ -4,7 +4,7 @@ call-flow diagram (range → group → members → no-answer rule); and the numb
 operator assigned to the tenant, used (by what) and free — the only ones it may use."""
 from flask import Blueprint, g, render_template
 
-from vpbx import assignments
+from vpbx.provisioning import assignments
 
 from . import dbconn, security, views
 from .crud import SectionPages, destination_entry, destination_values

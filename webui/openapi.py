@@ -1,11 +1,11 @@
 """The OpenAPI 3.0 document of /api/v1 (served at /api/v1/openapi.json).
 
 The schemas say what CONFIG-FORMAT says of each tenant-file entry; the provisioning rules
-(vpbx.provision_check) remain the authority, and a body that fits the schema but breaks a
+(vpbx.provisioning.rules) remain the authority, and a body that fits the schema but breaks a
 rule (a member who is not a user, a short number already used…) gets 422 with the reasons.
 """
-from vpbx.audio import FILE_KINDS
-from vpbx.provision_model import DAYS, DISTRIBUTIONS, VOICEMAIL_LANGUAGES, VOICEMAIL_MODES
+from vpbx.audio.files import FILE_KINDS
+from vpbx.model.tenant import DAYS, DISTRIBUTIONS, VOICEMAIL_LANGUAGES, VOICEMAIL_MODES
 
 # section -> (path, key field of its entries; None: the holiday is its own key)
 SECTIONS = {"users": ("/users", "extension"), "time_ranges": ("/time-ranges", "name"),

@@ -2,7 +2,8 @@
 tenant-wide setting) and the caller-ID presentation rules with their summary."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from vpbx import admin_config, presentation
+from vpbx.provisioning import edit as admin_config
+from vpbx.provisioning import presentation
 
 from . import dbconn, security
 from .crud import flash_outcome, read_config

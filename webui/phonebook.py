@@ -4,13 +4,14 @@ signs in with its SIP user name and password (HTTP Digest, realm = the tenant's 
 checked against the HA1 digest in Kamailio's `subscriber`: no clear-text password needed),
 behind the SIP edge's password guard (webui.sipdigest).
 
-A domain that is not a DNS name (the rule of a tenant's domain, vpbx.provision_doc) is a
+A domain that is not a DNS name (the rule of a tenant's domain, vpbx.provisioning.document) is a
 plain 404 before anything else: it is echoed as the challenge's realm, a header."""
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort
 
-from vpbx import directory, provision_doc
+from vpbx.provisioning import directory
+from vpbx.provisioning import document as provision_doc
 
 from . import dbconn, sipdigest
 

@@ -3,7 +3,7 @@ tenants, and the SIP edge's bans.
 
 Operators create tenants (through the provisioning rules, like `vpbx apply`), create and
 remove tenant administrators, and may open a tenant's configuration pages themselves; they
-assign numbers and blocks of numbers to tenants and take them back (vpbx.assignments, the
+assign numbers and blocks of numbers to tenants and take them back (vpbx.provisioning.assignments, the
 rules of the platform file's `numbers:`); they see the addresses the SIP edge refuses
 (password guessers, floods) and lift bans, as `vpbx bans` and `vpbx unban` do. Anybody else
 gets "not found" here.
@@ -11,8 +11,11 @@ gets "not found" here.
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
 
-from vpbx import admin_config, assignments, live, provision
-from vpbx.provision_model import DEFAULT_TIMEZONE
+from vpbx.provisioning import edit as admin_config
+from vpbx.provisioning import assignments
+from vpbx.live import state as live
+from vpbx.provisioning import apply as provision
+from vpbx.model.tenant import DEFAULT_TIMEZONE
 
 from . import accounts, dbconn, security
 from .crud import errors_by_field

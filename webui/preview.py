@@ -1,11 +1,12 @@
 """The call-flow preview: pick a global number (or a group's short number), a date and a time,
-and see what the call would do — computed by `vpbx simulate` (vpbx.simulate), the engine of
+and see what the call would do — computed by `vpbx simulate` (vpbx.command.simulate), the engine of
 the live routing. Optionally with the members' real state (registered, in a call)."""
 import datetime
 
 from flask import Blueprint, current_app, g, render_template, request
 
-from vpbx import simulate, schedule
+from vpbx.command import simulate
+from vpbx.engine import schedule
 
 from . import dbconn, security, views
 from .crud import read_config

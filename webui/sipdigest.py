@@ -6,7 +6,7 @@ realm = the tenant's domain; the response is checked against the HA1 in Kamailio
 (the table's collation would take `ANNA` for `anna`).
 
 Each request with credentials goes, in this order:
-1. banned (vpbx.authguard_rpc, Kamailio's own tables): 403 before any check;
+1. banned (vpbx.edge.password_guard_rpc, Kamailio's own tables): 403 before any check;
 2. nonce not ours, older than NONCE_SECONDS, or already used: a fresh challenge (401),
    nothing counted — each nonce is good for one request, so a captured request cannot be
    replayed, nor one challenge serve a burst of guesses;
@@ -27,7 +27,8 @@ import time
 
 from flask import Response, current_app, request
 
-from vpbx import authguard_rpc, logline
+from vpbx.edge import password_guard_rpc as authguard_rpc
+from vpbx.records import log_line as logline
 
 METHOD = "PHONEBOOK"            # the method of the VPBX-AUTH lines (decision=auth:PHONEBOOK)
 NONCE_SECONDS = 300

@@ -4,9 +4,9 @@ import datetime
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from vpbx import admin_config
-from vpbx.numbers import is_ascii_digits
-from vpbx.provision_model import DAYS
+from vpbx.provisioning import edit as admin_config
+from vpbx.model.numbers import is_ascii_digits
+from vpbx.model.tenant import DAYS
 
 from . import dbconn, security, views
 from .crud import SectionPages, errors_by_field, flash_outcome, read_config

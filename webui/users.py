@@ -2,7 +2,8 @@
 and direct number; the list shows their groups and whether a phone is registered."""
 from flask import Blueprint, g, request
 
-from vpbx import admin_live, assignments
+from vpbx.live import monitor as admin_live
+from vpbx.provisioning import assignments
 
 from . import dbconn, security
 from .crud import SectionPages

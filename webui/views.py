@@ -5,9 +5,9 @@ print views, the live summaries of the editors and the monitor's printout all us
 """
 from dataclasses import dataclass, field
 
-from vpbx import callflow
-from vpbx.provision_model import CYCLING_DISTRIBUTIONS, DAYS, Destination
-from vpbx.ringplan import RING_SECONDS
+from vpbx.engine import call_plan as callflow
+from vpbx.model.tenant import CYCLING_DISTRIBUTIONS, DAYS, Destination
+from vpbx.engine.ring_plan import RING_SECONDS
 
 from .i18n import _, day_name, range_name
 

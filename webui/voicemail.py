@@ -7,12 +7,12 @@ JSON API:
     PUT /api/v1/voicemail/<number>      JSON {mode, language, email, pin} → 200 | 422 | 404
 
 A voicemail used as a destination cannot be disabled, and trivial PINs are refused: the
-rules of `vpbx apply` (vpbx.audio_admin)."""
+rules of `vpbx apply` (vpbx.provisioning.edit_audio)."""
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, \
     url_for
 
-from vpbx import audio_admin
-from vpbx.provision_model import VOICEMAIL_LANGUAGES, VOICEMAIL_MODES
+from vpbx.provisioning import edit_audio as audio_admin
+from vpbx.model.tenant import VOICEMAIL_LANGUAGES, VOICEMAIL_MODES
 
 from . import dbconn, security
 from .api import bp as api_bp

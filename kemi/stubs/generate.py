@@ -130,8 +130,8 @@ def throwaway_kamailio():
     """A Kamailio with the project's kamailio.cfg on free ports and a database of its own
     (the platform configuration's credentials, $VPBX_CONFIG); yields its ctl socket."""
     from tests.support import instance
-    from vpbx import config
-    from vpbx.stack import Stack
+    from vpbx.settings import platform as config
+    from vpbx.stack.control import Stack
     base = config.load()
     folder = tempfile.mkdtemp(prefix="vpbx-ksr-stub-")
     db_name = instance.create_database(base)

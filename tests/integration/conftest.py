@@ -11,8 +11,9 @@ import subprocess
 import time
 
 from rtpengine.ngclient import NgClient
-from vpbx import db, logline
-from vpbx.stack import ROOT, VENV_PYTHON, Stack, log_settled
+from vpbx.storage import connection as db
+from vpbx.records import log_line as logline
+from vpbx.stack.control import ROOT, VENV_PYTHON, Stack, log_settled
 
 TENANTS = os.path.join(os.path.dirname(__file__), "tenants")
 PASSWORDS = {"alice": "alice-s3cret", "bob": "bob-s3cret!", "carol": "carol-s3cret",
@@ -37,7 +38,7 @@ class Platform:
     def vpbx(self, *args) -> subprocess.CompletedProcess:
         """Run the `vpbx` command against this platform."""
         env = {**os.environ, "VPBX_CONFIG": self.cfg.path, "PYTHONPATH": ROOT}
-        return subprocess.run([VENV_PYTHON, "-m", "vpbx.cli", *args], env=env,
+        return subprocess.run([VENV_PYTHON, "-m", "vpbx.command.main", *args], env=env,
                               capture_output=True, text=True, timeout=60)
 
     def kamcmd(self, *args) -> str:
@@ -48,7 +49,7 @@ class Platform:
         return result.stdout + result.stderr
 
     def log_text(self) -> str:
-        log_settled(self.stack.log_file("kamailio"))    # (lines still in vpbx.logfilter)
+        log_settled(self.stack.log_file("kamailio"))    # (lines still in vpbx.records.log_filter)
         with open(self.stack.log_file("kamailio"), errors="replace") as handle:
             return handle.read()
 
@@ -87,7 +88,7 @@ class Platform:
 @contextlib.contextmanager
 def platform_behind_proxy(base, folder: str, components: tuple, tenant_files: list,
                           prepare=None):
-    """A platform of its own (throwaway database, `components` of vpbx.stack) whose every
+    """A platform of its own (throwaway database, `components` of vpbx.stack.control) whose every
     database connection goes through a forwarder the test can cut (`plat.proxy.cut()`, then
     `.start()`), with `tenant_files` applied. `prepare(cfg)` runs before it starts (its
     result is `plat.prepared`); `plat.direct()` connects to its database without the

@@ -1,6 +1,6 @@
 """Password guessing: an address that keeps failing one user's digest authentication is
 refused for that user for a while, whatever password it sends then; the same user from
-elsewhere, and other users from that address, are not (vpbx/authguard.py)."""
+elsewhere, and other users from that address, are not (vpbx/edge/password_guard.py)."""
 import http.client
 import socket
 import time
@@ -11,9 +11,10 @@ from tests.support.httpdigest import authorization, challenge_fields
 from tests.support.instance import AUTH_BAN_SECONDS
 from tests.support.rawsip import register_with_password
 from tests.support.webclient import page_showing, signed_in_client
-from vpbx import live, logline
-from vpbx.stack import Stack
-from vpbx.config import AUTH_ATTACK_FAILURES, AUTH_FAILURES
+from vpbx.live import state as live
+from vpbx.records import log_line as logline
+from vpbx.stack.control import Stack
+from vpbx.settings.platform import AUTH_ATTACK_FAILURES, AUTH_FAILURES
 from webui import create_app
 
 GUESSER = "127.0.0.66"          # (all of 127/8 is loopback: a second host for the edge)
@@ -47,7 +48,7 @@ def test_a_password_guesser_is_banned_for_that_user_then_let_in_again(platform):
 
 
 def test_the_noc_lists_the_bans_and_lifts_those_of_an_address(platform, monkeypatch, capsys):
-    from vpbx import cli
+    from vpbx.command import main as cli
     monkeypatch.setenv("VPBX_CONFIG", platform.cfg.path)
     guesser_address = "127.0.0.68"
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as guesser:

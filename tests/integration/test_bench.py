@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from vpbx.stack import ROOT
+from vpbx.stack.control import ROOT
 
 
 def test_the_benchmark_runs_every_route_and_writes_its_results(tmp_path):

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from vpbx import db
+from vpbx.storage import connection as db
 
 pytestmark = pytest.mark.integration
 

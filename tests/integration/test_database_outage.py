@@ -6,7 +6,7 @@ import pytest
 
 from tests.integration.conftest import DOMAINS, PASSWORDS, module_platform
 from tests.sip.phone import Phone
-from vpbx.store import DATABASE_BACKOFF_SECONDS
+from vpbx.storage.routing_data import DATABASE_BACKOFF_SECONDS
 
 pytestmark = pytest.mark.integration
 

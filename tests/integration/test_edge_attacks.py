@@ -16,8 +16,8 @@ import uuid
 import pytest
 
 from tests.support.rawsip import digest_response, final_reply, register, replies_within
-from vpbx import logline
-from vpbx.stack import log_settled, log_slice
+from vpbx.records import log_line as logline
+from vpbx.stack.control import log_settled, log_slice
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ class EdgeLog:
 
     def __init__(self, platform):
         self.path = platform.stack.log_file("kamailio")
-        self.start = log_settled(self.path)     # (lines of earlier tests in vpbx.logfilter)
+        self.start = log_settled(self.path)     # (lines of earlier tests in vpbx.records.log_filter)
 
     def raw(self) -> bytes:
         log_settled(self.path)

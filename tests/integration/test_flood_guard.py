@@ -1,12 +1,12 @@
 """Request floods: an address that sends far more requests than a phone or an office would is
 dropped, unanswered, for a while; other addresses go on being served, and the flooder is
-served again once its ban is over (vpbx/floodguard.py)."""
+served again once its ban is over (vpbx/edge/flood_guard.py)."""
 import socket
 import time
 
 from tests.support.instance import FLOOD_BAN_SECONDS
 from tests.support.rawsip import register_with_password, replies_within
-from vpbx.config import FLOOD_REQUESTS
+from vpbx.settings.platform import FLOOD_REQUESTS
 
 FLOODER = "127.0.0.67"          # (all of 127/8 is loopback: a second host for the edge)
 
@@ -22,7 +22,7 @@ def options(sock, number):
 
 def test_a_flooding_address_is_dropped_for_a_while_and_nobody_else_is(platform, monkeypatch,
                                                                        capsys):
-    from vpbx import cli
+    from vpbx.command import main as cli
     monkeypatch.setenv("VPBX_CONFIG", platform.cfg.path)
     edge = (platform.cfg.sip_address, platform.cfg.sip_port)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as flooder, \

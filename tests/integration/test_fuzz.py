@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from vpbx.stack import ROOT
+from vpbx.stack.control import ROOT
 
 
 @pytest.fixture(scope="module")

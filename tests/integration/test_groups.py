@@ -11,8 +11,8 @@ import pytest
 
 from tests.integration.test_call_records import record_of
 from tests.support.ringing import ringing_order
-from vpbx import db
-from vpbx.flowrun import REDIAL_GUARD_SECONDS
+from vpbx.storage import connection as db
+from vpbx.engine.plan_runner import REDIAL_GUARD_SECONDS
 
 pytestmark = pytest.mark.integration
 RING = 5.0          # seconds of one ring

@@ -2,15 +2,15 @@
 a datagram with a bare CR in its request line is dumped whole by the parser, line feeds
 included, planting a forged VPBX-AUTH line; 2000 of them grew the log by 92 MB; sanity wrote
 an R-URI with raw ESCs). Replayed against the real Kamailio and its log filter
-(vpbx.logfilter); every check reads only what was logged since the test began."""
+(vpbx.records.log_filter); every check reads only what was logged since the test began."""
 import re
 import socket
 import time
 
 import pytest
 
-from vpbx import logfilter
-from vpbx.stack import sip_options_ping
+from vpbx.records import log_filter as logfilter
+from vpbx.stack.control import sip_options_ping
 
 from .test_edge_attacks import EdgeLog, edge_of, udp_socket
 

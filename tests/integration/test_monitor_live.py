@@ -8,8 +8,9 @@ import pytest
 
 from tests.support.rawsip import register_with_password
 from tests.support.webclient import page_showing, post, signed_in_client, text_of
-from vpbx import db, live
-from vpbx.config import AUTH_FAILURES
+from vpbx.storage import connection as db
+from vpbx.live import state as live
+from vpbx.settings.platform import AUTH_FAILURES
 from webui import accounts, create_app
 
 pytestmark = pytest.mark.integration

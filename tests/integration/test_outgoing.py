@@ -9,7 +9,7 @@ import yaml
 from tests.integration.test_call_records import record_of
 from tests.sip.phone import Phone
 from tests.support.ringing import ringing_order
-from vpbx import db
+from vpbx.storage import connection as db
 
 pytestmark = pytest.mark.integration
 
@@ -127,7 +127,7 @@ def test_a_carrier_that_answers_nothing_times_out(platform, phones):
 
 def test_a_directory_short_code_reaches_the_contacts_number(platform, phones, gateway,
                                                              monkeypatch):
-    from vpbx import directory
+    from vpbx.provisioning import directory
     monkeypatch.setenv("VPBX_CONFIG", platform.cfg.path)   # the change is announced to it
     conn = db.connect(platform.cfg)
     try:

@@ -7,7 +7,7 @@ import pytest
 from tests.integration.conftest import DOMAINS, PASSWORDS, module_platform
 from tests.sip.phone import Phone
 from tests.support.ringing import ringing_order
-from vpbx.stack import Stack
+from vpbx.stack.control import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,8 @@ import yaml
 from tests.conftest import assign_numbers
 from tests.sip.phone import Phone
 from tests.support.media import tone_file
-from vpbx import db, logline
+from vpbx.storage import connection as db
+from vpbx.records import log_line as logline
 
 DOMAIN = "voxco.pbx.test"
 USERS = {"vx1": ("8001", "vx1-s3cret!"), "vx2": ("8002", "vx2-s3cret!"),

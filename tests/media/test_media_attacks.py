@@ -3,7 +3,7 @@ port, with and without SDP, used to abort it (an assertion in PJSIP on the first
 without SDP; PJSUA's I/O queue full after ~30 refused INVITEs with SDP), and nothing started
 it again. Now the kernel drops what does not come from the edge (media/door.py), refusals
 are answered from the main loop and held (media/app.py), and a supervisor restarts the app
-whatever ends it (vpbx/supervise.py). Each test checks that the very same process is still
+whatever ends it (vpbx/stack/supervise.py). Each test checks that the very same process is still
 there, then that it still does its job."""
 import os
 import socket
@@ -15,8 +15,8 @@ import pytest
 from tests.support import instance
 from tests.support import media as media_support
 from tests.support.rawsip import replies_within
-from vpbx import config
-from vpbx.stack import Stack, log_size, log_slice, sip_options_ping
+from vpbx.settings import platform as config
+from vpbx.stack.control import Stack, log_size, log_slice, sip_options_ping
 
 from .conftest import DESK, GREETING_HZ, edge_uri, seconds_of, tone_timeline, wait_media_line
 

@@ -12,7 +12,7 @@ import yaml
 
 from tests.integration.conftest import TENANTS, platform_behind_proxy
 from tests.support import media as media_support
-from vpbx import media_store
+from vpbx.voicemail import store as media_store
 
 from .conftest import (DESK, EMAIL, GREETING_HZ, carrier_phone, edge_uri, first_time, query,
                        recording_samples, tenant_document, tone_timeline, wait_media_line)

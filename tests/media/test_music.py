@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from vpbx.flowrun import REDIAL_GUARD_SECONDS
+from vpbx.engine.plan_runner import REDIAL_GUARD_SECONDS
 
 from .conftest import (MUSIC_HZ, RETRY, RINGBACK_HZ, SALES, edge_uri, seconds_of,
                        tone_timeline)

@@ -8,7 +8,9 @@ import pytest
 import yaml
 
 from tests.support.media import tone_file
-from vpbx import audio, media_store, provision
+from vpbx.audio import files as audio
+from vpbx.voicemail import store as media_store
+from vpbx.provisioning import apply as provision
 
 TENANT = {
     "tenant": "sono", "name": "Sono", "domain": "sono.pbx.test",

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from media import prompts
-from vpbx import media_store
+from vpbx.voicemail import store as media_store
 
 from .conftest import (GUARDED, GUARDED_PIN, OWNER, OWNER_PIN, edge_uri, first_time, query,
                        seconds_of, tone_timeline, wait_media_line)

@@ -9,7 +9,8 @@ import pymysql
 import pytest
 
 from media import prompts
-from vpbx import media_mail, media_store
+from vpbx.voicemail import mail as media_mail
+from vpbx.voicemail import store as media_store
 
 from .test_provision_audio import apply, document, files, rows  # noqa: F401 (fixture)
 

@@ -7,7 +7,7 @@ import wave
 import pytest
 
 from tests.support.media import SmtpSink
-from vpbx import media_store
+from vpbx.voicemail import store as media_store
 
 from .conftest import (ANNOUNCEMENT_HZ, CLOSED, DESK, EMAIL, GREETING_HZ, LATER,
                        edge_uri, first_time, query, seconds_of, tone_timeline, wait_media_line)

@@ -1,8 +1,8 @@
 """A stand-in for Kamailio's htables in the web UI tests that run without Kamailio: the
-password guard (vpbx.authguard_rpc) counts and bans in a dict instead."""
+password guard (vpbx.edge.password_guard_rpc) counts and bans in a dict instead."""
 import threading
 
-from vpbx.authguard_rpc import GuardUnavailable
+from vpbx.edge.password_guard_rpc import GuardUnavailable
 
 
 class MemoryTables:

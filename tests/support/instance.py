@@ -7,7 +7,9 @@ import os
 import socket
 import uuid
 
-from vpbx import config, db, migrate
+from vpbx.settings import platform as config
+from vpbx.storage import connection as db
+from vpbx.storage import migrations as migrate
 
 
 def free_port(kind=socket.SOCK_DGRAM, host="127.0.0.1") -> int:

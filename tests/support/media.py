@@ -11,7 +11,7 @@ import time
 
 from media import prompts
 from tests.support.instance import free_port
-from vpbx import media_config
+from vpbx.settings import media as media_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROMPT_CACHE = os.path.join(ROOT, "tests", "artifacts", "prompt-cache")

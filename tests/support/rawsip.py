@@ -6,7 +6,7 @@ import re
 import socket
 import time
 
-from vpbx import sipauth
+from vpbx.edge import credentials as sipauth
 
 
 def invite_from_raw_socket(platform, sock, branch, authorization="", caller="alice",
@@ -48,7 +48,7 @@ def final_reply(sock, timeout=10.0):
 
 def digest_response(user, realm, password, nonce, method, uri):
     """The response of RFC 2617 digest credentials without qop (HA1 as `subscriber` stores
-    it, vpbx.sipauth)."""
+    it, vpbx.edge.credentials)."""
     ha2 = hashlib.md5(f"{method}:{uri}".encode()).hexdigest()
     return hashlib.md5(f"{sipauth.ha1(user, realm, password)}:{nonce}:{ha2}".encode()).hexdigest()
 

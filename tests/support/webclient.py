@@ -47,7 +47,7 @@ def page_showing(client, url: str, text: str, timeout: float) -> str:
 def signed_in_client(app, cfg, slug: str | None):
     """A test client of `app` signed in as a new administrator of tenant `slug`, or as a
     new platform operator when `slug` is None (accounts on `cfg`'s database)."""
-    from vpbx import db
+    from vpbx.storage import connection as db
     from webui import accounts
     conn = db.connect(cfg)
     try:

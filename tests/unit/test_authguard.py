@@ -1,5 +1,6 @@
-"""vpbx.authguard: the keys, tables and limit of the SIP edge's password-guessing guard."""
-from vpbx import authguard, config
+"""vpbx.edge.password_guard: the keys, tables and limit of the SIP edge's password-guessing guard."""
+from vpbx.edge import password_guard as authguard
+from vpbx.settings import platform as config
 
 
 def test_a_key_names_the_address_and_the_user_of_the_realm_tried():

@@ -1,9 +1,9 @@
-"""vpbx.backlog: the size of a UDP socket's receive queue, on real sockets."""
+"""vpbx.edge.backlog: the size of a UDP socket's receive queue, on real sockets."""
 import socket
 
 import pytest
 
-from vpbx import backlog
+from vpbx.edge import backlog
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from vpbx import busy
+from vpbx.live import busy
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 KAMAILIO_CFG = ROOT / "kamailio.cfg"
@@ -30,7 +30,7 @@ def test_every_process_puts_a_user_in_the_same_declared_profile():
     must find a user where the routing put them (no per-process hash seed)."""
     values = [busy.party(tenant_id, extension)
               for tenant_id in range(1, 4) for extension in ("100", "101", "2345", "9")]
-    script = ("import sys; from vpbx import busy; "
+    script = ("import sys; from vpbx.live import busy; "
               "print(' '.join(busy.profile_of(v) for v in sys.argv[1:]))")
     for seed in ("1", "2"):
         other = subprocess.run([sys.executable, "-c", script, *values], check=True, text=True,

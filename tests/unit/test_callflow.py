@@ -3,8 +3,8 @@ import dataclasses
 import datetime as dt
 import json
 
-from vpbx import callflow
-from vpbx.provision_model import (DEFAULT_OFFICE_HOURS, Destination, Group, Holiday, Number,
+from vpbx.engine import call_plan as callflow
+from vpbx.model.tenant import (DEFAULT_OFFICE_HOURS, Destination, Group, Holiday, Number,
                                   Route, Tenant, User)
 
 TENANT = Tenant(

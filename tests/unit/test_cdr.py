@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from vpbx import cdr, db
+from vpbx.records import call_records as cdr
+from vpbx.storage import connection as db
 
 
 def spool(cfg, name, events, tail=""):

@@ -1,6 +1,6 @@
-"""What a phone may register as its address (vpbx.contacts): never the carrier's trunk nor
+"""What a phone may register as its address (vpbx.edge.contacts): never the carrier's trunk nor
 the platform's own SIP ports (security: a Contact at the carrier was toll fraud)."""
-from vpbx import contacts
+from vpbx.edge import contacts
 
 OWN = [("127.0.0.1", 5060), ("127.0.0.1", 5090)]
 

@@ -2,7 +2,8 @@
 import os
 import re
 
-from vpbx import provision, simulate
+from vpbx.provisioning import apply as provision
+from vpbx.command import simulate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO = os.path.join(ROOT, "demo")

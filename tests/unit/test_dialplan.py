@@ -1,7 +1,7 @@
 """Where a dialled string goes: extension in the caller's tenant, full number platform-wide."""
 from dataclasses import dataclass
 
-from vpbx import dialplan
+from vpbx.engine import dial_plan as dialplan
 
 
 @dataclass(frozen=True)

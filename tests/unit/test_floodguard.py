@@ -1,7 +1,8 @@
-"""vpbx.floodguard: whose requests count towards a flood ban."""
+"""vpbx.edge.flood_guard: whose requests count towards a flood ban."""
 import pytest
 
-from vpbx import config, floodguard
+from vpbx.settings import platform as config
+from vpbx.edge import flood_guard as floodguard
 
 CARRIER = ("192.0.2.1", 5060)
 

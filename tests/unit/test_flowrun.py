@@ -1,5 +1,5 @@
 """Running a plan live: steps in order, unavailable members skipped, state survives JSON."""
-from vpbx.flowrun import FlowRun
+from vpbx.engine.plan_runner import FlowRun
 
 STEPS = [
     {"kind": "group", "name": "Reception", "distribution": "cyclic",
@@ -41,7 +41,7 @@ def test_a_loop_step_ends_with_its_reason():
 
 
 def test_the_member_who_answered_is_found_by_its_contact():
-    from vpbx.flowrun import contact_key
+    from vpbx.engine.plan_runner import contact_key
     run = new_run()
     run.contacts = {contact_key("sip:bob@127.0.0.1:5072;ob"): "7961",
                     contact_key("<sip:carol@127.0.0.1:5080>"): "7965"}
@@ -52,7 +52,7 @@ def test_the_member_who_answered_is_found_by_its_contact():
 
 
 def test_the_answer_state_tells_the_ringing_group_and_survives_json():
-    from vpbx.flowrun import AnswerState, contact_key
+    from vpbx.engine.plan_runner import AnswerState, contact_key
     run = new_run()
     run.caller_party = "1:7950"
     run.next_action(lambda m: True)                        # Reception (cyclic) rings 7956
@@ -70,7 +70,7 @@ def test_the_answer_state_tells_the_ringing_group_and_survives_json():
 
 
 def test_a_member_rung_again_within_the_redial_guard_waits_out_the_rest_of_it():
-    from vpbx.flowrun import REDIAL_GUARD_SECONDS, contact_key
+    from vpbx.engine.plan_runner import REDIAL_GUARD_SECONDS, contact_key
     run = new_run()
     first = run.next_action(lambda m: True)                 # 7956 rings
     assert run.pause_before(first, 100.0) == 0              # nobody rang before in this call
@@ -106,7 +106,7 @@ def ring(members, seconds=5, **extra):
 
 
 def test_with_waits_marks_the_rings_the_live_routing_makes_wait():
-    from vpbx.flowrun import with_waits
+    from vpbx.engine.plan_runner import with_waits
     again = [{"kind": "group", "name": "Again", "distribution": "cyclic",
               "ring": [ring(["7001"]), ring(["7002"]), ring(["7001"]), ring(["7002"])]},
              {"kind": "group", "name": "Solo", "distribution": "cyclic",
@@ -124,7 +124,7 @@ def test_with_waits_marks_the_rings_the_live_routing_makes_wait():
 
 
 def test_with_waits_leaves_a_plan_without_waits_as_it_is():
-    from vpbx.flowrun import with_waits
+    from vpbx.engine.plan_runner import with_waits
     steps = [{"kind": "group", "name": "Reception", "distribution": "cyclic",
               "ring": [ring(["7961"], 15), ring(["7956"], 15), ring(["7961"], 15)]},
              {"kind": "voicemail", "name": "+41215667955"}]

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from vpbx import jsonline
+from vpbx.records import json_line as jsonline
 
 
 @pytest.mark.parametrize("value", [

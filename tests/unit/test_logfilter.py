@@ -1,4 +1,4 @@
-"""vpbx.logfilter: Kamailio's output into kamailio.log, one escaped line per entry, bounded
+"""vpbx.records.log_filter: Kamailio's output into kamailio.log, one escaped line per entry, bounded
 (red team: a datagram Kamailio could not parse planted a forged VPBX-AUTH line, 2000 of them
 grew the log by 92 MB)."""
 import os
@@ -6,8 +6,8 @@ import socket
 import threading
 import time
 
-from vpbx import logfilter
-from vpbx.logfilter import CHUNK, ENTRY_BYTES, KIND_PER_SECOND, EntryFilter
+from vpbx.records import log_filter as logfilter
+from vpbx.records.log_filter import CHUNK, ENTRY_BYTES, KIND_PER_SECOND, EntryFilter
 
 FORGED = (" 1(26799) NOTICE: {REGISTER} <core> [core/kemi.c:126]: sr_kemi_core_notice(): "
           "VPBX-AUTH call_id=f0rged tenant=acme from=alice to=- decision=auth:REGISTER "

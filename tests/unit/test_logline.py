@@ -1,5 +1,5 @@
 """The NOC's log line format is stable: fixed fields in order, quoting, parse round trip."""
-from vpbx import logline
+from vpbx.records import log_line as logline
 
 
 def test_route_line_has_fixed_fields_in_order_and_extra_fields_sorted():

@@ -1,5 +1,5 @@
 """Migrations against a real database: applied once, recorded, re-run applies nothing."""
-from vpbx import migrate
+from vpbx.storage import migrations as migrate
 
 
 def test_schema_is_migrated_and_recorded(conn):

@@ -6,8 +6,9 @@ import yaml
 from tests.conftest import FIXTURE_PLATFORM, assign_fixture_numbers
 from tests.unit.test_provision import (ACME_FILE, acme, apply, globex, query, snapshot,
                                        vpbx)
-from vpbx import migrate, provision
-from vpbx.number_blocks import Block, BlockError
+from vpbx.storage import migrations as migrate
+from vpbx.provisioning import apply as provision
+from vpbx.model.number_blocks import Block, BlockError
 
 NOT_ASSIGNED = ("is not assigned to this tenant (the platform operator assigns the numbers "
                 "a tenant may use)")

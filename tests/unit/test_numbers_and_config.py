@@ -4,7 +4,10 @@ import os
 
 import pytest
 
-from vpbx import config, migrate, numbers, sipauth
+from vpbx.settings import platform as config
+from vpbx.storage import migrations as migrate
+from vpbx.model import numbers
+from vpbx.edge import credentials as sipauth
 
 
 @pytest.mark.parametrize("dialled, expected", [
@@ -88,7 +91,8 @@ def test_a_wrong_value_is_a_clear_error_naming_the_setting(tmp_path):
 
 def test_the_commands_say_what_is_wrong_with_the_config_instead_of_a_traceback(
         tmp_path, monkeypatch, capsys):
-    from vpbx import cli, stack
+    from vpbx.command import main as cli
+    from vpbx.stack import control as stack
     path = tmp_path / "vpbx.conf"
     path.write_text("[database]\nname = d\n")
     monkeypatch.setenv("VPBX_CONFIG", str(path))

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tests.conftest import assign_fixture_numbers
-from vpbx import provision
+from vpbx.provisioning import apply as provision
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
@@ -698,7 +698,7 @@ def test_invalid_platform_file(conn, tmp_path, carrier, expected):
 
 def vpbx(throwaway_db, *args) -> subprocess.CompletedProcess:
     env = {**os.environ, "VPBX_CONFIG": throwaway_db.path, "PYTHONPATH": ROOT}
-    return subprocess.run([os.path.join(ROOT, ".venv", "bin", "python"), "-m", "vpbx.cli",
+    return subprocess.run([os.path.join(ROOT, ".venv", "bin", "python"), "-m", "vpbx.command.main",
                            *args], env=env, capture_output=True, text=True, timeout=60)
 
 

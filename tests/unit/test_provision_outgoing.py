@@ -8,7 +8,10 @@ import yaml
 from tests.unit.test_provision import (ACME_FILE, _append, _both, _delete, _set, acme, apply,
                                        assert_refused, generation, globex, query, snapshot)
 from tests.conftest import assign_fixture_numbers
-from vpbx import admin_config, directory, presentation, provision
+from vpbx.provisioning import edit as admin_config
+from vpbx.provisioning import directory
+from vpbx.provisioning import presentation
+from vpbx.provisioning import apply as provision
 
 RULES = [{"number": "+41215667955", "users": ["7961", "7956"]},     # the global number
          {"number": "+41215667956", "users": ["7950"]}]             # Julien's direct number

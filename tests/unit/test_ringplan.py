@@ -2,8 +2,8 @@
 import random
 from collections import Counter
 
-from vpbx.provision_model import Group
-from vpbx.ringplan import ring_plan
+from vpbx.model.tenant import Group
+from vpbx.engine.ring_plan import ring_plan
 
 MEMBERS = ("7956", "7961", "7965", "7969")
 

@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from vpbx import schedule
-from vpbx.provision_model import Destination, Holiday, Number, Route, TimeRange
+from vpbx.engine import schedule
+from vpbx.model.tenant import Destination, Holiday, Number, Route, TimeRange
 
 UTC = dt.timezone.utc
 OFFICE = TimeRange("Office hours", ("mon", "tue", "wed", "thu", "fri"), ((480, 720), (840, 1080)))

@@ -1,9 +1,11 @@
-"""The defines vpbx.stack writes for kamailio.cfg (instance.cfg), from the configuration."""
+"""The defines vpbx.stack.control writes for kamailio.cfg (instance.cfg), from the configuration."""
 import dataclasses
 import os
 
-from vpbx import authguard, config, floodguard
-from vpbx.stack import Stack, expiring_htable
+from vpbx.edge import password_guard as authguard
+from vpbx.settings import platform as config
+from vpbx.edge import flood_guard as floodguard
+from vpbx.stack.control import Stack, expiring_htable
 
 
 def test_guard_tables_expire_on_their_own_and_count_from_zero():

@@ -1,9 +1,9 @@
-"""The routing's reads (vpbx.store.SipStore) against a real database: what a call reads, and
+"""The routing's reads (vpbx.storage.routing_data.SipStore) against a real database: what a call reads, and
 when — the members' state only when the plan needs it, addresses of record from the cached
 configuration, idle times written at once only where a least-active group reads them."""
 import pytest
 
-from vpbx import store as store_mod
+from vpbx.storage import routing_data as store_mod
 
 
 class CountingStore(store_mod.SipStore):

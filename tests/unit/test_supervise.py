@@ -1,4 +1,4 @@
-"""vpbx.supervise: a process that ends is started again, after 1, 2, 4… s (here
+"""vpbx.stack.supervise: a process that ends is started again, after 1, 2, 4… s (here
 hundredths); SIGTERM stops both it and the supervisor for good."""
 import os
 import signal
@@ -43,7 +43,7 @@ def test_an_ended_process_is_started_again_with_back_off_until_stopped(tmp_path)
     runs, log = tmp_path / "runs", tmp_path / "log"
     with open(log, "wb") as out:
         supervisor = subprocess.Popen(
-            [sys.executable, "-m", "vpbx.supervise", "child", "--first-delay", "0.1",
+            [sys.executable, "-m", "vpbx.stack.supervise", "child", "--first-delay", "0.1",
              "--max-delay", "5", "--", sys.executable, "-c", CHILD, str(runs)],
             cwd=ROOT, stdout=out, stderr=out, start_new_session=True)
     try:
@@ -54,7 +54,7 @@ def test_an_ended_process_is_started_again_with_back_off_until_stopped(tmp_path)
         assert lines[0].endswith("starting it again in 0.1 s")
         assert "supervise: child ended (status 3) after " in lines[1]
         assert lines[1].endswith("starting it again in 0.2 s")
-        os.killpg(supervisor.pid, signal.SIGTERM)         # as vpbx.stack stops a component
+        os.killpg(supervisor.pid, signal.SIGTERM)         # as vpbx.stack.control stops a component
         assert supervisor.wait(timeout=5) == 0
         time.sleep(0.5)
         assert len(started(runs)) == 3                     # not started again
@@ -70,7 +70,7 @@ def test_an_ended_process_is_started_again_with_back_off_until_stopped(tmp_path)
 def test_a_term_to_the_supervisor_alone_stops_its_process_too(tmp_path):
     runs = tmp_path / "runs"
     supervisor = subprocess.Popen(
-        [sys.executable, "-m", "vpbx.supervise", "child", "--first-delay", "0.05", "--",
+        [sys.executable, "-m", "vpbx.stack.supervise", "child", "--first-delay", "0.05", "--",
          sys.executable, "-c", CHILD, str(runs)], cwd=ROOT, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:

@@ -11,7 +11,8 @@ import re
 import pytest
 
 from tests.support import instance
-from vpbx import db, provision
+from vpbx.storage import connection as db
+from vpbx.provisioning import apply as provision
 from webui import accounts, create_app
 from tests.support.guardtables import MemoryTables
 from tests.support.webclient import sign_in_as

@@ -8,7 +8,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from vpbx import provision, simulate
+from vpbx.provisioning import apply as provision
+from vpbx.command import simulate
 from webui import accounts
 
 CONTROL = "must not contain control characters (line breaks, tabs, escapes…)"

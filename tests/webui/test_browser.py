@@ -195,7 +195,7 @@ def test_preview_a_call(page):
 
 
 def test_the_monitor_updates_by_itself(page, platform):
-    from vpbx import db
+    from vpbx.storage import connection as db
     page.click("nav.tabs >> text=Activity monitor")
     member = page.locator(".group-state", has_text="Sales team").locator("tr", has_text="Zoé")
     expect(member).to_contain_text("absent")

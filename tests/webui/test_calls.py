@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from vpbx import cdr
+from vpbx.records import call_records as cdr
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_the_page_needs_a_signed_in_administrator(client, records):
 
 def test_the_api_gives_the_same_records(app, platform, records):
     from webui import accounts
-    from vpbx import db
+    from vpbx.storage import connection as db
     conn = db.connect(platform[0])
     admin = platform[1]["acme"]
     token = accounts.create_token(conn, admin.id, "records")

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from vpbx import provision
+from vpbx.provisioning import apply as provision
 
 from tests.support.webclient import post
 

@@ -6,7 +6,7 @@ entry here fails `test_every_route_with_an_id_is_covered`.
 """
 import pytest
 
-from vpbx import provision
+from vpbx.provisioning import apply as provision
 from webui import accounts
 
 from tests.support.webclient import post

@@ -3,7 +3,7 @@ and an audio file stored with one before that still downloads instead of answeri
 import os
 import wave
 
-from vpbx import media_store
+from vpbx.voicemail import store as media_store
 
 
 def test_an_audio_file_stored_with_a_line_break_in_its_name_still_downloads(acme, conn,

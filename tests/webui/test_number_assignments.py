@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from vpbx import provision
+from vpbx.provisioning import apply as provision
 from webui import accounts
 
 from tests.support.webclient import post, text_of

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from vpbx import simulate
+from vpbx.command import simulate
 from webui.catalogue_fr import FRENCH
 
 from tests.support.webclient import post, text_of
@@ -153,7 +153,8 @@ def test_the_monitor_shows_registrations_counts_and_the_current_range(acme, conn
 
 
 def test_the_monitor_knows_busy_members_when_kamailio_answers(acme, conn, monkeypatch, platform):
-    from vpbx import admin_live, live
+    from vpbx.live import monitor as admin_live
+    from vpbx.live import state as live
     monkeypatch.setattr(live, "_recent_dumps", {})
     monkeypatch.setattr(live, "user_failures", lambda cfg: [
         ("julien@acme.pbx.test", 45), ("marie@acme.pbx.test", 3),     # a few: no attack
@@ -169,7 +170,7 @@ def test_the_monitor_knows_busy_members_when_kamailio_answers(acme, conn, monkey
                     " ('b1', 'julien', 'acme.pbx.test', 'sip:j@h', NOW() + INTERVAL 1 HOUR),"
                     " ('b2', 'marie', 'acme.pbx.test', 'sip:m@h', NOW() + INTERVAL 1 HOUR)")
     try:
-        from vpbx.admin_config import read_config
+        from vpbx.provisioning.edit import read_config
         config = read_config(conn, "acme").config
         with conn.cursor() as cur:
             cur.execute("SELECT id FROM tenants WHERE slug = 'acme'")

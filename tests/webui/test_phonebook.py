@@ -1,8 +1,9 @@
 """The phones' XML phonebook behind their SIP credentials (HTTP Digest), and the SIP edge's
 password guard in front of it (webui.sipdigest). Kamailio's tables are a dict here
 (tests/support/guardtables.py); tests/integration/test_auth_guard.py has the real ones."""
-from vpbx import authguard, logline
-from vpbx.config import AUTH_ATTACK_FAILURES, AUTH_FAILURES
+from vpbx.edge import password_guard as authguard
+from vpbx.records import log_line as logline
+from vpbx.settings.platform import AUTH_ATTACK_FAILURES, AUTH_FAILURES
 
 from tests.support.httpdigest import authorization, challenge_fields
 from tests.support.webclient import post

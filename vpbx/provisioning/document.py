@@ -1,0 +1,355 @@
+"""Reading a YAML configuration file with every problem reported as `FILE: path: reason`.
+
+`Node` walks the loaded document keeping the path of each value (`users[1].extension`);
+the validators below turn a raw value into a clean one or raise Invalid with the reason.
+Nothing here knows about tenants: provision_check holds the rules.
+"""
+import datetime
+import ipaddress
+import re
+import zoneinfo
+from functools import cache
+
+import yaml
+
+from vpbx.model.names import CONTROL_RULE, has_control_character
+from vpbx.model.numbers import is_e164, is_extension
+from vpbx.model.tenant import DAYS, Destination, DESTINATION_KINDS, HANGUP
+
+
+class Invalid(ValueError):
+    """A value breaks a rule; the message is the reason shown to the user."""
+
+
+class Problems:
+    """The problems found in one file, as lines `FILE: path: reason`."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.lines: list[str] = []
+
+    def add(self, path: str, reason: str) -> None:
+        self.lines.append(f"{self.filename}: {path}: {reason}" if path
+                          else f"{self.filename}: {reason}")
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping instead of keeping the
+    last one silently."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)):
+                    continue    # unhashable keys: SafeLoader reports them itself
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} is given twice", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def load_yaml(path: str, problems: Problems):
+    """The document in the file at `path` (safe loading: plain data only), or None with a
+    problem when it cannot be read or is not valid YAML."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add("", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}")
+        return None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        problems.add(where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
+        return None
+
+
+class Node:
+    """One value of the document with its path, for reading it and reporting problems."""
+
+    def __init__(self, problems: Problems, path: str, value):
+        self.problems = problems
+        self.path = path
+        self.value = value
+
+    def at(self, key) -> "Node":
+        """The value under a key of this mapping (None if absent) or an index of this list."""
+        if isinstance(key, int):
+            return Node(self.problems, f"{self.path}[{key}]", self.value[key])
+        value = self.value.get(key) if isinstance(self.value, dict) else None
+        return Node(self.problems, f"{self.path}.{key}" if self.path else key, value)
+
+    def has(self, key: str) -> bool:
+        """Whether this mapping gives `key` a value (a key with an empty value is absent)."""
+        return isinstance(self.value, dict) and self.value.get(key) is not None
+
+    def fail(self, reason: str) -> None:
+        self.problems.add(self.path, reason)
+
+    def mapping(self, allowed: tuple[str, ...]) -> bool:
+        """Check this is a mapping with only `allowed` keys; each other key is a problem."""
+        if not isinstance(self.value, dict):
+            self.fail(f"must be a mapping with the keys {', '.join(allowed)}")
+            return False
+        for key in self.value:
+            if key not in allowed:
+                self.at(str(key)).fail(f"unknown key (expected one of: {', '.join(allowed)})")
+        return True
+
+    def items(self) -> list["Node"] | None:
+        """The entries of this list, or None with a problem when it is not a list."""
+        if not isinstance(self.value, list):
+            self.fail("must be a list (write [] for none)")
+            return None
+        return [self.at(index) for index in range(len(self.value))]
+
+    def read(self, validator):
+        """The value as `validator` returns it, or None with a problem when it is invalid."""
+        try:
+            return validator(self.value)
+        except Invalid as exc:
+            self.fail(str(exc))
+            return None
+
+    def field(self, key: str, validator, *, required: str | bool = False, default=None):
+        """Read `key` of this mapping: its validated value, `default` when absent, None with a
+        problem when invalid or absent but `required` (a string is the reason to give)."""
+        if not self.has(key):
+            if required:
+                self.at(key).fail(required if isinstance(required, str) else "required")
+            return default
+        return self.at(key).read(validator)
+
+
+# ---- validators: raw value -> clean value, or raise Invalid(reason) ------------------------
+
+def _text_of(value, rule: str) -> str:
+    """`value` when it is a string; a number written without quotes gets a hint."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise Invalid(rule)
+    if isinstance(value, int):
+        raise Invalid(f"{rule} (write it in quotes)")
+    return value
+
+
+def text(max_length: int = 128, *, allow_empty: bool = False):
+    """A validator for a free text (a name, a label) of at most `max_length` characters,
+    without control characters (vpbx.model.names)."""
+    rule = f"must be a text of {'0' if allow_empty else '1'} to {max_length} characters"
+
+    def check(value) -> str:
+        value = _text_of(value, rule)
+        if len(value) > max_length or (not allow_empty and not value.strip()):
+            raise Invalid(rule)
+        if has_control_character(value):
+            raise Invalid(CONTROL_RULE)
+        return value
+    return check
+
+
+def pattern(regex: str, rule: str):
+    """A validator for a string matching `regex` entirely; `rule` says what is expected."""
+    compiled = re.compile(regex)
+
+    def check(value) -> str:
+        value = _text_of(value, rule)
+        if not compiled.fullmatch(value):
+            raise Invalid(rule)
+        return value
+    return check
+
+
+slug = pattern(r"[a-z0-9-]{1,32}", "must be 1 to 32 characters among a-z, 0-9 and -")
+username = pattern(r"[A-Za-z0-9._-]{1,64}",
+                   "must be 1 to 64 characters among letters, digits, '.', '_' and '-'")
+_DOMAIN_RULE = "must be a DNS name such as acme.pbx.test (letters, digits, '-', dots)"
+_DOMAIN = re.compile(r"(?=.{1,64}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                     r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def domain(value) -> str:
+    """A DNS name with at least two labels, lower-cased (at most 64 characters)."""
+    value = _text_of(value, _DOMAIN_RULE).lower()
+    if not _DOMAIN.fullmatch(value):
+        raise Invalid(_DOMAIN_RULE)
+    return value
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    """The zoneinfo names this system knows (read once)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def timezone(value) -> str:
+    """A zoneinfo time zone name."""
+    example = "a zoneinfo name such as Europe/Zurich"
+    if _text_of(value, f"must be {example}") not in _timezones():
+        raise Invalid(f"unknown time zone {value!r} (use {example})")
+    return value
+
+
+def boolean(value) -> bool:
+    """true or false (YAML booleans only, not strings)."""
+    if not isinstance(value, bool):
+        raise Invalid("must be true or false")
+    return value
+
+
+def integer(low: int, high: int):
+    """A validator for a whole number from `low` to `high`."""
+    def check(value) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise Invalid(f"must be a whole number from {low} to {high}")
+        return value
+    return check
+
+
+def one_of(choices: tuple[str, ...]):
+    """A validator for one of the strings `choices`."""
+    def check(value) -> str:
+        if value not in choices:
+            raise Invalid(f"must be one of {' | '.join(choices)}")
+        return value
+    return check
+
+
+def extension(value) -> str:
+    """An internal extension: 2 to 6 digits, as a string."""
+    rule = "must be 2 to 6 digits"
+    if not is_extension(_text_of(value, rule)):
+        raise Invalid(rule)
+    return value
+
+
+def e164(value) -> str:
+    """A public number in E.164 form, as a string: "+41215667956"."""
+    rule = "must be an E.164 number such as \"+41215667956\""
+    if not is_e164(_text_of(value, rule)):
+        raise Invalid(rule)
+    return value
+
+
+def password(value) -> str:
+    """A SIP password: at least 8 characters (only its HA1 digests are stored)."""
+    rule = "must be at least 8 characters"
+    if len(_text_of(value, rule)) < 8:
+        raise Invalid(rule)
+    return value
+
+
+def ip_address(value) -> str:
+    """An IPv4 or IPv6 address, in its canonical form."""
+    try:
+        return str(ipaddress.ip_address(_text_of(value, "must be an IPv4 or IPv6 address")))
+    except ValueError:
+        raise Invalid("must be an IPv4 or IPv6 address") from None
+
+
+def day(value) -> datetime.date:
+    """A calendar date, YYYY-MM-DD."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    try:
+        return datetime.date.fromisoformat(_text_of(value, "must be a date YYYY-MM-DD"))
+    except ValueError:
+        raise Invalid("must be a date YYYY-MM-DD") from None
+
+
+def weekdays(value) -> tuple[str, ...]:
+    """A non-empty list of distinct weekdays, returned in week order."""
+    choices = ", ".join(DAYS)
+    if not isinstance(value, list) or not value:
+        raise Invalid(f"must be a list of at least one of {choices}")
+    for name in value:
+        if name not in DAYS:
+            raise Invalid(f"unknown day {name!r} (days are {choices})")
+        if value.count(name) > 1:
+            raise Invalid(f"{name} is given twice")
+    return tuple(name for name in DAYS if name in value)
+
+
+_PERIOD = re.compile(r"([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})")   # ASCII digits only
+
+
+def _minutes(hours: str, minutes: str) -> int:
+    """Minutes after midnight of HH:MM, 00:00 to 24:00."""
+    value = int(hours) * 60 + int(minutes)
+    if int(minutes) > 59 or value > 24 * 60:
+        raise Invalid("times must be 00:00 to 24:00")
+    return value
+
+
+def periods(value) -> tuple[tuple[int, int], ...]:
+    """One to three "HH:MM-HH:MM" periods, start before end, not overlapping; sorted."""
+    if not isinstance(value, list) or not 1 <= len(value) <= 3:
+        raise Invalid("must be a list of one to three periods \"HH:MM-HH:MM\"")
+    found = []
+    for entry in value:
+        match = _PERIOD.fullmatch(entry) if isinstance(entry, str) else None
+        if not match:
+            raise Invalid(f"{entry!r} is not a period \"HH:MM-HH:MM\"")
+        start, end = _minutes(*match.group(1, 2)), _minutes(*match.group(3, 4))
+        if start >= end:
+            raise Invalid(f"{entry!r}: the start must be before the end")
+        found.append((start, end, entry))
+    found.sort()
+    for before, after in zip(found, found[1:]):
+        if before[1] > after[0]:
+            raise Invalid(f"{before[2]!r} and {after[2]!r} overlap")
+    return tuple((start, end) for start, end, _ in found)
+
+
+def format_period(period: tuple[int, int]) -> str:
+    """"HH:MM-HH:MM" of a (start, end) period in minutes: the inverse of `periods`."""
+    return "-".join(f"{minute // 60:02d}:{minute % 60:02d}" for minute in period)
+
+
+def extensions(value) -> tuple[str, ...]:
+    """A list of distinct extensions, in order."""
+    if not isinstance(value, list):
+        raise Invalid("must be a list of extensions such as [\"7956\", \"7961\"]")
+    for item in value:
+        extension(item)
+        if value.count(item) > 1:
+            raise Invalid(f"{item} is listed twice")
+    return tuple(value)
+
+
+def no_audio(value) -> None:
+    """Audio files (ringback tones) cannot be given yet: anything but empty is refused."""
+    if value not in ("", None):
+        raise Invalid("audio files are not supported yet")
+    return None
+
+
+_DESTINATION_RULE = ("must be hangup or one of {group: NAME}, {voicemail: NUMBER}, "
+                     "{announcement: NAME}, {number: \"0XXXXXXXXX\"}")
+_DESTINATION_TARGETS = {
+    "group": text(128),
+    "announcement": text(128),
+    "voicemail": e164,
+    "number": pattern(r"[0+][0-9]{2,30}", "an external number must be digits after a leading "
+                                       "0 or +, such as \"0215667956\""),
+}
+
+
+def destination(value) -> Destination:
+    """A destination as CONFIG-FORMAT gives it."""
+    if value == "hangup":
+        return HANGUP
+    if not isinstance(value, dict) or len(value) != 1:
+        raise Invalid(_DESTINATION_RULE)
+    (kind, target), = value.items()
+    if kind not in DESTINATION_KINDS:
+        raise Invalid(_DESTINATION_RULE)
+    return Destination(kind, _DESTINATION_TARGETS[kind](target))
