@@ -1,7 +1,6 @@
 # Virtual PBX — see README.md. Every target works as root on a fresh Debian 12/13 machine.
 SHELL := /bin/bash
 PYTHON := $(CURDIR)/.venv/bin/python
-export PYTHONPATH := $(CURDIR)
 export VPBX_CONFIG ?= /etc/vpbx/vpbx.conf
 
 .PHONY: setup run stop status test unit bench fuzz clean
@@ -35,7 +34,7 @@ unit:
 ## bench: call and registration rates through the full stack, next to a native baseline
 bench: setup
 	@$(PYTHON) -m bench.run
-	@$(PYTHON) -m webui.bench
+	@$(PYTHON) -m bench.webui
 
 ## fuzz: 20,000 mutated SIP messages (UDP and TCP) at the edge of a platform of its own, a
 ## legitimate phone checked throughout; report in fuzz/results/ (see fuzz/README.md).

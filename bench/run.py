@@ -77,7 +77,7 @@ from tests.support import instance
 from vpbx.settings import platform as config_mod
 from vpbx.storage import connection as db
 from vpbx.edge import credentials as sipauth
-from vpbx.stack.control import ROOT, Stack, log_size, log_slice, tail
+from vpbx.stack.control import ROOT, Component, Stack, log_size, log_slice, tail
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 RESULTS_DIR = os.path.join(BENCH_DIR, "results")
@@ -465,6 +465,14 @@ class SnapshotStack(Stack):
     def __init__(self, cfg, *, kemi_script: str, **kwargs):
         super().__init__(cfg, **kwargs)
         self.kemi_script = kemi_script
+
+    def kamailio(self) -> Component:
+        """Kamailio as the product starts it, its embedded Python finding `vpbx` in the copy
+        (the folder above the script's kemi/) before the installed package, so that the
+        version measured is the copy's, whole (bench.ab copies older versions the same way)."""
+        component = super().kamailio()
+        component.env["PYTHONPATH"] = os.path.dirname(os.path.dirname(self.kemi_script))
+        return component
 
     def _write_kamailio_instance(self, run: str) -> None:
         super()._write_kamailio_instance(run)

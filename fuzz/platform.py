@@ -16,7 +16,7 @@ import subprocess
 from tests.support import instance
 from tests.support.instance import free_port
 from vpbx.settings import platform as config_mod
-from vpbx.stack.control import ROOT, VENV_PYTHON, Stack
+from vpbx.stack.control import VENV_PYTHON, Stack
 
 FUZZ_DIR = os.path.dirname(os.path.abspath(__file__))
 DOMAIN = "fuzz.pbx.test"
@@ -75,7 +75,7 @@ class Instance:
         return done.stdout if done.returncode == 0 else ""
 
     def vpbx(self, *args) -> subprocess.CompletedProcess:
-        env = {**os.environ, "VPBX_CONFIG": self.cfg.path, "PYTHONPATH": ROOT}
+        env = {**os.environ, "VPBX_CONFIG": self.cfg.path}
         return subprocess.run([VENV_PYTHON, "-m", "vpbx.command.main", *args], env=env,
                               capture_output=True, text=True, timeout=60)
 

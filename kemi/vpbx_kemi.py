@@ -7,13 +7,6 @@ app, ringback, music on hold) and identity.py (what the carrier sees of the call
 decision logic itself lives in the `vpbx` package (plain Python, no KSR), shared with
 `vpbx simulate`, the web UI and the tests.
 """
-import os
-import sys
-
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if _ROOT not in sys.path:
-    sys.path.insert(1, _ROOT)
-
 import KSR  # noqa: E402  (exists only inside Kamailio)
 
 import calls  # noqa: E402

@@ -2,7 +2,7 @@
 # Idempotent set-up of a Virtual PBX platform on Debian 12/13, as root:
 # Debian packages, the Python venv, a running MariaDB, the database and its user, the
 # platform configuration (/etc/vpbx/vpbx.conf), the schema migrations, the voicemail prompts
-# and `vpbx` on PATH.
+# and `vpbx` on PATH (the venv's console script).
 # Run by `make run` and `make test`; safe to run again.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +10,7 @@ CONF="${VPBX_CONFIG:-/etc/vpbx/vpbx.conf}"
 DB_NAME="${VPBX_DB_NAME:-vpbx}"
 DB_USER="${VPBX_DB_USER:-vpbx}"
 PACKAGES=(kamailio kamailio-python3-modules kamailio-mysql-modules rtpengine-daemon sip-tester
-          mariadb-client python3-pymysql python3-venv ca-certificates procps iproute2
+          mariadb-client python3-venv ca-certificates procps iproute2
           chromium    # chromium: the web UI's browser tests (Playwright drives Debian's build)
           espeak-ng sox ffmpeg)   # system prompts from text; audio file conversion (WAV/MP3)
 say() { printf '== %s\n' "$*"; }
@@ -44,16 +44,18 @@ sql_root() {
   mariadb -uroot "$@" 2>/dev/null || mariadb -h127.0.0.1 -uroot "$@"
 }
 
-# Python venv from Debian's interpreter: the one Kamailio's app_python3 embeds.
+# Python venv from Debian's interpreter: the one Kamailio's app_python3 embeds (the stack starts
+# Kamailio with this venv's bin/ first on PATH, so the embedded interpreter starts in it too).
+# The project is installed into it editable (the checkout is the code), with the test tools.
 if [ ! -x "$ROOT/.venv/bin/python" ] || ! "$ROOT/.venv/bin/python" -c 'import sys; sys.exit(sys.base_prefix != "/usr")'; then
   say "creating the Python venv"
   rm -rf "$ROOT/.venv"
   /usr/bin/python3 -m venv "$ROOT/.venv"
 fi
-if ! cmp -s "$ROOT/requirements.txt" "$ROOT/.venv/.requirements.installed"; then
-  say "installing Python packages"
-  "$ROOT/.venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements.txt"
-  cp "$ROOT/requirements.txt" "$ROOT/.venv/.requirements.installed"
+if ! cmp -s "$ROOT/pyproject.toml" "$ROOT/.venv/.pyproject.installed"; then
+  say "installing the project and its Python packages"
+  "$ROOT/.venv/bin/pip" install -q --disable-pip-version-check -e "$ROOT[test]"
+  cp "$ROOT/pyproject.toml" "$ROOT/.venv/.pyproject.installed"
 fi
 
 # Platform configuration: made once, with a random database password.
@@ -61,13 +63,12 @@ if [ ! -f "$CONF" ]; then
   say "writing $CONF"
   password="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
   "$ROOT/.venv/bin/python" -c "
-import sys; sys.path.insert(0, '$ROOT')
 from vpbx.settings import platform as config
 config.write('$CONF', db_name='$DB_NAME', db_user='$DB_USER', db_password='$password',
              run_dir='/run/vpbx', log_dir='/var/log/vpbx', data_dir='/var/lib/vpbx')"
 fi
 eval "$("$ROOT/.venv/bin/python" -c "
-import sys, shlex; sys.path.insert(0, '$ROOT')
+import shlex
 from vpbx.settings import platform as config
 c = config.load('$CONF')
 print(f'DB_NAME={shlex.quote(c.db_name)} DB_USER={shlex.quote(c.db_user)} DB_PASSWORD={shlex.quote(c.db_password)}')")"
@@ -91,7 +92,7 @@ VPBX_CONFIG="$CONF" "$ROOT/.venv/bin/python" -m vpbx.command.main migrate
 # voicemail system prompts (FR/EN/DE) spoken by espeak-ng into <data_dir>/prompts: only the
 # missing ones, so recorded prompts put in their place are kept
 say "system prompts"
-VPBX_CONFIG="$CONF" PYTHONPATH="$ROOT" "$ROOT/.venv/bin/python" -m media.prompts
+VPBX_CONFIG="$CONF" "$ROOT/.venv/bin/python" -m media.prompts
 
 # Kamailio asks for a 4 MB UDP receive buffer (maxbuffer in kamailio.cfg: a burst waits for
 # a worker instead of being dropped); the kernel grants at most net.core.rmem_max (Debian's
@@ -105,6 +106,7 @@ if [ "$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 0)" -lt "$RMEM_WANTE
          "Kamailio's receive buffer stays smaller" >&2
 fi
 
-sed "s|@ROOT@|$ROOT|g" "$ROOT/scripts/vpbx.in" > /usr/local/bin/vpbx
-chmod 755 /usr/local/bin/vpbx
+# `vpbx` on PATH: the venv's console script (pip writes it; it never imports a module from the
+# folder it is called in)
+ln -sfn "$ROOT/.venv/bin/vpbx" /usr/local/bin/vpbx
 say "set-up done (configuration: $CONF)"

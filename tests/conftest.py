@@ -1,17 +1,14 @@
 """Shared fixtures: the platform configuration and throwaway databases."""
 import os
-import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
 from vpbx.settings import platform as config
-from vpbx.storage import connection as db  # noqa: E402
-from tests.support import instance  # noqa: E402
-from vpbx.stack.control import log_size, log_slice  # noqa: E402
+from vpbx.storage import connection as db
+from tests.support import instance
+from vpbx.stack.control import log_size, log_slice
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="session")

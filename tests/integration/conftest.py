@@ -13,7 +13,7 @@ import time
 from rtpengine.ngclient import NgClient
 from vpbx.storage import connection as db
 from vpbx.records import log_line as logline
-from vpbx.stack.control import ROOT, VENV_PYTHON, Stack, log_settled
+from vpbx.stack.control import VENV_PYTHON, Stack, log_settled
 
 TENANTS = os.path.join(os.path.dirname(__file__), "tenants")
 PASSWORDS = {"alice": "alice-s3cret", "bob": "bob-s3cret!", "carol": "carol-s3cret",
@@ -37,7 +37,7 @@ class Platform:
 
     def vpbx(self, *args) -> subprocess.CompletedProcess:
         """Run the `vpbx` command against this platform."""
-        env = {**os.environ, "VPBX_CONFIG": self.cfg.path, "PYTHONPATH": ROOT}
+        env = {**os.environ, "VPBX_CONFIG": self.cfg.path}
         return subprocess.run([VENV_PYTHON, "-m", "vpbx.command.main", *args], env=env,
                               capture_output=True, text=True, timeout=60)
 

@@ -2,6 +2,7 @@
 import hashlib
 import os
 import subprocess
+import sysconfig
 import wave
 
 import pytest
@@ -697,9 +698,9 @@ def test_invalid_platform_file(conn, tmp_path, carrier, expected):
 # ---- the command, end to end ----------------------------------------------------------------
 
 def vpbx(throwaway_db, *args) -> subprocess.CompletedProcess:
-    env = {**os.environ, "VPBX_CONFIG": throwaway_db.path, "PYTHONPATH": ROOT}
-    return subprocess.run([os.path.join(ROOT, ".venv", "bin", "python"), "-m", "vpbx.command.main",
-                           *args], env=env, capture_output=True, text=True, timeout=60)
+    env = {**os.environ, "VPBX_CONFIG": throwaway_db.path}
+    return subprocess.run([os.path.join(sysconfig.get_path("scripts"), "vpbx"), *args], env=env,
+                          capture_output=True, text=True, timeout=60)
 
 
 def test_cli_apply_export_delete(throwaway_db, tmp_path):

@@ -29,7 +29,9 @@ from vpbx.settings import platform as config_mod
 from vpbx.settings.platform import Config
 
 from vpbx import PROJECT_ROOT as ROOT
-VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
+# The interpreter of the environment (the project's venv) this package is installed in: the
+# Python components run with it, and find the installed packages as any program there does
+VENV_PYTHON = sys.executable
 
 
 LOG_SOCKET_BYTES = 4 << 20             # of a filtered component's output not read yet
@@ -46,6 +48,17 @@ class Component:
     env: dict = field(default_factory=dict)
     start_timeout: float = 15.0
     filtered: bool = False             # its output reaches its log through vpbx.records.log_filter
+
+
+def embedded_python_path() -> str:
+    """Kamailio's PATH: the venv's bin/ first, as activating it does. app_python3 embeds
+    Debian's libpython, whose start-up looks `python3` up on PATH and, finding the venv's (a venv
+    made from that same /usr/bin/python3: scripts/setup.sh), starts in the venv — its
+    site-packages, where the project is installed. Outside a venv, Debian's own interpreter."""
+    system = "/usr/sbin:/usr/bin:/sbin:/bin"
+    if sys.prefix == sys.base_prefix:
+        return system
+    return f"{os.path.join(sys.prefix, 'bin')}:{system}"
 
 
 def expiring_htable(table: str, seconds: int) -> str:
@@ -87,12 +100,10 @@ class Stack:
                 # route's worker CPU and 25 % of the group route's (perf, 300 calls/s); TLSF
                 # finds a free block in constant time
                 "-x", "tlsf"]
-        # the embedded interpreter is Debian's: a PATH led by another Python (pyenv, a venv)
-        # would make it look for its modules in the wrong place
         return Component("kamailio", argv, run,
                          lambda: sip_options_ping(cfg.sip_address, cfg.sip_port),
                          env={"VPBX_CONFIG": cfg.path, "PYTHONDONTWRITEBYTECODE": "1",
-                              "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                              "PATH": embedded_python_path()},
                          # its core writes what it cannot parse raw, lines of a sender's
                          # making included: one escaped line per entry, bounded
                          filtered=True)
@@ -127,23 +138,23 @@ class Stack:
         """The media application, started again whenever it ends (vpbx/stack/supervise.py)."""
         cfg = self.cfg
         return Component("media", [VENV_PYTHON, "-m", "vpbx.stack.supervise", "media", "--",
-                                   VENV_PYTHON, "-m", "media"], ROOT,
+                                   VENV_PYTHON, "-m", "media"], cfg.run_dir,
                          lambda: sip_options_ping(cfg.media_address, cfg.media_port),
-                         env={"VPBX_CONFIG": cfg.path, "PYTHONPATH": ROOT})
+                         env={"VPBX_CONFIG": cfg.path})
 
     def cdr(self) -> Component:
         """The call-record loader (vpbx.records.call_records): the spool of the routing into the database."""
         cfg = self.cfg
         pid_file = self.pid_file("cdr")
-        return Component("cdr", [VENV_PYTHON, "-m", "vpbx.records.call_records"], ROOT,
+        return Component("cdr", [VENV_PYTHON, "-m", "vpbx.records.call_records"], cfg.run_dir,
                          lambda: self.pid("cdr") is not None and os.path.exists(pid_file),
-                         env={"VPBX_CONFIG": cfg.path, "PYTHONPATH": ROOT})
+                         env={"VPBX_CONFIG": cfg.path})
 
     def webui(self) -> Component:
         cfg = self.cfg
-        return Component("webui", [VENV_PYTHON, "-m", "webui"], ROOT,
+        return Component("webui", [VENV_PYTHON, "-m", "webui"], cfg.run_dir,
                          lambda: http_answers(f"http://127.0.0.1:{cfg.webui_port}/healthz"),
-                         env={"VPBX_CONFIG": cfg.path, "PYTHONPATH": ROOT})
+                         env={"VPBX_CONFIG": cfg.path})
 
     def components(self) -> list[Component]:
         return [getattr(self, name)() for name in self.names]
@@ -206,9 +217,8 @@ class Stack:
         writer.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, LOG_SOCKET_BYTES)
         with open(self.log_file(name), "ab") as log:
             proc = subprocess.Popen([VENV_PYTHON, "-m", "vpbx.records.log_filter", self.log_file(name)],
-                                    cwd=ROOT, stdin=reader.fileno(), stdout=subprocess.DEVNULL,
-                                    stderr=log, start_new_session=True,
-                                    env={**os.environ, "PYTHONPATH": ROOT})
+                                    cwd=self.cfg.run_dir, stdin=reader.fileno(),
+                                    stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
         reader.close()
         with open(self.pid_file(f"{name}-log"), "w") as handle:
             handle.write(str(proc.pid))

@@ -2,7 +2,7 @@
 20 global numbers. Prints the median time of each page and of a save (which checks the
 whole tenant through the provisioning rules). Runs on a throwaway database of its own.
 
-    python -m webui.bench [--users 1000] [--groups 100] [--runs 5]
+    python -m bench.webui [--users 1000] [--groups 100] [--runs 5]     (in the project's folder)
 """
 import argparse
 import os
@@ -12,6 +12,13 @@ import tempfile
 import time
 
 import yaml
+
+from tests.support import instance
+from tests.webui.conftest import english_client, sign_in_as
+from vpbx.provisioning import apply as provision
+from vpbx.settings import platform as config
+from vpbx.storage import connection as db
+from webui import accounts, create_app
 
 PAGES = ("/users/", "/groups/", "/numbers/", "/time-ranges/", "/monitor/", "/monitor/state",
          "/monitor/print", "/groups/new", "/preview/?number=%2B41310000000&date=2027-03-24"
@@ -53,20 +60,11 @@ def _median_ms(work, runs: int) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m webui.bench")
+    parser = argparse.ArgumentParser(prog="python -m bench.webui")
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--groups", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sys.path.insert(0, root)
-    from tests.support import instance
-    from tests.webui.conftest import english_client, sign_in_as
-    from vpbx.settings import platform as config
-    from vpbx.storage import connection as db
-    from vpbx.provisioning import apply as provision
-    from webui import accounts, create_app
-
     base = config.load()
     name = instance.create_database(base)
     try:
