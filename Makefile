@@ -31,7 +31,9 @@ test: setup
 unit:
 	@$(PYTHON) -m pytest -q tests/unit
 
-## bench: call and registration rates through the full stack, next to a native baseline
+## bench: call and registration rates through the full stack, next to a native baseline, then
+## the web UI's page timings. The summary goes to bench/results/latest.txt (committed), each
+## run's whole results to bench/results/bench-<UTC time>.json (ignored by git)
 bench: setup
 	@$(PYTHON) -m bench.run
 	@$(PYTHON) -m bench.webui
