@@ -1,10 +1,11 @@
 """Audio files and mailboxes edited one at a time (the web UI and its JSON API).
 
 As vpbx.provisioning.edit does for the other sections, every change is made to the tenant's
-document (its `vpbx export`) and goes through `provision.apply_tenant` in one transaction:
-an upload is checked (content, 4 MB, 10 per kind) and converted by the very rules of
-`vpbx apply`, a file still used cannot be removed, a voicemail used as a destination cannot
-be disabled. Problems come back as admin_config.Problem (field, reason).
+document (its `vpbx export`) and goes through vpbx.provisioning.apply.apply_tenant in one
+transaction: an upload is checked (content, 4 MB, 10 per kind) and converted by the very
+rules of `vpbx apply`, a file still used cannot be removed, a voicemail used as a
+destination cannot be disabled. Problems come back as vpbx.provisioning.edit.Problem
+(field, reason).
 """
 import os
 import re
@@ -15,7 +16,8 @@ import pymysql
 from vpbx.audio import files as audio
 from vpbx.settings import platform as config
 from vpbx.voicemail import store as media_store
-from vpbx.provisioning import apply as provision
+from vpbx.provisioning.apply import apply_tenant
+from vpbx.provisioning.changes import ConfigurationBusy, notify_routing, transaction
 from vpbx.provisioning.edit import CollectedProblems, Outcome, Problem, document_of
 from vpbx.provisioning.document import Node
 from vpbx.provisioning.read import read_tenant
@@ -32,17 +34,17 @@ def _apply(conn, slug: str, change, field_prefix: str | None) -> Outcome:
     collected = CollectedProblems()
     changes = []
     try:
-        with provision.transaction(conn) as cur:
+        with transaction(conn) as cur:
             stored = read_tenant(cur, slug)
             if stored is None:
                 return Outcome(problems=[Problem(None, f"no tenant {slug}")])
             document = document_of(stored)
             change(document, stored)
-            changes = provision.apply_tenant(cur, Node(collected, "", document))
+            changes = apply_tenant(cur, Node(collected, "", document))
     except pymysql.err.IntegrityError as exc:
         collected.add("", f"the database refused the change ({exc.args[-1]}); "
                           "nothing was changed")
-    except provision.ConfigurationBusy as exc:
+    except ConfigurationBusy as exc:
         collected.add("", f"{exc} (nothing was changed)")
     if collected.found:
         problems = []
@@ -53,7 +55,7 @@ def _apply(conn, slug: str, change, field_prefix: str | None) -> Outcome:
             problems.append(Problem(match["field"] if mine and match else None, reason))
         return Outcome(problems=problems)
     if changes:
-        provision.notify_routing(conn)
+        notify_routing(conn)
     return Outcome(changes=changes)
 
 

@@ -15,7 +15,9 @@ import pymysql
 
 from vpbx.storage import connection as db
 from vpbx.settings.platform import Config
+from vpbx.model.tenant import PresentationRule
 from vpbx.provisioning.read import read_tenant
+from vpbx.voicemail.store import group_ringback
 
 
 GENERATION_RECHECK_SECONDS = 1.0   # a change nobody announced is noticed this fast
@@ -182,9 +184,8 @@ class SipStore:
         return self._cached(("contact", tenant_id, short_code), load)
 
     def presentation_rules(self, tenant_id: int) -> list:
-        """The tenant's caller ID presentation rules (outgoing.PresentationRule)."""
+        """The tenant's caller ID presentation rules (vpbx.model.tenant.PresentationRule)."""
         def load():
-            from vpbx.engine.caller_id import PresentationRule
             rows = self._query("SELECT r.id, r.number, u.extension FROM presentation_rules r"
                                " LEFT JOIN presentation_rule_users ru ON ru.rule_id = r.id"
                                " LEFT JOIN users u ON u.id = ru.user_id"
@@ -219,7 +220,6 @@ class SipStore:
 
     def group_ringback(self, tenant_id: int, group: str) -> dict | None:
         """The group's ringback tone (id, path), or None; cached like the configuration."""
-        from vpbx.voicemail.store import group_ringback
         return self._cached(("ringback", tenant_id, group),
                             lambda: self._run(lambda cur: group_ringback(cur, tenant_id, group)))
 
