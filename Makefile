@@ -35,7 +35,7 @@ unit:
 ## bench: call and registration rates through the full stack, next to a native baseline
 bench: setup
 	@$(PYTHON) -m bench.run
-	@$(PYTHON) -m webui.bench
+	@$(PYTHON) -m bench.webui_pages
 
 ## fuzz: 20,000 mutated SIP messages (UDP and TCP) at the edge of a platform of its own, a
 ## legitimate phone checked throughout; report in fuzz/results/ (see fuzz/README.md).

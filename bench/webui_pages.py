@@ -2,7 +2,7 @@
 20 global numbers. Prints the median time of each page and of a save (which checks the
 whole tenant through the provisioning rules). Runs on a throwaway database of its own.
 
-    python -m webui.bench [--users 1000] [--groups 100] [--runs 5]
+    python -m bench.webui_pages [--users 1000] [--groups 100] [--runs 5]
 """
 import argparse
 import os
@@ -12,6 +12,14 @@ import tempfile
 import time
 
 import yaml
+
+from tests.support import instance
+from tests.webui.conftest import english_client, sign_in_as
+from vpbx.provisioning.apply import apply_file
+from vpbx.settings import platform
+from vpbx.storage import connection
+from webui import accounts
+from webui.app import create_app
 
 PAGES = ("/users/", "/groups/", "/numbers/", "/time-ranges/", "/monitor/", "/monitor/state",
          "/monitor/print", "/groups/new", "/preview/?number=%2B41310000000&date=2027-03-24"
@@ -53,21 +61,12 @@ def _median_ms(work, runs: int) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m webui.bench")
+    parser = argparse.ArgumentParser(prog="python -m bench.webui_pages")
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--groups", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sys.path.insert(0, root)
-    from tests.support import instance
-    from tests.webui.conftest import english_client, sign_in_as
-    from vpbx.settings import platform as config
-    from vpbx.storage import connection as db
-    from vpbx.provisioning import apply as provision
-    from webui import accounts, create_app
-
-    base = config.load()
+    base = platform.load()
     name = instance.create_database(base)
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -78,10 +77,10 @@ def main(argv=None) -> int:
             platform_path = os.path.join(folder, "platform.yaml")
             with open(platform_path, "w", encoding="utf-8") as handle:    # its numbers
                 yaml.safe_dump({"platform": {"numbers": {"big": ["+4131*"]}}}, handle)
-            conn = db.connect(cfg)
-            assert not provision.apply_file(conn, platform_path).problems
+            conn = connection.connect(cfg)
+            assert not apply_file(conn, platform_path).problems
             started = time.perf_counter()
-            result = provision.apply_file(conn, path)
+            result = apply_file(conn, path)
             assert not result.problems, result.problems[:5]
             print(f"provisioned {args.users} users, {args.groups} groups in "
                   f"{time.perf_counter() - started:.1f} s")
