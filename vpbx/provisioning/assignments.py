@@ -12,7 +12,7 @@ The rules, shared by every writer (`problems`):
   - blocks do not overlap: a number is assigned to one tenant at most;
   - every number a tenant uses stays assigned to that tenant (an assignment still in use
     cannot be removed or given to another tenant).
-And the tenants' side, checked with the rest of a tenant file (provision_check): a global or
+And the tenants' side, checked with the rest of a tenant file (vpbx.provisioning.rules): a global or
 direct number must be assigned to the tenant (`unassigned`).
 
 Every query names its tenant, except those that read the carrier's whole table.

@@ -13,16 +13,16 @@ import tempfile
 
 import pymysql
 
-from vpbx.audio import files as audio
-from vpbx.settings import platform as config
-from vpbx.voicemail import store as media_store
+from vpbx.audio import files as audio_files
+from vpbx.settings import platform
+from vpbx.voicemail import store as voicemail_store
 from vpbx.provisioning.apply import apply_tenant
 from vpbx.provisioning.changes import ConfigurationBusy, notify_routing, transaction
 from vpbx.provisioning.edit import CollectedProblems, Outcome, Problem, document_of
 from vpbx.provisioning.document import Node
 from vpbx.provisioning.read import read_tenant
 
-KINDS = tuple(audio.FILE_KINDS.values())
+KINDS = tuple(audio_files.FILE_KINDS.values())
 
 
 _FIELD = re.compile(r"\.(?P<field>[a-z_]+)$")
@@ -61,7 +61,7 @@ def _apply(conn, slug: str, change, field_prefix: str | None) -> Outcome:
 
 def _upload_file(data: bytes) -> str:
     """The upload in a temporary file of the data folder (checked before anything else)."""
-    folder = os.path.join(config.load().data_dir, audio.AUDIO_FOLDER)
+    folder = os.path.join(platform.load().data_dir, audio_files.AUDIO_FOLDER)
     os.makedirs(folder, exist_ok=True)
     handle, path = tempfile.mkstemp(dir=folder, prefix=".upload-")
     with os.fdopen(handle, "wb") as out:
@@ -71,8 +71,8 @@ def _upload_file(data: bytes) -> str:
 
 def _check_upload(data: bytes) -> Outcome | None:
     try:
-        audio.check_bytes(len(data), data[:64])
-    except audio.AudioError as exc:
+        audio_files.check_bytes(len(data), data[:64])
+    except audio_files.AudioError as exc:
         return Outcome(problems=[Problem("file", str(exc))])
     return None
 
@@ -130,11 +130,11 @@ def find_file(conn, tenant_id: int, audio_id: int, kinds=KINDS + ("greeting",)) 
 
 
 def file_path(row: dict) -> str:
-    return media_store.abs_path(config.load().data_dir, row["path"])
+    return voicemail_store.abs_path(platform.load().data_dir, row["path"])
 
 
 def _section(document: dict, kind: str) -> list:
-    return document.setdefault("audio", {}).setdefault(audio.KIND_KEYS[kind], [])
+    return document.setdefault("audio", {}).setdefault(audio_files.KIND_KEYS[kind], [])
 
 
 def upload(conn, slug: str, kind: str, name: str, data: bytes, selected: bool = False) -> Outcome:

@@ -8,7 +8,7 @@ rows refer to each other. Every statement names the tenant.
 """
 from dataclasses import dataclass
 
-from vpbx.edge import credentials as sipauth
+from vpbx.edge import credentials
 from vpbx.model.tenant import (DEFAULT_OFFICE_HOURS, OFFICE_HOURS, SETTINGS, StoredTenant,
                               Tenant, time_ranges_with_office_hours)
 from vpbx.provisioning import assignments, media_write, outgoing_write
@@ -58,8 +58,8 @@ def _save_sip_account(cur, username: str, domain: str, password: str) -> None:
     cur.execute("INSERT INTO subscriber (username, domain, password, ha1, ha1b)"
                 " VALUES (%s, %s, '', %s, %s)"
                 " ON DUPLICATE KEY UPDATE password = '', ha1 = VALUES(ha1), ha1b = VALUES(ha1b)",
-                (username, domain, sipauth.ha1(username, domain, password),
-                 sipauth.ha1b(username, domain, domain, password)))
+                (username, domain, credentials.ha1(username, domain, password),
+                 credentials.ha1b(username, domain, domain, password)))
 
 
 _FORGET_SIP_ACCOUNT = ("DELETE FROM subscriber WHERE username = %s AND domain = %s",
@@ -117,7 +117,7 @@ class _Users(Writer):
         if new.password is not None:
             _save_sip_account(cur, new.username, self.new_domain, new.password)
             before = self.ha1.get(old.username)
-            if before != sipauth.ha1(old.username, self.old_domain, new.password):
+            if before != credentials.ha1(old.username, self.old_domain, new.password):
                 lines.append(f"{self.label(new)}: password changed")
         return lines
 

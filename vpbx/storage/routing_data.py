@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pymysql
 
-from vpbx.storage import connection as db
+from vpbx.storage import connection
 from vpbx.settings.platform import Config
 from vpbx.model.tenant import PresentationRule
 from vpbx.provisioning.read import read_tenant
@@ -71,7 +71,7 @@ class SipStore:
     def __init__(self, cfg: Config):
         self._cfg = cfg
         self._conn = None
-        self._configs = {}      # tenant id → (config_version, provision_model.Tenant)
+        self._configs = {}      # tenant id → (config_version, vpbx.model.tenant.Tenant)
         self._memo = {}         # (query, key) → result, for the current generation
         self._generation = None
         self._checked_at = float("-inf")
@@ -110,7 +110,7 @@ class SipStore:
         reused = self._conn is not None
         try:
             if self._conn is None:
-                self._conn = db.connect(self._cfg, connect_timeout=1, read_timeout=1)
+                self._conn = connection.connect(self._cfg, connect_timeout=1, read_timeout=1)
             with self._conn.cursor() as cur:
                 return work(cur)
         except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
@@ -164,7 +164,7 @@ class SipStore:
         return Tenant(**{**rows[0], "access_code": bool(rows[0]["access_code"])}) if rows else None
 
     def tenant_config(self, tenant: Tenant):
-        """The tenant's whole configuration (provision_model.Tenant), cached per worker and
+        """The tenant's whole configuration (vpbx.model.tenant.Tenant), cached per worker and
         re-read when its config_version changed: a change is used by the very next call."""
         cached = self._configs.get(tenant.id)
         if cached is None or cached[0] != tenant.config_version:
