@@ -42,11 +42,13 @@ def _module_files() -> dict:
     return modules
 
 
+def _parse(path: str) -> ast.Module:
+    with open(path, encoding="utf-8") as source:
+        return ast.parse(source.read(), path)
+
+
 MODULES = _module_files()
-TREES = {}
-for _name, _path in MODULES.items():
-    with open(_path, encoding="utf-8") as _f:
-        TREES[_name] = ast.parse(_f.read(), _path)
+TREES = {module: _parse(path) for module, path in MODULES.items()}
 
 
 def _is_package(module: str) -> bool:
