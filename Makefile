@@ -36,7 +36,7 @@ unit:
 ## run's whole results to bench/results/bench-<UTC time>.json (ignored by git)
 bench: setup
 	@$(PYTHON) -m bench.run
-	@$(PYTHON) -m bench.webui
+	@$(PYTHON) -m bench.webui_pages
 
 ## fuzz: 20,000 mutated SIP messages (UDP and TCP) at the edge of a platform of its own, a
 ## legitimate phone checked throughout; report in fuzz/results/ (see fuzz/README.md).

@@ -5,14 +5,14 @@ URI cannot plant a line (vpbx.records.log_line.OneLineFormatter)."""
 import logging
 import signal
 
-from vpbx.settings import platform as config
-from vpbx.records import log_line as logline
+from vpbx.settings import platform
+from vpbx.records import log_line
 
 from . import prompts
 from .app import MediaApp
 
-logline.log_to_stderr("%(asctime)s %(name)s %(levelname)s %(message)s")
-cfg = config.load()
+log_line.log_to_stderr("%(asctime)s %(name)s %(levelname)s %(message)s")
+cfg = platform.load()
 made = prompts.generate(cfg.data_dir)      # only what is missing (set-up made the rest)
 if made:
     logging.getLogger("vpbx.media").info("%d prompts generated in %s", made,

@@ -25,12 +25,12 @@ import uuid
 import pjsua2 as pj
 import pymysql
 
-from vpbx.audio import files as audio
-from vpbx.storage import connection as db
-from vpbx.records import log_line as logline
-from vpbx.settings import media as media_config
-from vpbx.voicemail import mail as media_mail
-from vpbx.voicemail import store as media_store
+from vpbx.audio import files as audio_files
+from vpbx.storage import connection
+from vpbx.records import log_line
+from vpbx.settings import media as media_settings
+from vpbx.voicemail import mail as voicemail_mail
+from vpbx.voicemail import store as voicemail_store
 
 from . import door, flows, prompts
 from .actions import Background, CallEnded, CloseRecording, Collect, Hangup, Play, Record
@@ -89,7 +89,7 @@ class FlowContext:
         self.app.reset_connection()
 
     def event(self, decision: str, outcome: str, warning: bool = False, **extra) -> None:
-        line = logline.format_line(VOICEMAIL_TAG, {
+        line = log_line.format_line(VOICEMAIL_TAG, {
             "call_id": self.call_id, "tenant": self.tenant, "from": self.caller,
             "to": extra.pop("number", None), "decision": decision, "outcome": outcome},
             {k: v for k, v in extra.items() if v is not None})
@@ -100,7 +100,7 @@ class FlowContext:
 
     def message_kept(self, **row) -> None:
         """A message on disk whose row could not be written: stored later, in the background,
-        once the database answers again (media_mail.Mailer.keep_for_retry)."""
+        once the database answers again (voicemail_mail.Mailer.keep_for_retry)."""
         self.app.mailer.keep_for_retry(row)
 
 
@@ -445,13 +445,13 @@ class MediaApp:
         self.cfg = cfg
         self.address, self.port, self.data_dir = cfg.media_address, cfg.media_port, cfg.data_dir
         self.edge = (cfg.sip_address, cfg.sip_port)
-        self.settings = settings or media_config.load(cfg)
+        self.settings = settings or media_settings.load(cfg)
         self.tmp_dir = os.path.join(self.data_dir, "tmp")
         os.makedirs(self.tmp_dir, exist_ok=True)
         self.calls = []
         self.running = True
         self._conn = None
-        self.mailer = media_mail.Mailer(cfg, self.settings)
+        self.mailer = voicemail_mail.Mailer(cfg, self.settings)
         self.workers = concurrent.futures.ThreadPoolExecutor(
             max_workers=BACKGROUND_WORKERS, thread_name_prefix="media-work")
         self.endpoint = pj.Endpoint()
@@ -489,7 +489,7 @@ class MediaApp:
     # -- database ----------------------------------------------------------------------
     def connection(self):
         if self._conn is None:
-            self._conn = db.connect(self.cfg, connect_timeout=2, read_timeout=5)
+            self._conn = connection.connect(self.cfg, connect_timeout=2, read_timeout=5)
         return self._conn
 
     def reset_connection(self):
@@ -517,7 +517,7 @@ class MediaApp:
     def background(self, work) -> concurrent.futures.Future:
         """Run work(connection) in a worker thread with a database connection of its own."""
         def run():
-            conn = db.connect(self.cfg, connect_timeout=2, read_timeout=30)
+            conn = connection.connect(self.cfg, connect_timeout=2, read_timeout=30)
             try:
                 return work(conn)
             finally:
@@ -546,7 +546,7 @@ class MediaApp:
         voicemail = _VOICEMAIL.fullmatch(service)
         if voicemail:
             number = "+" + voicemail.group(1)
-            box = self.db(lambda cur: media_store.mailbox(cur, number))
+            box = self.db(lambda cur: voicemail_store.mailbox(cur, number))
             if box is None:
                 raise Refused(404, "No Such Mailbox")
             if box["mode"] == "disabled":
@@ -557,9 +557,9 @@ class MediaApp:
             return flows.voicemail(ctx, box), ctx
         announcement = _ANNOUNCEMENT.fullmatch(service)
         if announcement:
-            row = self.db(lambda cur: media_store.audio_file(cur, int(announcement.group(1)),
+            row = self.db(lambda cur: voicemail_store.audio_file(cur, int(announcement.group(1)),
                                                               "announcement"))
-            path = media_store.abs_path(self.data_dir, row["path"]) if row else None
+            path = voicemail_store.abs_path(self.data_dir, row["path"]) if row else None
             if path is None or not os.path.isfile(path):
                 raise Refused(404, "No Such Announcement")
             ctx = FlowContext(self, call_id, self.caller_of(caller_uri, row["tenant_id"]),
@@ -584,9 +584,9 @@ class MediaApp:
         """Start-up repair: messages stored without their row get it; conversions of audio
         files nothing uses any more (removed, replaced, or left by a refused upload) go."""
         try:
-            media_store.recover_messages(self.connection(), self.data_dir, log)
+            voicemail_store.recover_messages(self.connection(), self.data_dir, log)
             with self.connection().cursor() as cur:
-                unused = audio.unused_files(cur, self.data_dir)
+                unused = audio_files.unused_files(cur, self.data_dir)
             for path in unused:
                 if time.time() - os.path.getmtime(path) > UNUSED_AUDIO_SECONDS:
                     os.unlink(path)

@@ -13,9 +13,9 @@ import uuid
 
 import pymysql
 
-from vpbx.provisioning import edit_audio as audio_admin
-from vpbx.voicemail import mail as media_mail
-from vpbx.voicemail import store as media_store
+from vpbx.provisioning import edit_audio
+from vpbx.voicemail import mail as voicemail_mail
+from vpbx.voicemail import store as voicemail_store
 
 from . import prompts
 from .actions import Background, CloseRecording, Collect, Hangup, Play, Record
@@ -35,7 +35,7 @@ def greeting_file(ctx, box) -> str:
     """The uploaded greeting, else the default one in the mailbox's language."""
     if box.get("greeting_path"):
         try:
-            path = media_store.abs_path(ctx.data_dir, box["greeting_path"])
+            path = voicemail_store.abs_path(ctx.data_dir, box["greeting_path"])
             if os.path.isfile(path):
                 return path
         except ValueError:
@@ -69,13 +69,13 @@ def voicemail(ctx, box):
 def record_message(ctx, box):
     """Record until the caller hangs up or the maximum length, then store the message:
     WAV under a temporary name, its sidecar, the rename, then the database rows."""
-    box_id = ctx.db(lambda cur: media_store.ensure_box(cur, box["tenant_id"], box["number_id"]))
-    folder_relative = media_store.message_folder(box_id)
-    folder = media_store.abs_path(ctx.data_dir, folder_relative)
+    box_id = ctx.db(lambda cur: voicemail_store.ensure_box(cur, box["tenant_id"], box["number_id"]))
+    folder_relative = voicemail_store.message_folder(box_id)
+    folder = voicemail_store.abs_path(ctx.data_dir, folder_relative)
     os.makedirs(folder, exist_ok=True)
     received_at = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
     name = f"{received_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
-    recording = os.path.join(folder, f"{name}{media_store.RECORDING_SUFFIX}")
+    recording = os.path.join(folder, f"{name}{voicemail_store.RECORDING_SUFFIX}")
     final = os.path.join(folder, f"{name}.wav")
     ctx.event("message", "recording", number=box["number"])
     how = yield Record(recording, ctx.settings.max_message_seconds)
@@ -91,12 +91,13 @@ def record_message(ctx, box):
         with open(recording, "rb") as handle:
             os.fsync(handle.fileno())
         duration_ms = int(seconds * 1000)
-        media_store.write_sidecar(final, {"caller": ctx.caller, "received_at": received_at.isoformat(),
-                                          "duration_ms": duration_ms, "call_id": ctx.call_id})
+        voicemail_store.write_sidecar(final, {"caller": ctx.caller,
+                                              "received_at": received_at.isoformat(),
+                                              "duration_ms": duration_ms, "call_id": ctx.call_id})
         os.replace(recording, final)
         _fsync_folder(folder)
         try:
-            message_id = media_store.add_message(
+            message_id = voicemail_store.add_message(
                 ctx.connection(), box_id, ctx.caller, received_at, duration_ms,
                 os.path.join(folder_relative, f"{name}.wav"), box.get("email"))
         except pymysql.err.Error as exc:      # kept on disk: stored when the database is back
@@ -159,7 +160,7 @@ def save_greeting(conn, tenant: str, number: str, recording: str) -> list[str]:
     with open(recording, "rb") as handle:
         data = handle.read()
     try:
-        outcome = audio_admin.save_mailbox(conn, tenant, number, greeting=data)
+        outcome = edit_audio.save_mailbox(conn, tenant, number, greeting=data)
     except LookupError:
         return [f"{number} is no longer a number of {tenant}"]
     return [problem.reason for problem in outcome.problems]
@@ -176,7 +177,7 @@ def _fsync_folder(folder: str) -> None:
 def remote_access(ctx, number):
     """The mailbox's owner: PIN, then the messages. Three wrong PINs end the call; wrong
     PINs in a row (across calls) lock the mailbox for a while."""
-    box = ctx.db(lambda cur: media_store.mailbox(cur, number))
+    box = ctx.db(lambda cur: voicemail_store.mailbox(cur, number))
     language = box["language"]
     if not box["pin_hash"] or not box["box_id"]:
         ctx.event("access", "no_pin", number=number)
@@ -193,15 +194,16 @@ def remote_access(ctx, number):
         return
     wrong = 0
     while True:
-        pin = yield Collect(media_store.PIN_LENGTH, prompt=_say(ctx, language, "enter_pin"),
+        pin = yield Collect(voicemail_store.PIN_LENGTH, prompt=_say(ctx, language, "enter_pin"),
                             timeout=10)
-        if media_store.check_pin(pin, box["pin_hash"]):
-            ctx.db(lambda cur: media_store.reset_pin_failures(cur, box_id))
+        if voicemail_store.check_pin(pin, box["pin_hash"]):
+            ctx.db(lambda cur: voicemail_store.reset_pin_failures(cur, box_id))
             ctx.event("access", "granted", number=number)
             break
         wrong += 1
         now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-        failures, locked_until = ctx.db(lambda cur: media_store.record_pin_failure(cur, box_id, now))
+        failures, locked_until = ctx.db(
+            lambda cur: voicemail_store.record_pin_failure(cur, box_id, now))
         ctx.event("access", "wrong_pin", number=number, in_call=wrong, in_a_row=failures,
                   warning=True)
         if locked_until is not None:
@@ -210,7 +212,7 @@ def remote_access(ctx, number):
             yield Play(_say(ctx, language, "wrong_pin", "locked"))
             yield Hangup()
             return
-        if wrong >= media_store.WRONG_PINS_PER_CALL:
+        if wrong >= voicemail_store.WRONG_PINS_PER_CALL:
             ctx.event("access", "too_many_wrong_pins", number=number, warning=True)
             yield Play(_say(ctx, language, "wrong_pin", "goodbye"))
             yield Hangup()
@@ -222,7 +224,7 @@ def remote_access(ctx, number):
 def message_header(ctx, box, message) -> list[str]:
     """"Message received on 24 March at 9 hours 15 from 0 2 1 …" as prompt files."""
     language = box["language"]
-    when = media_mail.local_time(message["received_at"], box["timezone"])
+    when = voicemail_mail.local_time(message["received_at"], box["timezone"])
     names = ["message_received", f"n{when.day}", f"month{when.month}", "at", f"n{when.hour}"]
     if language != "en":
         names.append("hours")
@@ -240,7 +242,7 @@ def listen(ctx, box):
     """The owner, once the PIN is right: how many new messages, the offer to record the
     greeting, then each message with its menu."""
     box_id, language = box["box_id"], box["language"]
-    found = ctx.db(lambda cur: media_store.messages(cur, box_id))
+    found = ctx.db(lambda cur: voicemail_store.messages(cur, box_id))
     new = sum(1 for message in found if message["is_new"])
     if new:
         count = _say(ctx, language, "you_have",
@@ -252,7 +254,7 @@ def listen(ctx, box):
         yield from record_greeting(ctx, box)
     for message in found:
         try:
-            audio = media_store.abs_path(ctx.data_dir, message["path"])
+            audio = voicemail_store.abs_path(ctx.data_dir, message["path"])
         except ValueError:
             continue
         if not os.path.isfile(audio):
@@ -263,13 +265,14 @@ def listen(ctx, box):
         if not choice:
             choice = yield Collect(1, prompt=_say(ctx, language, "menu"), timeout=8)
         if choice == "7":
-            ctx.db(lambda cur: media_store.delete_message(cur, ctx.data_dir, box_id, message["id"]))
+            ctx.db(lambda cur: voicemail_store.delete_message(cur, ctx.data_dir, box_id,
+                                                              message["id"]))
             ctx.event("message", "deleted", number=box["number"], id=message["id"])
             yield Play(_say(ctx, language, "deleted"), interrupt="any")
         elif choice == "6":
             ctx.event("message", "skipped", number=box["number"], id=message["id"])
         else:
-            ctx.db(lambda cur: media_store.keep_message(cur, box_id, message["id"]))
+            ctx.db(lambda cur: voicemail_store.keep_message(cur, box_id, message["id"]))
             ctx.event("message", "kept", number=box["number"], id=message["id"])
             yield Play(_say(ctx, language, "kept"), interrupt="any")
     yield Play(_say(ctx, language, "no_more_messages", "goodbye"))

@@ -21,6 +21,8 @@ import sys
 import tempfile
 import wave
 
+from vpbx.settings import platform
+
 SAMPLE_RATE = 8000
 LANGUAGES = ("fr", "en", "de")
 DEFAULT_LANGUAGE = "fr"
@@ -284,8 +286,7 @@ def main(argv=None) -> int:
     if argv:
         data_dir = argv[0]
     else:
-        from vpbx.settings import platform as config
-        data_dir = config.load().data_dir
+        data_dir = platform.load().data_dir
     made = generate(data_dir)
     print(f"prompts: {made} made in {prompt_dir(data_dir)}")
     return 0

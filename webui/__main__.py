@@ -5,10 +5,10 @@ error, which the platform writes to webui.log; so are waitress's records (a requ
 the sender's text): one line per record, escaped (vpbx.records.log_line.OneLineFormatter)."""
 from waitress import serve
 
-from vpbx.records import log_line as logline
+from vpbx.records import log_line
 
-from . import create_app
+from .app import create_app
 
-logline.log_to_stderr("%(asctime)s %(levelname)s %(name)s: %(message)s")
+log_line.log_to_stderr("%(asctime)s %(levelname)s %(name)s: %(message)s")
 app = create_app()
 serve(app, host="127.0.0.1", port=app.config["VPBX"].webui_port, threads=4)

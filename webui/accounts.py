@@ -24,6 +24,9 @@ from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from vpbx.settings import platform as platform_settings
+from vpbx.storage import connection
+
 LANGUAGES = ("fr", "en")
 MAX_FAILURES = 5
 LOCK_SECONDS = 300
@@ -273,8 +276,6 @@ def _read_password(args) -> str:
 
 
 def main(argv=None) -> int:
-    from vpbx.settings import platform as config
-    from vpbx.storage import connection as db
     parser = argparse.ArgumentParser(prog="python -m webui.accounts",
                                      description="Web UI accounts of the Virtual PBX")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -299,7 +300,7 @@ def main(argv=None) -> int:
                    help=f"how long it is valid (default {DEFAULT_TOKEN_DAYS}; 0: no expiry)")
     args = parser.parse_args(argv)
     try:
-        conn = db.connect(config.load())
+        conn = connection.connect(platform_settings.load())
         if args.command == "exists":
             return 0 if find_by_login(conn, args.login) else 1
         if args.command == "create-operator":

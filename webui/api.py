@@ -2,36 +2,28 @@
 
 Authentication: `Authorization: Bearer TOKEN` (tokens are made on the account page or with
 `python -m webui.accounts create-token`, and may expire: an expired token gets 401 saying
-so); a tenant administrator's token reaches their tenant only, and an id of another tenant's object is "not found". Objects have the shape of
-CONFIG-FORMAT's tenant file entries plus their `id`; writes go through vpbx.provisioning.edit
-(the provisioning rules), and a refused write answers 422 (409 for a delete refused because
-the object is still used) with one error per problem. The document /api/v1/openapi.json
-describes it all.
+so); a tenant administrator's token reaches their tenant only, and an id of another
+tenant's object is "not found". Objects have the shape of CONFIG-FORMAT's tenant file
+entries plus their `id`; writes go through vpbx.provisioning.edit (the provisioning rules),
+and a refused write answers 422 (409 for a delete refused because the object is still used)
+with one error per problem. The document /api/v1/openapi.json describes it all.
 """
 import datetime
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from vpbx.provisioning import edit as admin_config
-from vpbx.live import monitor as admin_live
-from vpbx.records import call_records as cdr
+from vpbx.provisioning import edit
+from vpbx.live import monitor as live_monitor
+from vpbx.records import call_records
 from vpbx.command import simulate
 from vpbx.model.tenant import key_of
 
 from . import accounts, calls, dbconn
+from .errors import error_response
 from .openapi import SECTIONS, openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-_MESSAGES = {400: "bad request", 401: "a valid bearer token is required",
-             403: "forbidden", 404: "not found", 405: "method not allowed",
-             413: "request too large", 415: "the body must be JSON"}
-
-
-def error_response(code: int, message: str | None = None):
-    return jsonify(error=message or _MESSAGES.get(code, "error")), code
-
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc):
@@ -96,7 +88,7 @@ def _problems(outcome, status: int):
 
 
 def _stored():
-    stored = admin_config.read_config(dbconn.get_db(), g.tenant["slug"])
+    stored = edit.read_config(dbconn.get_db(), g.tenant["slug"])
     if stored is None:
         abort(404)
     return stored
@@ -105,8 +97,8 @@ def _stored():
 def _items(section: str) -> list[dict]:
     """The section's entries, each with its id."""
     stored = _stored()
-    ids = admin_config.item_ids(dbconn.get_db(), g.tenant["id"], section)
-    entries = admin_config.document_of(stored).get(section) or []
+    ids = edit.item_ids(dbconn.get_db(), g.tenant["id"], section)
+    entries = edit.document_of(stored).get(section) or []
     return [{"id": ids[key_of(section, item)], **_json(entry)}
             for item, entry in zip(getattr(stored.config, section), entries)]
 
@@ -116,7 +108,7 @@ def _item(section: str, item_id: int) -> dict | None:
 
 
 def _key_or_404(section: str, item_id: int):
-    key = admin_config.find_item(dbconn.get_db(), g.tenant["id"], section, item_id)
+    key = edit.find_item(dbconn.get_db(), g.tenant["id"], section, item_id)
     if key is None:
         abort(404)
     return key
@@ -144,8 +136,8 @@ def _register(section: str, path: str, key_field: str | None) -> None:
 
     def create():
         entry = _body()
-        outcome = admin_config.save_item(dbconn.get_db(), g.tenant["slug"], section, None,
-                                         entry)
+        outcome = edit.save_item(dbconn.get_db(), g.tenant["slug"], section, None,
+                                 entry)
         if not outcome.ok:
             return _problems(outcome, 422)
         return _saved(section, key_field, entry, 201)
@@ -157,14 +149,14 @@ def _register(section: str, path: str, key_field: str | None) -> None:
     def replace(item_id: int):
         key = _key_or_404(section, item_id)
         entry = _body()
-        outcome = admin_config.save_item(dbconn.get_db(), g.tenant["slug"], section, key, entry)
+        outcome = edit.save_item(dbconn.get_db(), g.tenant["slug"], section, key, entry)
         if not outcome.ok:
             return _problems(outcome, 422)
         return _saved(section, key_field, entry, 200)
 
     def delete(item_id: int):
         key = _key_or_404(section, item_id)
-        outcome = admin_config.delete_item(dbconn.get_db(), g.tenant["slug"], section, key)
+        outcome = edit.delete_item(dbconn.get_db(), g.tenant["slug"], section, key)
         if not outcome.ok:
             return _problems(outcome, 409)
         return "", 204
@@ -208,7 +200,7 @@ def tenant_patch():
     if unknown:
         return jsonify(errors=[{"field": key, "message": "cannot be changed here (expected one "
                                 f"of: {', '.join(_SETTINGS)})"} for key in unknown]), 422
-    outcome = admin_config.save_settings(dbconn.get_db(), g.tenant["slug"], body)
+    outcome = edit.save_settings(dbconn.get_db(), g.tenant["slug"], body)
     if not outcome.ok:
         return _problems(outcome, 422)
     return jsonify(_settings())
@@ -231,14 +223,14 @@ def simulate_call():
     return jsonify(plan.as_dict())
 
 
-@bp.route("/calls", methods=["GET"])
-def call_records():
+@bp.route("/calls", methods=["GET"], endpoint="call_records")
+def list_call_records():
     """The tenant's call records, filtered as on the Call records page."""
     chosen, problems = calls.filters()
     if problems:
         return jsonify({"errors": [{"field": field, "message": reason}
                                    for field, reason in problems]}), 422
-    records = cdr.query_records(dbconn.get_db(), g.tenant["id"], **chosen)
+    records = call_records.query_records(dbconn.get_db(), g.tenant["id"], **chosen)
     return jsonify([{**{field: (value.isoformat() if hasattr(value, "isoformat") else value)
                         for field, value in record.items()},
                      "on_net": bool(record["on_net"])} for record in records])
@@ -248,8 +240,8 @@ def call_records():
 def monitor():
     """The activity monitor's state now."""
     config = _stored().config
-    state = admin_live.monitor(dbconn.get_db(), current_app.config["VPBX"], g.tenant["id"],
-                               config, ask_kamailio=current_app.config.get("ASK_KAMAILIO", True))
+    state = live_monitor.monitor(dbconn.get_db(), current_app.config["VPBX"], g.tenant["id"],
+                                 config, ask_kamailio=current_app.config.get("ASK_KAMAILIO", True))
     return jsonify({
         "at": state.at.isoformat(), "range": state.range,
         "absent_users": state.absent_users, "unavailable_phones": state.unavailable_phones,

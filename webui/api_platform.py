@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from vpbx.provisioning import assignments
 
 from . import accounts, dbconn
-from .api import error_response
+from .errors import error_response
 
 bp = Blueprint("api_platform", __name__, url_prefix="/api/v1/platform")
 

@@ -12,7 +12,7 @@ Every change goes through vpbx.provisioning.edit_audio, i.e. through the rules o
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, \
     send_file, url_for
 
-from vpbx.provisioning import edit_audio as audio_admin
+from vpbx.provisioning import edit_audio
 from vpbx.model.names import without_control_characters
 
 from . import dbconn, security
@@ -36,7 +36,7 @@ def _read_upload():
 
 
 def _files(kinds):
-    return [item for item in audio_admin.list_files(dbconn.get_db(), g.tenant["slug"])
+    return [item for item in edit_audio.list_files(dbconn.get_db(), g.tenant["slug"])
             if item["kind"] in kinds]
 
 
@@ -65,8 +65,8 @@ def upload():
     if missing:
         flash(missing, "error")
         return redirect(url_for(PAGES[kind]))
-    outcome = audio_admin.upload(dbconn.get_db(), g.tenant["slug"], kind, name, data,
-                                 selected=request.form.get("selected") == "1")
+    outcome = edit_audio.upload(dbconn.get_db(), g.tenant["slug"], kind, name, data,
+                                selected=request.form.get("selected") == "1")
     if outcome.ok:
         flash(_("The file was added."), "ok")
     else:
@@ -75,8 +75,8 @@ def upload():
     return redirect(url_for(PAGES[kind]))
 
 
-def _own_file(audio_id: int, kinds=audio_admin.KINDS) -> dict:
-    row = audio_admin.find_file(dbconn.get_db(), g.tenant["id"], audio_id, kinds)
+def _own_file(audio_id: int, kinds=edit_audio.KINDS) -> dict:
+    row = edit_audio.find_file(dbconn.get_db(), g.tenant["id"], audio_id, kinds)
     if row is None:
         abort(404)
     return row
@@ -85,7 +85,7 @@ def _own_file(audio_id: int, kinds=audio_admin.KINDS) -> dict:
 @bp.route("/<int:audio_id>/delete", methods=["POST"])
 def delete(audio_id: int):
     row = _own_file(audio_id)
-    outcome = audio_admin.delete(dbconn.get_db(), g.tenant["slug"], row["kind"], row["name"])
+    outcome = edit_audio.delete(dbconn.get_db(), g.tenant["slug"], row["kind"], row["name"])
     if outcome.ok:
         flash(_("The file was deleted."), "ok")
     else:
@@ -97,7 +97,7 @@ def delete(audio_id: int):
 @bp.route("/<int:audio_id>/select", methods=["POST"])
 def select(audio_id: int):
     row = _own_file(audio_id, ("music_on_hold",))
-    outcome = audio_admin.select_music(dbconn.get_db(), g.tenant["slug"], row["name"])
+    outcome = edit_audio.select_music(dbconn.get_db(), g.tenant["slug"], row["name"])
     flash(_("This music is now played to held parties.") if outcome.ok
           else "; ".join(problem(p.reason) for p in outcome.problems),
           "ok" if outcome.ok else "error")
@@ -109,14 +109,14 @@ def _send(row: dict):
     before they were refused may hold and an HTTP header cannot (that answered 500)."""
     download = request.args.get("download") == "1"
     name = without_control_characters(row["name"])
-    return send_file(audio_admin.file_path(row), mimetype="audio/wav", as_attachment=download,
+    return send_file(edit_audio.file_path(row), mimetype="audio/wav", as_attachment=download,
                      download_name=f"{name}.wav", max_age=0)
 
 
 @bp.route("/<int:audio_id>/file")
 def file(audio_id: int):
     """Listen (inline) or download (?download=1) a file, greetings included."""
-    return _send(_own_file(audio_id, audio_admin.KINDS + ("greeting",)))
+    return _send(_own_file(audio_id, edit_audio.KINDS + ("greeting",)))
 
 
 # ---- the JSON API -------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def _errors(outcome, status):
 
 @api_bp.route("/audio", methods=["GET"], endpoint="audio_list")
 def api_list():
-    return jsonify(audio_admin.list_files(dbconn.get_db(), g.tenant["slug"]))
+    return jsonify(edit_audio.list_files(dbconn.get_db(), g.tenant["slug"]))
 
 
 @api_bp.route("/audio", methods=["POST"], endpoint="audio_upload")
@@ -137,33 +137,34 @@ def api_upload():
     name = (request.form.get("name") or "").strip()
     upload_ = request.files.get("file")
     errors = []
-    if kind not in audio_admin.KINDS:
-        errors.append({"field": "kind", "message": f"must be one of {' | '.join(audio_admin.KINDS)}"})
+    if kind not in edit_audio.KINDS:
+        errors.append({"field": "kind",
+                       "message": f"must be one of {' | '.join(edit_audio.KINDS)}"})
     if not name:
         errors.append({"field": "name", "message": "required"})
     if upload_ is None:
         errors.append({"field": "file", "message": "required (multipart/form-data)"})
     if errors:
         return jsonify(errors=errors), 422
-    outcome = audio_admin.upload(dbconn.get_db(), g.tenant["slug"], kind, name,
-                                 upload_.read(), selected=request.form.get("selected") in
-                                 ("1", "true"))
+    outcome = edit_audio.upload(dbconn.get_db(), g.tenant["slug"], kind, name,
+                                upload_.read(), selected=request.form.get("selected") in
+                                ("1", "true"))
     if not outcome.ok:
         return _errors(outcome, 422)
-    item = next(f for f in audio_admin.list_files(dbconn.get_db(), g.tenant["slug"])
+    item = next(f for f in edit_audio.list_files(dbconn.get_db(), g.tenant["slug"])
                 if f["kind"] == kind and f["name"] == name)
     return jsonify(item), 201
 
 
 @api_bp.route("/audio/<int:audio_id>/file", methods=["GET"], endpoint="audio_file")
 def api_file(audio_id: int):
-    return _send(_own_file(audio_id, audio_admin.KINDS + ("greeting",)))
+    return _send(_own_file(audio_id, edit_audio.KINDS + ("greeting",)))
 
 
 @api_bp.route("/audio/<int:audio_id>", methods=["DELETE"], endpoint="audio_delete")
 def api_delete(audio_id: int):
     row = _own_file(audio_id)
-    outcome = audio_admin.delete(dbconn.get_db(), g.tenant["slug"], row["kind"], row["name"])
+    outcome = edit_audio.delete(dbconn.get_db(), g.tenant["slug"], row["kind"], row["name"])
     if not outcome.ok:
         return _errors(outcome, 409)
     return "", 204

@@ -6,7 +6,7 @@ import io
 
 from flask import Blueprint, Response, g, render_template, request
 
-from vpbx.records import call_records as cdr
+from vpbx.records import call_records
 
 from . import dbconn, security
 
@@ -26,8 +26,8 @@ def filters() -> tuple[dict, list[tuple[str, str]]]:
         except ValueError:
             chosen[key] = None
             problems.append((field, "must be a date like 2027-03-24"))
-    if chosen["outcome"] and chosen["outcome"] not in cdr.OUTCOMES:
-        problems.append(("outcome", "must be one of " + ", ".join(cdr.OUTCOMES)))
+    if chosen["outcome"] and chosen["outcome"] not in call_records.OUTCOMES:
+        problems.append(("outcome", "must be one of " + ", ".join(call_records.OUTCOMES)))
     for field, longest in (("number", 32), ("user", 64)):
         if len(chosen[field]) > longest:
             problems.append((field, f"must be at most {longest} characters"))
@@ -37,9 +37,11 @@ def filters() -> tuple[dict, list[tuple[str, str]]]:
 @bp.route("/")
 def index():
     chosen, problems = filters()
-    records = [] if problems else cdr.query_records(dbconn.get_db(), g.tenant["id"], **chosen)
+    records = [] if problems else call_records.query_records(dbconn.get_db(), g.tenant["id"],
+                                                             **chosen)
     return render_template("calls/list.html", records=records, chosen=chosen,
-                           outcomes=cdr.OUTCOMES, problems=problems), 400 if problems else 200
+                           outcomes=call_records.OUTCOMES,
+                           problems=problems), 400 if problems else 200
 
 
 @bp.route("/export.csv")
@@ -49,12 +51,12 @@ def export():
     if problems:
         return Response("".join(f"{field}: {reason}\n" for field, reason in problems),
                         status=400, mimetype="text/plain")
-    records = cdr.query_records(dbconn.get_db(), g.tenant["id"], limit=100000, **chosen)
+    records = call_records.query_records(dbconn.get_db(), g.tenant["id"], limit=100000, **chosen)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(cdr.RECORD_FIELDS)
+    writer.writerow(call_records.RECORD_FIELDS)
     for record in records:
         writer.writerow([record[field] if record[field] is not None else ""
-                         for field in cdr.RECORD_FIELDS])
+                         for field in call_records.RECORD_FIELDS])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=calls.csv"})

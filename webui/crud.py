@@ -8,7 +8,7 @@ next to their fields, refusing to delete what is still used — is the same for 
 """
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from vpbx.provisioning import edit as admin_config
+from vpbx.provisioning import edit
 from vpbx.model.numbers import is_ascii_digits
 from vpbx.model.tenant import key_of
 
@@ -17,8 +17,8 @@ from .i18n import _, problem
 
 
 def read_config():
-    """The signed-in tenant's configuration (provision_model.Tenant)."""
-    stored = admin_config.read_config(dbconn.get_db(), g.tenant["slug"])
+    """The signed-in tenant's configuration (vpbx.model.tenant.Tenant)."""
+    stored = edit.read_config(dbconn.get_db(), g.tenant["slug"])
     if stored is None:
         abort(404)
     return stored.config
@@ -110,12 +110,12 @@ class SectionPages:
 
     # ---- views ----
     def _ids(self) -> dict:
-        return admin_config.item_ids(dbconn.get_db(), g.tenant["id"], self.section)
+        return edit.item_ids(dbconn.get_db(), g.tenant["id"], self.section)
 
     def _find(self, item_id: int, config):
         """The tenant's item with this id; 404 when the tenant has none (another tenant's
         id included)."""
-        key = admin_config.find_item(dbconn.get_db(), g.tenant["id"], self.section, item_id)
+        key = edit.find_item(dbconn.get_db(), g.tenant["id"], self.section, item_id)
         item = next((item for item in getattr(config, self.section) or []
                      if key is not None and key_of(self.section, item) == key), None)
         if item is None:
@@ -147,7 +147,7 @@ class SectionPages:
         if request.method == "POST":
             entry, errors = self.entry_from(request.form, config, old)
             if not errors:
-                outcome = admin_config.save_item(
+                outcome = edit.save_item(
                     dbconn.get_db(), g.tenant["slug"], self.section,
                     key_of(self.section, old) if old is not None else None, entry)
                 if outcome.ok:
@@ -167,7 +167,7 @@ class SectionPages:
     def delete(self, item_id: int):
         config = read_config()
         item = self._find(item_id, config)
-        outcome = admin_config.delete_item(dbconn.get_db(), g.tenant["slug"], self.section,
-                                           key_of(self.section, item))
+        outcome = edit.delete_item(dbconn.get_db(), g.tenant["slug"], self.section,
+                                   key_of(self.section, item))
         flash_outcome(outcome, _("Deleted."))
         return redirect(url_for(".index"))

@@ -1,13 +1,14 @@
 """The request's database connection: opened on first use, closed when the request ends."""
 from flask import current_app, g
 
-from vpbx.storage import connection as db
+from vpbx.storage import connection
 
 
 def get_db():
-    """The connection of this request (autocommit; admin_config opens its own transactions)."""
+    """The connection of this request (autocommit; vpbx.provisioning.edit opens its own
+    transactions)."""
     if "db" not in g:
-        g.db = db.connect(current_app.config["VPBX"])
+        g.db = connection.connect(current_app.config["VPBX"])
     return g.db
 
 

@@ -9,6 +9,8 @@ import datetime
 
 from flask import g, request
 
+from vpbx.model.tenant import OFFICE_HOURS
+
 from .catalogue_fr import FRENCH, PROBLEMS_FR
 
 LANGUAGES = ("fr", "en")
@@ -100,7 +102,6 @@ def _noun_fr(text: str) -> str:
 
 def range_name(name: str) -> str:
     """The default range's name as the guide calls it in the current language."""
-    from vpbx.model.tenant import OFFICE_HOURS
     return gettext("Office hours") if name == OFFICE_HOURS else name
 
 

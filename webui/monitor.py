@@ -6,8 +6,8 @@ import datetime
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from vpbx.live import monitor as admin_live
-from vpbx.live import state as live
+from vpbx.live import monitor as live_monitor
+from vpbx.live import state as live_state
 from vpbx.engine import schedule
 
 from . import dbconn, security, views
@@ -20,8 +20,8 @@ REFRESH_SECONDS = 10
 
 
 def _state(config):
-    return admin_live.monitor(dbconn.get_db(), current_app.config["VPBX"], g.tenant["id"],
-                              config, ask_kamailio=current_app.config.get("ASK_KAMAILIO", True))
+    return live_monitor.monitor(dbconn.get_db(), current_app.config["VPBX"], g.tenant["id"],
+                                config, ask_kamailio=current_app.config.get("ASK_KAMAILIO", True))
 
 
 def _guard():
@@ -54,9 +54,9 @@ def lift_lockout():
     address = request.form.get("address", "").strip()
     username = request.form.get("username", "").strip()
     try:
-        lifted = live.lift_password_ban(current_app.config["VPBX"], address, username,
-                                        g.tenant["domain"])
-    except live.LiveStateUnavailable:
+        lifted = live_state.lift_password_ban(current_app.config["VPBX"], address, username,
+                                              g.tenant["domain"])
+    except live_state.LiveStateUnavailable:
         flash(_("The SIP edge does not answer now: nothing was changed."), "error")
     else:
         if lifted:

@@ -2,7 +2,7 @@
 tenant-wide setting) and the caller-ID presentation rules with their summary."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from vpbx.provisioning import edit as admin_config
+from vpbx.provisioning import edit
 from vpbx.provisioning import presentation
 
 from . import dbconn, security
@@ -16,7 +16,7 @@ security.protect_blueprint(bp)
 @bp.route("/", methods=["GET", "POST"])
 def index():
     if request.method == "POST":
-        outcome = admin_config.save_settings(
+        outcome = edit.save_settings(
             dbconn.get_db(), g.tenant["slug"],
             {"access_code": request.form.get("access_code") == "yes"})
         flash_outcome(outcome, _("Saved."))

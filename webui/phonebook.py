@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, abort
 
 from vpbx.provisioning import directory
-from vpbx.provisioning import document as provision_doc
+from vpbx.provisioning import document
 
 from . import dbconn, sipdigest
 
@@ -31,8 +31,8 @@ def phonebook_xml(entries) -> str:
 @bp.route("/<domain>.xml")
 def phonebook(domain: str):
     try:
-        domain = provision_doc.domain(domain)
-    except provision_doc.Invalid:
+        domain = document.domain(domain)
+    except document.Invalid:
         abort(404)
     conn = dbconn.get_db()
     with conn.cursor() as cur:

@@ -11,10 +11,10 @@ gets "not found" here.
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
 
-from vpbx.provisioning import edit as admin_config
+from vpbx.provisioning import edit
 from vpbx.provisioning import assignments
-from vpbx.live import state as live
-from vpbx.provisioning import apply as provision
+from vpbx.live import state as live_state
+from vpbx.provisioning import apply
 from vpbx.model.tenant import DEFAULT_TIMEZONE
 
 from . import accounts, dbconn, security
@@ -45,7 +45,7 @@ def tenants():
             errors["tenant"] = [_("This short name is already taken.") if slug
                                 else _("required")]
         else:
-            outcome = admin_config.save_settings(
+            outcome = edit.save_settings(
                 dbconn.get_db(), slug, {"name": values["name"], "domain": values["domain"],
                                         "timezone": values["timezone"] or DEFAULT_TIMEZONE})
             if outcome.ok:
@@ -125,7 +125,7 @@ def delete_tenant(tenant_id: int):
         flash(_("Type the tenant's short name to confirm."), "error")
         return redirect(url_for(".tenant", tenant_id=tenant_id))
     conn = dbconn.get_db()
-    provision.delete_tenant(conn, row["slug"])
+    apply.delete_tenant(conn, row["slug"])
     if session.get("tenant_id") == tenant_id:
         session.pop("tenant_id", None)
     flash(_("Tenant {slug} deleted.", slug=row["slug"]), "ok")
@@ -182,9 +182,9 @@ def bans():
     whose password is being guessed from many addresses."""
     cfg = current_app.config["VPBX"]
     try:
-        found = live.bans(cfg)
-        failures = live.user_failures(cfg) if cfg.sip_auth_attack_failures > 0 else []
-    except live.LiveStateUnavailable:
+        found = live_state.bans(cfg)
+        failures = live_state.user_failures(cfg) if cfg.sip_auth_attack_failures > 0 else []
+    except live_state.LiveStateUnavailable:
         return render_template("platform/bans.html", rows=None, attacks=[])
     rows = []
     for kind, key, value in sorted(found, key=lambda ban: (ban[1], ban[0])):
@@ -200,8 +200,8 @@ def lift_bans():
     """Lift every ban of one address (its flood ban and its password bans)."""
     address = request.form.get("address", "").strip()
     try:
-        lifted = live.lift_bans(current_app.config["VPBX"], address) if address else []
-    except live.LiveStateUnavailable:
+        lifted = live_state.lift_bans(current_app.config["VPBX"], address) if address else []
+    except live_state.LiveStateUnavailable:
         flash(_("The SIP edge does not answer now: nothing was changed."), "error")
         return redirect(url_for(".bans"))
     if lifted:

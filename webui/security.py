@@ -20,6 +20,7 @@ import secrets
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 
 from . import accounts, dbconn
+from .errors import error_response
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 ANON_COOKIE = "vpbx_anon"
@@ -158,7 +159,6 @@ def protect_blueprint(bp, guard=tenant_required) -> None:
 def _error_page(error):
     code = getattr(error, "code", 500)
     if _is_api():
-        from .api import error_response
         return error_response(code)
     return render_template("error.html", code=code,
                            csrf=getattr(error, "description", "") == "csrf"), code

@@ -27,8 +27,8 @@ import time
 
 from flask import Response, current_app, request
 
-from vpbx.edge import password_guard_rpc as authguard_rpc
-from vpbx.records import log_line as logline
+from vpbx.edge import password_guard_rpc
+from vpbx.records import log_line
 
 METHOD = "PHONEBOOK"            # the method of the VPBX-AUTH lines (decision=auth:PHONEBOOK)
 NONCE_SECONDS = 300
@@ -95,7 +95,7 @@ def _unavailable() -> Response:
                     {"Retry-After": str(RETRY_SECONDS)}, mimetype="text/plain")
 
 
-def guard() -> authguard_rpc.PasswordGuard:
+def guard() -> password_guard_rpc.PasswordGuard:
     """The app's password guard: on Kamailio's tables, or the tables the app was given
     (config PASSWORD_GUARD_TABLES, a stand-in for tests without Kamailio)."""
     cfg = current_app.config["VPBX"]
@@ -104,13 +104,13 @@ def guard() -> authguard_rpc.PasswordGuard:
         tables = current_app.extensions.get("vpbx_guard_tables")
         if tables is None:
             tables = current_app.extensions.setdefault(
-                "vpbx_guard_tables", authguard_rpc.KamailioTables(cfg))
-    return authguard_rpc.PasswordGuard(cfg, tables)
+                "vpbx_guard_tables", password_guard_rpc.KamailioTables(cfg))
+    return password_guard_rpc.PasswordGuard(cfg, tables)
 
 
 def log_auth(request_id: str, tenant, user: str, outcome: str, **extra) -> None:
     """One VPBX-AUTH line, with the fields of the SIP edge's (kemi/digest.py)."""
-    current_app.logger.warning(logline.auth_line(
+    current_app.logger.warning(log_line.auth_line(
         call_id=request_id, tenant=tenant["slug"] if tenant else None, user=user,
         method=METHOD, outcome=outcome, source=request.remote_addr or "-",
         auth_user=user or None, **extra))
@@ -172,6 +172,6 @@ def signed_in_user(conn, domain: str, tenant: dict | None) -> str | Response:
             log_auth(request_id, tenant, user, outcome, **fields)
             banned = banned or outcome == "banned"
         return _refused() if banned else challenge(domain)
-    except authguard_rpc.GuardUnavailable as exc:
+    except password_guard_rpc.GuardUnavailable as exc:
         log_auth(request_id, tenant, user, "guard_unavailable", reason=str(exc)[:200])
         return _unavailable()

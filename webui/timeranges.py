@@ -4,7 +4,7 @@ import datetime
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from vpbx.provisioning import edit as admin_config
+from vpbx.provisioning import edit
 from vpbx.model.numbers import is_ascii_digits
 from vpbx.model.tenant import DAYS
 
@@ -110,15 +110,15 @@ def holidays():
     if request.method == "POST":
         entry, errors = _holiday_entry(request.form)
         values = request.form.to_dict()
-        outcome = admin_config.save_item(dbconn.get_db(), g.tenant["slug"], "holidays", None,
-                                         entry)
+        outcome = edit.save_item(dbconn.get_db(), g.tenant["slug"], "holidays", None,
+                                 entry)
         if outcome.ok:
             flash_outcome(outcome, _("Holiday added."))
             return redirect(url_for(".holidays"))
         errors = errors_by_field(outcome.problems, ("name", "date", "from", "to"))
         status = 422
     config = read_config()
-    ids = admin_config.item_ids(dbconn.get_db(), g.tenant["id"], "holidays")
+    ids = edit.item_ids(dbconn.get_db(), g.tenant["id"], "holidays")
     rows = [(ids.get(holiday), holiday) for holiday in config.holidays or []]
     return render_template("timeranges/holidays.html", rows=rows, errors=errors,
                            values=values, today=datetime.date.today(),
@@ -127,9 +127,9 @@ def holidays():
 
 @bp.route("/holidays/<int:item_id>/delete", methods=["POST"])
 def delete_holiday(item_id: int):
-    key = admin_config.find_item(dbconn.get_db(), g.tenant["id"], "holidays", item_id)
+    key = edit.find_item(dbconn.get_db(), g.tenant["id"], "holidays", item_id)
     if key is None:
         abort(404)
-    flash_outcome(admin_config.delete_item(dbconn.get_db(), g.tenant["slug"], "holidays", key),
+    flash_outcome(edit.delete_item(dbconn.get_db(), g.tenant["slug"], "holidays", key),
                   _("Deleted."))
     return redirect(url_for(".holidays"))

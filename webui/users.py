@@ -2,7 +2,7 @@
 and direct number; the list shows their groups and whether a phone is registered."""
 from flask import Blueprint, g, request
 
-from vpbx.live import monitor as admin_live
+from vpbx.live import monitor as live_monitor
 from vpbx.provisioning import assignments
 
 from . import dbconn, security
@@ -41,7 +41,7 @@ class UserPages(SectionPages):
         query = (request.args.get("q") or "").strip().lower()
         return {"memberships": memberships, "query": query,
                 "free_numbers": assignments.free_numbers(dbconn.get_db(), g.tenant["slug"]),
-                "phones": admin_live.registered_phones(dbconn.get_db(), g.tenant["id"])}
+                "phones": live_monitor.registered_phones(dbconn.get_db(), g.tenant["id"])}
 
 
 pages = UserPages(bp)

@@ -1,11 +1,11 @@
 """How the configuration is shown: sentences, week timelines and call-flow diagrams.
 
-Pure presentation over provision_model values, in the current language; the pages, their
+Pure presentation over vpbx.model.tenant values, in the current language; the pages, their
 print views, the live summaries of the editors and the monitor's printout all use these.
 """
 from dataclasses import dataclass, field
 
-from vpbx.engine import call_plan as callflow
+from vpbx.engine import call_plan
 from vpbx.model.tenant import CYCLING_DISTRIBUTIONS, DAYS, Destination
 from vpbx.engine.ring_plan import RING_SECONDS
 
@@ -187,11 +187,11 @@ class FlowRow:
 
 def _chain(config, destination: Destination) -> list[FlowNode]:
     """The boxes from a destination on, following no-answer rules as the engine does
-    (callflow.follow, every member available), loops ending the call."""
+    (call_plan.follow, every member available), loops ending the call."""
     groups = {group.name: group for group in config.groups or []}
     users = {user.extension: user for user in config.users or []}
     nodes = []
-    for step in callflow.follow(config, destination, callflow.MemberState()):
+    for step in call_plan.follow(config, destination, call_plan.MemberState()):
         if step["kind"] == "group":
             group = groups[step["name"]]
             nodes.append(FlowNode(

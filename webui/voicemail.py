@@ -11,7 +11,7 @@ rules of `vpbx apply` (vpbx.provisioning.edit_audio)."""
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, \
     url_for
 
-from vpbx.provisioning import edit_audio as audio_admin
+from vpbx.provisioning import edit_audio
 from vpbx.model.tenant import VOICEMAIL_LANGUAGES, VOICEMAIL_MODES
 
 from . import dbconn, security
@@ -26,7 +26,7 @@ FIELDS = ("mode", "language", "email", "pin", "pin_again", "greeting")
 
 
 def _mailboxes():
-    return audio_admin.list_mailboxes(dbconn.get_db(), g.tenant["slug"])
+    return edit_audio.list_mailboxes(dbconn.get_db(), g.tenant["slug"])
 
 
 @bp.route("/")
@@ -49,7 +49,7 @@ def edit(number: str):
         greeting = request.files.get("greeting")
         data = greeting.read() if greeting is not None and greeting.filename else None
         pin = request.form.get("pin") or None
-        outcome = audio_admin.save_mailbox(
+        outcome = edit_audio.save_mailbox(
             dbconn.get_db(), g.tenant["slug"], number, mode=request.form.get("mode"),
             language=request.form.get("language"), email=request.form.get("email", "").strip(),
             pin=pin, pin_again=request.form.get("pin_again") or None, greeting=data,
@@ -89,7 +89,7 @@ def api_put(number: str):
         return jsonify(errors=[{"field": key, "message": "unknown field (expected mode, "
                                 "language, email, pin)"} for key in unknown]), 422
     pin = body.get("pin")
-    outcome = audio_admin.save_mailbox(
+    outcome = edit_audio.save_mailbox(
         dbconn.get_db(), g.tenant["slug"], number, mode=body.get("mode"),
         language=body.get("language"), email=body.get("email"), pin=pin, pin_again=pin)
     if not outcome.ok:

@@ -15,7 +15,7 @@ from vpbx.live import state as live
 from vpbx.records import log_line as logline
 from vpbx.stack.control import Stack
 from vpbx.settings.platform import AUTH_ATTACK_FAILURES, AUTH_FAILURES
-from webui import create_app
+from webui.app import create_app
 
 GUESSER = "127.0.0.66"          # (all of 127/8 is loopback: a second host for the edge)
 

@@ -11,7 +11,8 @@ from tests.support.webclient import page_showing, post, signed_in_client, text_o
 from vpbx.storage import connection as db
 from vpbx.live import state as live
 from vpbx.settings.platform import AUTH_FAILURES
-from webui import accounts, create_app
+from webui import accounts
+from webui.app import create_app
 
 pytestmark = pytest.mark.integration
 

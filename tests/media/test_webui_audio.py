@@ -10,7 +10,8 @@ from tests.support.media import tone_file
 from tests.support.webclient import post, sign_in_as
 from vpbx.storage import connection as db
 from vpbx.provisioning import apply as provision
-from webui import accounts, create_app
+from webui import accounts
+from webui.app import create_app
 
 from .test_provision_audio import TENANT, rows
 

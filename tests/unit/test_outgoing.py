@@ -1,6 +1,6 @@
 """Caller ID presentation of external calls."""
-from vpbx.engine.caller_id import PresentationRule, presented_number
-from vpbx.model.tenant import Number, Tenant, User
+from vpbx.engine.caller_id import presented_number
+from vpbx.model.tenant import Number, PresentationRule, Tenant, User
 
 TENANT = Tenant("acme", users=[User("7956", "Julien", "julien", "+41215667956"),
                                User("7961", "Marie", "marie")],

@@ -13,7 +13,8 @@ import pytest
 from tests.support import instance
 from vpbx.storage import connection as db
 from vpbx.provisioning import apply as provision
-from webui import accounts, create_app
+from webui import accounts
+from webui.app import create_app
 from tests.support.guardtables import MemoryTables
 from tests.support.webclient import sign_in_as
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from waitress.server import create_server
 
-from webui import create_app
+from webui.app import create_app
 
 from .conftest import LOGINS, PASSWORD, ROOT
 

@@ -145,7 +145,7 @@ def test_without_the_guard_the_phonebook_checks_no_password(app, guard_tables, c
 def test_with_no_kamailio_to_ask_the_real_guard_fails_closed(platform):
     """The app's own guard (Kamailio's tables over the RPC), with no Kamailio running for
     this configuration: 503, no password checked."""
-    from webui import create_app
+    from webui.app import create_app
     app = create_app(platform[0], {"TESTING": True, "ASK_KAMAILIO": False})
     response = digest_get(app.test_client(), URL, "julien", "Julien-s3cret!")
     assert response.status_code == 503

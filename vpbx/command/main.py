@@ -12,23 +12,24 @@ import argparse
 import json
 import sys
 
-from vpbx.engine import call_plan as callflow
-from vpbx.settings import platform as config
-from vpbx.storage import connection as db
-from vpbx.storage import migrations as migrate
+from vpbx.command import simulate
+from vpbx.engine import call_plan
+from vpbx.live import state as live_state
+from vpbx.provisioning import apply
+from vpbx.settings import platform
+from vpbx.storage import connection, migrations
 
 
 def cmd_migrate(args) -> int:
-    conn = db.connect(config.load())
-    for name in migrate.migrate(conn):
+    conn = connection.connect(platform.load())
+    for name in migrations.migrate(conn):
         print(f"applied migration {name}")
     return 0
 
 
 def cmd_apply(args) -> int:
-    from vpbx.provisioning import apply as provision
-    conn = db.connect(config.load(), autocommit=False)
-    result = provision.apply_file(conn, args.file)
+    conn = connection.connect(platform.load(), autocommit=False)
+    result = apply.apply_file(conn, args.file)
     for problem in result.problems:
         print(problem, file=sys.stderr)
     if result.problems:
@@ -39,15 +40,14 @@ def cmd_apply(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from vpbx.provisioning import apply as provision
-    conn = db.connect(config.load())
+    conn = connection.connect(platform.load())
     if args.platform or args.tenant is None:
         if args.tenant is not None or not args.platform:
             print("vpbx export: give either TENANT or --platform", file=sys.stderr)
             return 2
-        sys.stdout.write(provision.export_platform(conn))
+        sys.stdout.write(apply.export_platform(conn))
         return 0
-    text = provision.export_tenant(conn, args.tenant)
+    text = apply.export_tenant(conn, args.tenant)
     if text is None:
         print(f"vpbx: no tenant named {args.tenant!r}", file=sys.stderr)
         return 1
@@ -56,13 +56,12 @@ def cmd_export(args) -> int:
 
 
 def cmd_delete(args) -> int:
-    from vpbx.provisioning import apply as provision
     if not args.yes:
         print("vpbx delete: add --yes to remove the tenant and everything it owns",
               file=sys.stderr)
         return 2
-    conn = db.connect(config.load(), autocommit=False)
-    if not provision.delete_tenant(conn, args.tenant):
+    conn = connection.connect(platform.load(), autocommit=False)
+    if not apply.delete_tenant(conn, args.tenant):
         print(f"vpbx: no tenant named {args.tenant!r}", file=sys.stderr)
         return 1
     print(f"tenant {args.tenant}: deleted")
@@ -70,9 +69,8 @@ def cmd_delete(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    from vpbx.command import simulate
-    cfg = config.load()
-    conn = db.connect(cfg)
+    cfg = platform.load()
+    conn = connection.connect(cfg)
     try:
         plan = simulate.simulate(conn, args.tenant, args.number, args.at,
                                  live_cfg=cfg if args.live else None)
@@ -80,16 +78,15 @@ def cmd_simulate(args) -> int:
         print(f"vpbx simulate: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False) if args.json
-          else callflow.describe(plan))
+          else call_plan.describe(plan))
     return 0
 
 
 def cmd_bans(args) -> int:
     """The SIP edge's bans now (password guessers, floods), read from the running Kamailio."""
-    from vpbx.live import state as live
     try:
-        found = live.bans(config.load())
-    except live.LiveStateUnavailable as exc:
+        found = live_state.bans(platform.load())
+    except live_state.LiveStateUnavailable as exc:
         print(f"vpbx bans: {exc}", file=sys.stderr)
         return 1
     for kind, key, value in found:
@@ -101,10 +98,9 @@ def cmd_bans(args) -> int:
 
 def cmd_unban(args) -> int:
     """Lift every ban of an address at the SIP edge."""
-    from vpbx.live import state as live
     try:
-        lifted = live.lift_bans(config.load(), args.address)
-    except live.LiveStateUnavailable as exc:
+        lifted = live_state.lift_bans(platform.load(), args.address)
+    except live_state.LiveStateUnavailable as exc:
         print(f"vpbx unban: {exc}", file=sys.stderr)
         return 1
     if not lifted:
@@ -153,10 +149,10 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, config.ConfigError) as exc:
+    except (FileNotFoundError, platform.ConfigError) as exc:
         print(f"vpbx: {exc}", file=sys.stderr)
         return 1
-    except db.pymysql.err.OperationalError as exc:
+    except connection.pymysql.err.OperationalError as exc:
         print(f"vpbx: database unavailable: {exc.args[-1]}", file=sys.stderr)
         return 1
 

@@ -18,11 +18,11 @@ password (fail closed) rather than check it unguarded.
 import re
 import threading
 
-from vpbx.edge import password_guard as authguard
-from vpbx.live import state as live
+from vpbx.edge import password_guard
+from vpbx.live import state as live_state
 from vpbx.settings.platform import Config
 
-GuardUnavailable = live.LiveStateUnavailable
+GuardUnavailable = live_state.LiveStateUnavailable
 _VALUE = re.compile(r"^\s*value: (-?\d+)\s*$", re.M)
 _MISSING = "Key name doesn't exist"
 
@@ -35,7 +35,7 @@ class KamailioTables:
         self._lock = threading.Lock()
 
     def _rpc(self, *args: str) -> str:
-        output = live.kamcmd(self.cfg, *args)
+        output = live_state.kamcmd(self.cfg, *args)
         if output.lower().startswith("error") and _MISSING not in output \
                 and "not found" not in output.lower():
             raise GuardUnavailable(f"Kamailio refused {args[0]}: {output.strip()}")
@@ -73,12 +73,14 @@ class PasswordGuard:
         """Whether `source` is refused for user@realm now (before checking any password)."""
         if not user or self.cfg.sip_auth_failures <= 0:
             return False
-        return self.tables.get(authguard.BANS_TABLE, authguard.key(source, user, realm)) > 0
+        key = password_guard.key(source, user, realm)
+        return self.tables.get(password_guard.BANS_TABLE, key) > 0
 
     def succeeded(self, source: str, user: str, realm: str) -> None:
         """The user got it right from `source`: its failures in a row start again."""
         if user and self.cfg.sip_auth_failures > 0:
-            self.tables.delete(authguard.FAILURES_TABLE, authguard.key(source, user, realm))
+            self.tables.delete(password_guard.FAILURES_TABLE,
+                               password_guard.key(source, user, realm))
 
     def failed(self, source: str, user: str, realm: str) -> list[tuple[str, dict]]:
         """Count one failed guess; the NOC lines it calls for, as (outcome, fields):
@@ -88,17 +90,17 @@ class PasswordGuard:
         if not user:
             return lines
         if cfg.sip_auth_failures > 0:
-            pair = authguard.key(source, user, realm)
-            failures = self.tables.increment(authguard.FAILURES_TABLE, pair)
-            if authguard.is_banned_now(failures, cfg.sip_auth_failures):
-                self.tables.set(authguard.BANS_TABLE, pair, failures)
-                self.tables.delete(authguard.FAILURES_TABLE, pair)
+            pair = password_guard.key(source, user, realm)
+            failures = self.tables.increment(password_guard.FAILURES_TABLE, pair)
+            if password_guard.is_banned_now(failures, cfg.sip_auth_failures):
+                self.tables.set(password_guard.BANS_TABLE, pair, failures)
+                self.tables.delete(password_guard.FAILURES_TABLE, pair)
                 lines.append(("banned", {"failures": failures,
                                          "ban_seconds": cfg.sip_auth_ban_seconds}))
         if cfg.sip_auth_attack_failures > 0:
-            failures = self.tables.increment(authguard.USER_FAILURES_TABLE,
-                                             authguard.user_key(user, realm))
-            if authguard.attack_alert_due(failures, cfg.sip_auth_attack_failures):
+            failures = self.tables.increment(password_guard.USER_FAILURES_TABLE,
+                                             password_guard.user_key(user, realm))
+            if password_guard.attack_alert_due(failures, cfg.sip_auth_attack_failures):
                 lines.append(("under_attack", {"failures": failures,
                                                "window_seconds": cfg.sip_auth_attack_seconds}))
         return lines

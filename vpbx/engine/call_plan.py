@@ -1,6 +1,6 @@
 """Where a call goes, step by step, until something ends it: the decision engine.
 
-Pure logic over a tenant's configuration (provision_model.Tenant) and the members' state.
+Pure logic over a tenant's configuration (vpbx.model.tenant.Tenant) and the members' state.
 The live KEMI routing, `vpbx simulate` and the UI's preview all call `plan_number` or
 `plan_group`, so a preview can never disagree with what a real call does. The result is the
 `steps` list of CONFIG-FORMAT's simulate output.
@@ -9,7 +9,7 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
-from vpbx.engine import ring_plan as ringplan
+from vpbx.engine import ring_plan
 from vpbx.engine import schedule
 from vpbx.model.tenant import Destination, Tenant
 
@@ -69,7 +69,7 @@ def _index(tenant: Tenant) -> _Index:
     # place (a change builds a new Tenant), and groups and numbers are frozen
     lists = (tenant.numbers, tenant.groups, tenant.time_ranges)
     built_from = tuple((id(items), len(items or ())) for items in lists)
-    index = tenant.__dict__.get("_callflow_index")
+    index = tenant.__dict__.get("_call_plan_index")
     if index is None or index.built_from != built_from:
         groups = tenant.groups or []
         index = _Index(built_from,
@@ -77,7 +77,7 @@ def _index(tenant: Tenant) -> _Index:
                        groups={g.name: g for g in groups},
                        groups_by_short_number={str(g.short_number): g for g in reversed(groups)},
                        ranges={r.name: r for r in tenant.time_ranges or []})
-        tenant.__dict__["_callflow_index"] = index
+        tenant.__dict__["_call_plan_index"] = index
     return index
 
 
@@ -120,7 +120,7 @@ def _ring_entries(index: _Index, group, state: MemberState) -> list[dict]:
     cache = index.rings if shareable else None
     if cache is not None and key in cache:
         return cache[key]
-    plan = ringplan.ring_plan(
+    plan = ring_plan.ring_plan(
         group, available=state.available, last_answered=last_answered,
         idle_since=state.idle_since if group.distribution == "least_active" else None,
         rng=state.rng)

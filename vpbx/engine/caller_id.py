@@ -1,15 +1,11 @@
 """Outgoing external calls: which number the other side sees (SPEC F6.2). Pure logic."""
-from dataclasses import dataclass
+from collections.abc import Iterable
+
+from vpbx.model.tenant import PresentationRule, Tenant
 
 
-@dataclass(frozen=True)
-class PresentationRule:
-    """These users' external calls show `number` (a number the tenant owns)."""
-    number: str
-    users: tuple[str, ...]
-
-
-def presented_number(tenant_config, caller_extension: str | None, rules=()) -> str | None:
+def presented_number(tenant_config: Tenant, caller_extension: str | None,
+                     rules: Iterable[PresentationRule] = ()) -> str | None:
     """The number an external call of this user shows: a presentation rule's number if one
     names the user, else the user's direct number, else the tenant's main (first) global
     number; None if the tenant owns no number at all. The phone never chooses it."""

@@ -1,8 +1,9 @@
 """Running a call plan live, one action at a time (pure logic, JSON-serialisable state).
 
-The KEMI routing computes the plan with `callflow` when the call arrives, keeps this state
-in the transaction (an AVP, so every Kamailio process that handles a reply or a timeout of
-the call sees it), and asks `next_action` each time the phones of a step did not answer.
+The KEMI routing computes the plan with vpbx.engine.call_plan when the call arrives, keeps
+this state in the transaction (an AVP, so every Kamailio process that handles a reply or a
+timeout of the call sees it), and asks `next_action` each time the phones of a step did not
+answer.
 Members unavailable at that moment are skipped without spending ring time.
 
 A phone that stopped ringing for a call less than REDIAL_GUARD_SECONDS ago would refuse the
@@ -15,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field, fields
 
-from vpbx.records import json_line as jsonline
+from vpbx.records import json_line
 
 REDIAL_GUARD_SECONDS = 6.0
 # Kamailio's timers tick every 1/16 s and may fire up to a tick early: a ring timed by them
@@ -132,7 +133,7 @@ class FlowRun:
     def dumps(self) -> str:
         # the fields as they are (plain JSON values): dataclasses.asdict would deep-copy
         # every step and ring list first, on every action of every call
-        return jsonline.dumps({name: getattr(self, name) for name in _FIELDS})
+        return json_line.dumps({name: getattr(self, name) for name in _FIELDS})
 
     @classmethod
     def loads(cls, text: str) -> "FlowRun":
@@ -188,7 +189,7 @@ class AnswerState:
 
     def dumps(self) -> str:
         # a JSON list in field order: the fields' values only, the names are the class's
-        return jsonline.dumps([getattr(self, name) for name in _ANSWER_FIELDS])
+        return json_line.dumps([getattr(self, name) for name in _ANSWER_FIELDS])
 
     @classmethod
     def loads(cls, text: str) -> "AnswerState":

@@ -12,8 +12,8 @@ import datetime
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from vpbx.edge import password_guard as authguard
-from vpbx.live import state as live
+from vpbx.edge import password_guard
+from vpbx.live import state as live_state
 from vpbx.engine import schedule
 from vpbx.settings.platform import Config
 
@@ -38,8 +38,9 @@ def busy_extensions(cfg: Config, tenant_id: int, extensions) -> set[str] | None:
         return set()
     try:
         with ThreadPoolExecutor(max_workers=min(8, len(extensions))) as pool:
-            answers = list(pool.map(lambda ext: live.is_busy(cfg, tenant_id, ext), extensions))
-    except live.LiveStateUnavailable:
+            answers = list(pool.map(lambda ext: live_state.is_busy(cfg, tenant_id, ext),
+                                    extensions))
+    except live_state.LiveStateUnavailable:
         return None
     return {ext for ext, busy in zip(extensions, answers) if busy}
 
@@ -86,8 +87,8 @@ def tenant_lockouts(cfg: Config, config) -> list[Lockout] | None:
     """The tenant's lockouts now, by user name and address; None when Kamailio does not
     answer."""
     try:
-        found = live.password_bans(cfg, config.domain, recent=True)
-    except live.LiveStateUnavailable:
+        found = live_state.password_bans(cfg, config.domain, recent=True)
+    except live_state.LiveStateUnavailable:
         return None
     user = _users_by_username(config)
     return [Lockout(address, username, *user(username))
@@ -100,8 +101,8 @@ def tenant_attacks(cfg: Config, config) -> list[Attack] | None:
     if cfg.sip_auth_attack_failures <= 0:
         return None
     try:
-        found = live.attacked_users(cfg, config.domain, cfg.sip_auth_attack_failures)
-    except live.LiveStateUnavailable:
+        found = live_state.attacked_users(cfg, config.domain, cfg.sip_auth_attack_failures)
+    except live_state.LiveStateUnavailable:
         return None
     user = _users_by_username(config)
     return [Attack(username, *user(username), failures)
@@ -111,10 +112,11 @@ def tenant_attacks(cfg: Config, config) -> list[Attack] | None:
 def _users_by_username(config):
     """A function: user name -> (extension, name) of the tenant's user, (None, None) for a
     name the tenant does not have."""
-    by_username = {authguard.canonical_user(user.username): user for user in config.users or []}
+    by_username = {password_guard.canonical_user(user.username): user
+                   for user in config.users or []}
 
     def find(username):
-        user = by_username.get(authguard.canonical_user(username))
+        user = by_username.get(password_guard.canonical_user(username))
         return (user.extension, user.name) if user else (None, None)
     return find
 
@@ -138,7 +140,7 @@ class MonitorState:
 
 def monitor(conn, cfg: Config | None, tenant_id: int, config,
             now: datetime.datetime | None = None, ask_kamailio: bool = True) -> MonitorState:
-    """The activity monitor of a tenant (provision_model.Tenant `config`) now."""
+    """The activity monitor of a tenant (vpbx.model.tenant.Tenant `config`) now."""
     local = schedule.local_time(now or datetime.datetime.now(datetime.timezone.utc),
                                 config.timezone)
     in_force = schedule.current_range(config.time_ranges or [], config.holidays or [], local)

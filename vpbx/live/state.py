@@ -7,9 +7,9 @@ import subprocess
 import threading
 import time
 
-from vpbx.edge import password_guard as authguard
+from vpbx.edge import password_guard
 from vpbx.live import busy
-from vpbx.edge import flood_guard as floodguard
+from vpbx.edge import flood_guard
 from vpbx.settings.platform import Config
 
 
@@ -65,7 +65,7 @@ def announce_generation(cfg: Config, generation: int) -> bool:
 
 # -- the SIP edge's bans (vpbx.edge.password_guard, vpbx.edge.flood_guard) ---------------------------------------
 _DUMPED_ITEM = re.compile(r"name: (.*)\n\s*value: (\S+)")
-BAN_TABLES = {"password": authguard.BANS_TABLE, "flood": floodguard.BANS_TABLE}
+BAN_TABLES = {"password": password_guard.BANS_TABLE, "flood": flood_guard.BANS_TABLE}
 
 
 def bans(cfg: Config) -> list[tuple[str, str, str]]:
@@ -120,7 +120,7 @@ def recent_bans(cfg: Config) -> list[tuple[str, str, str]]:
 def user_failures(cfg: Config) -> list[tuple[str, int]]:
     """("USER@DOMAIN", failed authentications from all addresses) of the users who failed
     lately (vpbx.edge.password_guard's attack count; each expires after a pause)."""
-    dumped = kamcmd(cfg, "htable.dump", authguard.USER_FAILURES_TABLE)
+    dumped = kamcmd(cfg, "htable.dump", password_guard.USER_FAILURES_TABLE)
     return [(key.strip(), int(value)) for key, value in _DUMPED_ITEM.findall(dumped)
             if value.lstrip("-").isdigit()]
 
@@ -154,6 +154,6 @@ def lift_password_ban(cfg: Config, address: str, user: str, domain: str) -> bool
     or never was)."""
     if (address, user) not in password_bans(cfg, domain):
         return False
-    kamcmd(cfg, "htable.delete", BAN_TABLES["password"], authguard.key(address, user, domain))
+    kamcmd(cfg, "htable.delete", BAN_TABLES["password"], password_guard.key(address, user, domain))
     _forget_bans(cfg)
     return True

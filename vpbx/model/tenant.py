@@ -1,15 +1,14 @@
 """A tenant's configuration as `vpbx apply` reads it and `vpbx export` writes it.
 
-Plain values, no database and no YAML: provision_check builds them from a file,
-provision_read from the database; provision_write stores the difference between the two and
-provision_export prints them. Times are minutes after midnight (1440 = 24:00).
+Plain values, no database and no YAML: vpbx.provisioning.rules builds them from a file,
+vpbx.provisioning.read from the database; vpbx.provisioning.write stores the difference
+between the two and vpbx.provisioning.export prints them. Times are minutes after midnight
+(1440 = 24:00).
 """
 import dataclasses
 import datetime
 from dataclasses import dataclass, field
 
-from vpbx.provisioning.directory import Contact               # a directory entry: name, number, short code
-from vpbx.engine.caller_id import PresentationRule       # a caller ID presentation rule: number, users
 
 OFFICE_HOURS = "Office hours"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -133,6 +132,24 @@ class Voicemail:
     def is_default(self) -> bool:
         return (self.mode, self.email, self.language, self.greeting, self.pin_hash) == \
             (DEFAULT_VOICEMAIL_MODE, None, DEFAULT_VOICEMAIL_LANGUAGE, None, None)
+
+
+@dataclass(frozen=True)
+class PresentationRule:
+    """These users' external calls show `number` (a number the tenant owns): SPEC F6.2,
+    vpbx.engine.caller_id."""
+    number: str
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """An external contact of the company directory (SPEC F9), some with a short code
+    dialled as ##code: vpbx.provisioning.directory."""
+    id: int | None
+    name: str
+    number: str          # E.164
+    short_code: str | None = None
 
 
 @dataclass

@@ -12,7 +12,7 @@ The rules, shared by every writer (`problems`):
   - blocks do not overlap: a number is assigned to one tenant at most;
   - every number a tenant uses stays assigned to that tenant (an assignment still in use
     cannot be removed or given to another tenant).
-And the tenants' side, checked with the rest of a tenant file (provision_check): a global or
+And the tenants' side, checked with the rest of a tenant file (vpbx.provisioning.rules): a global or
 direct number must be assigned to the tenant (`unassigned`).
 
 Every query names its tenant, except those that read the carrier's whole table.
@@ -20,6 +20,7 @@ Every query names its tenant, except those that read the carrier's whole table.
 from dataclasses import dataclass
 
 from vpbx.model.number_blocks import Block, BlockError, owner_of
+from vpbx.provisioning.changes import transaction
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,11 @@ class NotFound(LookupError):
 def assign(conn, tenant: str, text: str) -> tuple[Assignment | None, list[str]]:
     """Assign the block `text` to the existing tenant `tenant`: (the assignment, []) or
     (None, the reasons about the block) with nothing stored; NotFound without such tenant."""
-    from vpbx.provisioning import apply as provision
     try:
         block = parse_block(text)
     except BlockError as exc:
         return None, [str(exc)]
-    with provision.transaction(conn) as cur:
+    with transaction(conn) as cur:
         cur.execute("SELECT id FROM tenants WHERE slug = %s", (tenant,))
         if cur.fetchone() is None:
             raise NotFound(f"no tenant {tenant}")
@@ -136,8 +136,7 @@ def unassign(conn, assignment_id: int) -> list[str]:
     """Give an assignment's numbers back to the carrier; the reasons it is refused (each
     number of it the tenant still uses), nothing changed then. NotFound when there is no
     such assignment."""
-    from vpbx.provisioning import apply as provision
-    with provision.transaction(conn) as cur:
+    with transaction(conn) as cur:
         current = read(cur)
         gone = next((a for a in current if a.id == assignment_id), None)
         if gone is None:

@@ -3,21 +3,14 @@ dialled as ##code; its users are the internal contacts. Every query names its te
 import csv
 import io
 import re
-from dataclasses import dataclass
 
 from vpbx.model.names import CONTROL_RULE, has_control_character
 from vpbx.model.numbers import external_form, is_e164
+from vpbx.model.tenant import Contact
+from vpbx.provisioning.changes import mark_changed, notify_routing, transaction
 
 _SHORT = re.compile(r"[0-9]{1,6}")     # ASCII digits: what a phone dials
 MAX_CONTACTS = 5000
-
-
-@dataclass(frozen=True)
-class Contact:
-    id: int | None
-    name: str
-    number: str          # E.164
-    short_code: str | None = None
 
 
 def normalised_number(text: str) -> str | None:
@@ -69,26 +62,24 @@ def insert_contact(cur, tenant_id: int, contact: Contact) -> None:
 
 def add_contact(conn, tenant_id: int, contact: Contact) -> list[tuple[str, str]]:
     """Store a checked contact; problems (nothing stored) if its short code is taken."""
-    from vpbx.provisioning import apply as provision
-    with provision.transaction(conn) as cur:
+    with transaction(conn) as cur:
         if _short_code_taken(cur, tenant_id, contact.short_code):
             return [("short", f"##{contact.short_code} is already used by another contact")]
         insert_contact(cur, tenant_id, contact)
-        provision.mark_changed(cur, tenant_id=tenant_id)
-    provision.notify_routing(conn)
+        mark_changed(cur, tenant_id=tenant_id)
+    notify_routing(conn)
     return []
 
 
 def delete_contact(conn, tenant_id: int, contact_id: int) -> bool:
     """Remove one of the tenant's contacts; False if it has no such contact."""
-    from vpbx.provisioning import apply as provision
-    with provision.transaction(conn) as cur:
+    with transaction(conn) as cur:
         removed = cur.execute("DELETE FROM directory_contacts WHERE id = %s AND tenant_id = %s",
                               (contact_id, tenant_id)) == 1
         if removed:
-            provision.mark_changed(cur, tenant_id=tenant_id)
+            mark_changed(cur, tenant_id=tenant_id)
     if removed:
-        provision.notify_routing(conn)
+        notify_routing(conn)
     return removed
 
 
@@ -96,7 +87,6 @@ def import_csv(conn, tenant_id: int, text: str) -> tuple[int, list[str]]:
     """Add the contacts of a CSV file (columns name, number, short; a header line is
     optional). Every bad line is reported ("line 3: number: …") and then nothing at all is
     imported; otherwise all of them are, in one transaction."""
-    from vpbx.provisioning import apply as provision
     rows = list(csv.reader(io.StringIO(text)))
     if rows and [c.strip().lower() for c in rows[0][:2]] == ["name", "number"]:
         rows = [None] + rows[1:]          # keep line numbers as in the file
@@ -124,13 +114,13 @@ def import_csv(conn, tenant_id: int, text: str) -> tuple[int, list[str]]:
         problems.append(f"at most {MAX_CONTACTS} contacts at a time")
     if problems:
         return 0, problems
-    with provision.transaction(conn) as cur:
+    with transaction(conn) as cur:
         taken = [f"line {n}: short: ##{c.short_code} is already used by another contact"
                  for n, c in checked if _short_code_taken(cur, tenant_id, c.short_code)]
         if taken:
             return 0, taken
         for _, contact in checked:
             insert_contact(cur, tenant_id, contact)
-        provision.mark_changed(cur, tenant_id=tenant_id)
-    provision.notify_routing(conn)
+        mark_changed(cur, tenant_id=tenant_id)
+    notify_routing(conn)
     return len(checked), []

@@ -2,7 +2,7 @@
 
 `Node` walks the loaded document keeping the path of each value (`users[1].extension`);
 the validators below turn a raw value into a clean one or raise Invalid with the reason.
-Nothing here knows about tenants: provision_check holds the rules.
+Nothing here knows about tenants: vpbx.provisioning.rules holds the rules.
 """
 import datetime
 import ipaddress
@@ -132,7 +132,7 @@ class Node:
 
 # ---- validators: raw value -> clean value, or raise Invalid(reason) ------------------------
 
-def _text_of(value, rule: str) -> str:
+def text_of(value, rule: str) -> str:
     """`value` when it is a string; a number written without quotes gets a hint."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise Invalid(rule)
@@ -147,7 +147,7 @@ def text(max_length: int = 128, *, allow_empty: bool = False):
     rule = f"must be a text of {'0' if allow_empty else '1'} to {max_length} characters"
 
     def check(value) -> str:
-        value = _text_of(value, rule)
+        value = text_of(value, rule)
         if len(value) > max_length or (not allow_empty and not value.strip()):
             raise Invalid(rule)
         if has_control_character(value):
@@ -161,7 +161,7 @@ def pattern(regex: str, rule: str):
     compiled = re.compile(regex)
 
     def check(value) -> str:
-        value = _text_of(value, rule)
+        value = text_of(value, rule)
         if not compiled.fullmatch(value):
             raise Invalid(rule)
         return value
@@ -178,7 +178,7 @@ _DOMAIN = re.compile(r"(?=.{1,64}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+"
 
 def domain(value) -> str:
     """A DNS name with at least two labels, lower-cased (at most 64 characters)."""
-    value = _text_of(value, _DOMAIN_RULE).lower()
+    value = text_of(value, _DOMAIN_RULE).lower()
     if not _DOMAIN.fullmatch(value):
         raise Invalid(_DOMAIN_RULE)
     return value
@@ -193,7 +193,7 @@ def _timezones() -> frozenset[str]:
 def timezone(value) -> str:
     """A zoneinfo time zone name."""
     example = "a zoneinfo name such as Europe/Zurich"
-    if _text_of(value, f"must be {example}") not in _timezones():
+    if text_of(value, f"must be {example}") not in _timezones():
         raise Invalid(f"unknown time zone {value!r} (use {example})")
     return value
 
@@ -226,7 +226,7 @@ def one_of(choices: tuple[str, ...]):
 def extension(value) -> str:
     """An internal extension: 2 to 6 digits, as a string."""
     rule = "must be 2 to 6 digits"
-    if not is_extension(_text_of(value, rule)):
+    if not is_extension(text_of(value, rule)):
         raise Invalid(rule)
     return value
 
@@ -234,7 +234,7 @@ def extension(value) -> str:
 def e164(value) -> str:
     """A public number in E.164 form, as a string: "+41215667956"."""
     rule = "must be an E.164 number such as \"+41215667956\""
-    if not is_e164(_text_of(value, rule)):
+    if not is_e164(text_of(value, rule)):
         raise Invalid(rule)
     return value
 
@@ -242,7 +242,7 @@ def e164(value) -> str:
 def password(value) -> str:
     """A SIP password: at least 8 characters (only its HA1 digests are stored)."""
     rule = "must be at least 8 characters"
-    if len(_text_of(value, rule)) < 8:
+    if len(text_of(value, rule)) < 8:
         raise Invalid(rule)
     return value
 
@@ -250,7 +250,7 @@ def password(value) -> str:
 def ip_address(value) -> str:
     """An IPv4 or IPv6 address, in its canonical form."""
     try:
-        return str(ipaddress.ip_address(_text_of(value, "must be an IPv4 or IPv6 address")))
+        return str(ipaddress.ip_address(text_of(value, "must be an IPv4 or IPv6 address")))
     except ValueError:
         raise Invalid("must be an IPv4 or IPv6 address") from None
 
@@ -260,7 +260,7 @@ def day(value) -> datetime.date:
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return value
     try:
-        return datetime.date.fromisoformat(_text_of(value, "must be a date YYYY-MM-DD"))
+        return datetime.date.fromisoformat(text_of(value, "must be a date YYYY-MM-DD"))
     except ValueError:
         raise Invalid("must be a date YYYY-MM-DD") from None
 

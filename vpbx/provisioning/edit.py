@@ -2,8 +2,8 @@
 
 Every change goes through the very path of `vpbx apply`: the tenant as stored is turned into
 a tenant document (the `vpbx export` of it), the one item is replaced, added or removed in
-that document, and the document is checked and written by `provision.apply_tenant` in one
-transaction under the provisioning lock. So the UI has exactly the rules of the files, only
+that document, and the document is checked and written by
+vpbx.provisioning.apply.apply_tenant in one transaction under the provisioning lock. So the UI has exactly the rules of the files, only
 the difference is written, and tenants.config_version is bumped the same way (the SIP
 routing uses the change on the next call).
 
@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import pymysql
 import yaml
 
-from vpbx.provisioning import apply as provision
+from vpbx.provisioning.apply import apply_tenant
+from vpbx.provisioning.changes import ConfigurationBusy, notify_routing, transaction
 from vpbx.provisioning.document import Node, Problems
 from vpbx.provisioning.export import tenant_text
 from vpbx.model.tenant import OFFICE_HOURS, Holiday, StoredTenant, key_of
@@ -245,20 +246,20 @@ def _apply(conn, slug: str, build) -> Outcome:
     collected = CollectedProblems()
     document, section, position, deleted = {}, None, None, None
     try:
-        with provision.transaction(conn) as cur:
+        with transaction(conn) as cur:
             stored = read_tenant(cur, slug)
             document, section, position, deleted = build(stored)
-            changes = provision.apply_tenant(cur, Node(collected, "", document))
+            changes = apply_tenant(cur, Node(collected, "", document))
     except pymysql.err.IntegrityError as exc:   # a concurrent change from elsewhere
         collected.add("", f"the database refused the change ({exc.args[-1]}); "
                           "nothing was changed")
-    except provision.ConfigurationBusy as exc:
+    except ConfigurationBusy as exc:
         collected.add("", f"{exc} (nothing was changed)")
     if collected.found:
         return Outcome(problems=_problems(collected.found, document, section, position,
                                           deleted))
     if changes:
-        provision.notify_routing(conn)   # as apply_file does after commit
+        notify_routing(conn)   # as apply_file does after commit
     return Outcome(changes=changes)
 
 

@@ -1,10 +1,11 @@
 """Audio files and mailboxes edited one at a time (the web UI and its JSON API).
 
 As vpbx.provisioning.edit does for the other sections, every change is made to the tenant's
-document (its `vpbx export`) and goes through `provision.apply_tenant` in one transaction:
-an upload is checked (content, 4 MB, 10 per kind) and converted by the very rules of
-`vpbx apply`, a file still used cannot be removed, a voicemail used as a destination cannot
-be disabled. Problems come back as admin_config.Problem (field, reason).
+document (its `vpbx export`) and goes through vpbx.provisioning.apply.apply_tenant in one
+transaction: an upload is checked (content, 4 MB, 10 per kind) and converted by the very
+rules of `vpbx apply`, a file still used cannot be removed, a voicemail used as a
+destination cannot be disabled. Problems come back as vpbx.provisioning.edit.Problem
+(field, reason).
 """
 import os
 import re
@@ -12,15 +13,16 @@ import tempfile
 
 import pymysql
 
-from vpbx.audio import files as audio
-from vpbx.settings import platform as config
-from vpbx.voicemail import store as media_store
-from vpbx.provisioning import apply as provision
+from vpbx.audio import files as audio_files
+from vpbx.settings import platform
+from vpbx.voicemail import store as voicemail_store
+from vpbx.provisioning.apply import apply_tenant
+from vpbx.provisioning.changes import ConfigurationBusy, notify_routing, transaction
 from vpbx.provisioning.edit import CollectedProblems, Outcome, Problem, document_of
 from vpbx.provisioning.document import Node
 from vpbx.provisioning.read import read_tenant
 
-KINDS = tuple(audio.FILE_KINDS.values())
+KINDS = tuple(audio_files.FILE_KINDS.values())
 
 
 _FIELD = re.compile(r"\.(?P<field>[a-z_]+)$")
@@ -32,17 +34,17 @@ def _apply(conn, slug: str, change, field_prefix: str | None) -> Outcome:
     collected = CollectedProblems()
     changes = []
     try:
-        with provision.transaction(conn) as cur:
+        with transaction(conn) as cur:
             stored = read_tenant(cur, slug)
             if stored is None:
                 return Outcome(problems=[Problem(None, f"no tenant {slug}")])
             document = document_of(stored)
             change(document, stored)
-            changes = provision.apply_tenant(cur, Node(collected, "", document))
+            changes = apply_tenant(cur, Node(collected, "", document))
     except pymysql.err.IntegrityError as exc:
         collected.add("", f"the database refused the change ({exc.args[-1]}); "
                           "nothing was changed")
-    except provision.ConfigurationBusy as exc:
+    except ConfigurationBusy as exc:
         collected.add("", f"{exc} (nothing was changed)")
     if collected.found:
         problems = []
@@ -53,13 +55,13 @@ def _apply(conn, slug: str, change, field_prefix: str | None) -> Outcome:
             problems.append(Problem(match["field"] if mine and match else None, reason))
         return Outcome(problems=problems)
     if changes:
-        provision.notify_routing(conn)
+        notify_routing(conn)
     return Outcome(changes=changes)
 
 
 def _upload_file(data: bytes) -> str:
     """The upload in a temporary file of the data folder (checked before anything else)."""
-    folder = os.path.join(config.load().data_dir, audio.AUDIO_FOLDER)
+    folder = os.path.join(platform.load().data_dir, audio_files.AUDIO_FOLDER)
     os.makedirs(folder, exist_ok=True)
     handle, path = tempfile.mkstemp(dir=folder, prefix=".upload-")
     with os.fdopen(handle, "wb") as out:
@@ -69,8 +71,8 @@ def _upload_file(data: bytes) -> str:
 
 def _check_upload(data: bytes) -> Outcome | None:
     try:
-        audio.check_bytes(len(data), data[:64])
-    except audio.AudioError as exc:
+        audio_files.check_bytes(len(data), data[:64])
+    except audio_files.AudioError as exc:
         return Outcome(problems=[Problem("file", str(exc))])
     return None
 
@@ -128,11 +130,11 @@ def find_file(conn, tenant_id: int, audio_id: int, kinds=KINDS + ("greeting",)) 
 
 
 def file_path(row: dict) -> str:
-    return media_store.abs_path(config.load().data_dir, row["path"])
+    return voicemail_store.abs_path(platform.load().data_dir, row["path"])
 
 
 def _section(document: dict, kind: str) -> list:
-    return document.setdefault("audio", {}).setdefault(audio.KIND_KEYS[kind], [])
+    return document.setdefault("audio", {}).setdefault(audio_files.KIND_KEYS[kind], [])
 
 
 def upload(conn, slug: str, kind: str, name: str, data: bytes, selected: bool = False) -> Outcome:

@@ -7,8 +7,10 @@ import re
 
 import yaml
 
-from vpbx.provisioning.document import format_period
+from vpbx.audio import files as audio_files
 from vpbx.model.tenant import CYCLING_DISTRIBUTIONS, HANGUP, Destination, StoredTenant
+from vpbx.provisioning.document import format_period
+from vpbx.settings import platform
 
 _NUMERIC = re.compile(r"\+?[0-9]+")   # numbers and extensions: always quoted, as in the example
 _HEADER = ("# Exported by `vpbx export`. SIP passwords are not exported (only their digests are\n"
@@ -112,22 +114,19 @@ def _number(number) -> dict:
 def _audio(stored: StoredTenant) -> dict:
     """The `audio` section: each kind's files as their stored conversions (absolute paths,
     so that applying the export finds the very same files)."""
-    from vpbx.audio import files as audio
-    from vpbx.settings import platform as config
-    data_dir = config.load().data_dir
+    data_dir = platform.load().data_dir
     section = {}
     for item in stored.config.audio or []:
         entry = _FlowMap(name=item.name, file=os.path.join(data_dir, item.path))
         if item.selected:
             entry["selected"] = True
-        section.setdefault(audio.KIND_KEYS[item.kind], []).append(entry)
+        section.setdefault(audio_files.KIND_KEYS[item.kind], []).append(entry)
     return section
 
 
 def _voicemail(stored: StoredTenant) -> list:
     """The `voicemail` section: mailboxes whose settings are not the defaults (no PIN: only
     its hash is stored, and applying without one keeps it)."""
-    from vpbx.settings import platform as config
     entries = []
     for box in stored.config.voicemail or []:
         if box.is_default:
@@ -137,7 +136,7 @@ def _voicemail(stored: StoredTenant) -> list:
             entry["email"] = box.email
         entry["language"] = box.language
         if box.greeting is not None:
-            entry["greeting"] = os.path.join(config.load().data_dir, box.greeting.path)
+            entry["greeting"] = os.path.join(platform.load().data_dir, box.greeting.path)
         entries.append(entry)
     return entries
 
@@ -187,14 +186,14 @@ _PLATFORM_HEADER = "# Exported by `vpbx export --platform`.\n"
 def platform_text(settings: dict[str, str], assignments: list) -> str:
     """The platform file of the stored platform: its carrier (when set) and the numbers
     assigned to each tenant (vpbx.provisioning.assignments); `vpbx apply` of it changes nothing."""
-    platform = {}
+    content = {}
     if "carrier_address" in settings:
-        platform["carrier"] = {"address": settings["carrier_address"],
-                               "port": int(settings.get("carrier_port", 5060))}
+        content["carrier"] = {"address": settings["carrier_address"],
+                              "port": int(settings.get("carrier_port", 5060))}
     blocks = {}
     for assignment in assignments:
         blocks.setdefault(assignment.tenant, _Flow()).append(_Quoted(assignment.block))
-    platform["numbers"] = blocks
-    return _PLATFORM_HEADER + yaml.dump({"platform": platform}, Dumper=_Dumper, sort_keys=False,
+    content["numbers"] = blocks
+    return _PLATFORM_HEADER + yaml.dump({"platform": content}, Dumper=_Dumper, sort_keys=False,
                                         allow_unicode=True, default_flow_style=False,
                                         width=100)

@@ -18,10 +18,11 @@ import dataclasses
 import os
 import re
 
-from vpbx.audio import files as audio_mod
-from vpbx.voicemail import store as media_store
-from vpbx.provisioning import document as v
-from vpbx.model.tenant import (VOICEMAIL_LANGUAGES, VOICEMAIL_MODES, AudioFile, Voicemail)
+from vpbx.audio import files as audio_files
+from vpbx.model.tenant import VOICEMAIL_LANGUAGES, VOICEMAIL_MODES, AudioFile, Voicemail
+from vpbx.provisioning import document
+from vpbx.settings import platform
+from vpbx.voicemail import store as voicemail_store
 
 AUDIO_NOUNS = {"announcement": "announcement", "music_on_hold": "music on hold",
                "ringback": "ringback tone", "greeting": "greeting"}
@@ -35,7 +36,7 @@ def _base_folder(root) -> str:
 
 def _file(node, base: str) -> str | None:
     """A file given at `node`: its absolute path once its size and content are accepted."""
-    name = node.read(v.text(1024))
+    name = node.read(document.text(1024))
     if name is None:
         return None
     path = name if os.path.isabs(name) else os.path.join(base, name)
@@ -47,8 +48,8 @@ def _file(node, base: str) -> str | None:
         node.fail(f"cannot read {name}: {exc.strerror or exc}")
         return None
     try:
-        audio_mod.check_bytes(size, head)
-    except audio_mod.AudioError as exc:
+        audio_files.check_bytes(size, head)
+    except audio_files.AudioError as exc:
         node.fail(f"{name}: {exc}")
         return None
     return path
@@ -57,20 +58,20 @@ def _file(node, base: str) -> str | None:
 def pin(value) -> str:
     """A voicemail PIN: 4 digits, in quotes, not trivial (0000, 1234…)."""
     rule = "must be 4 digits in quotes, such as \"4821\""
-    text = v._text_of(value, rule)   # noqa: SLF001 - the shared "write it in quotes" hint
+    text = document.text_of(value, rule)
     if not re.fullmatch(r"[0-9]{4}", text):     # ASCII digits: what a phone dials
-        raise v.Invalid(rule)
-    reason = media_store.trivial_pin_reason(text)
+        raise document.Invalid(rule)
+    reason = voicemail_store.trivial_pin_reason(text)
     if reason:
-        raise v.Invalid(f"{reason}; choose another")
+        raise document.Invalid(f"{reason}; choose another")
     return text
 
 
 def email(value) -> str:
     rule = "must be an e-mail address such as desk@acme.test"
-    text = v._text_of(value, rule)   # noqa: SLF001
+    text = document.text_of(value, rule) 
     if len(text) > 255 or not _EMAIL.fullmatch(text):
-        raise v.Invalid(rule)
+        raise document.Invalid(rule)
     return text
 
 
@@ -81,11 +82,11 @@ def parse_audio(root, parsed) -> None:
     if not root.has("audio"):
         return
     node = root.at("audio")
-    if not node.mapping(tuple(audio_mod.FILE_KINDS)):
+    if not node.mapping(tuple(audio_files.FILE_KINDS)):
         return
     base = _base_folder(root)
     files, paths, declared, kinds = [], [], set(), []
-    for key, kind in audio_mod.FILE_KINDS.items():
+    for key, kind in audio_files.FILE_KINDS.items():
         if key not in node.value:
             continue
         kinds.append(kind)
@@ -95,15 +96,15 @@ def parse_audio(root, parsed) -> None:
         items = listed.items()
         if items is None:
             continue
-        if len(items) > audio_mod.MAX_PER_KIND:
-            listed.fail(f"at most {audio_mod.MAX_PER_KIND} files of each kind "
+        if len(items) > audio_files.MAX_PER_KIND:
+            listed.fail(f"at most {audio_files.MAX_PER_KIND} files of each kind "
                         f"({len(items)} given)")
         seen, selected = {}, []
         for item in items:
             if not item.mapping(("name", "file", "selected")):
                 continue
             before = len(item.problems)
-            name = item.field("name", v.text(128), required=True)
+            name = item.field("name", document.text(128), required=True)
             if name:
                 declared.add((kind, name))
                 if name in seen:
@@ -112,7 +113,7 @@ def parse_audio(root, parsed) -> None:
             source = _file(item.at("file"), base) if item.has("file") else None
             if not item.has("file"):
                 item.at("file").fail("required")
-            chosen = item.field("selected", v.boolean, default=False)
+            chosen = item.field("selected", document.boolean, default=False)
             if chosen and kind != "music_on_hold":
                 item.at("selected").fail("only music on hold has a selected file")
             if chosen:
@@ -144,11 +145,11 @@ def parse_voicemail(root, parsed) -> None:
         if not item.mapping(("number", "mode", "pin", "email", "language", "greeting")):
             continue
         before = len(item.problems)
-        number = item.field("number", v.e164, required=True)
-        mode = item.field("mode", v.one_of(VOICEMAIL_MODES), default="enabled")
+        number = item.field("number", document.e164, required=True)
+        mode = item.field("mode", document.one_of(VOICEMAIL_MODES), default="enabled")
         code = item.field("pin", pin)
         address = item.field("email", email)
-        language = item.field("language", v.one_of(VOICEMAIL_LANGUAGES), default="fr")
+        language = item.field("language", document.one_of(VOICEMAIL_LANGUAGES), default="fr")
         greeting = _file(item.at("greeting"), base) if item.has("greeting") else None
         if number in seen:
             item.at("number").fail(f"{number} is already used by {seen[number]}")
@@ -182,18 +183,17 @@ def resulting_voicemail(tenant, stored) -> dict[str, Voicemail]:
 
 def _convert(item: AudioFile, old: AudioFile | None, where: str, problems) -> AudioFile | None:
     """The file's conversion: the stored one when the file is the same, else a new one."""
-    from vpbx.settings import platform as config_mod
-    data_dir = config_mod.load().data_dir
+    data_dir = platform.load().data_dir
     if old is not None and old.sha256:
-        known = audio_mod.stored_digest(data_dir, item.source)
+        known = audio_files.stored_digest(data_dir, item.source)
         if known == old.sha256 or (known is None and old.source_sha256
-                                   and audio_mod.digest(item.source) == old.source_sha256):
+                                   and audio_files.digest(item.source) == old.source_sha256):
             return dataclasses.replace(item, sha256=old.sha256, path=old.path,
                                        source_sha256=old.source_sha256,
                                        duration_ms=old.duration_ms)
     try:
-        done = audio_mod.convert(item.source, data_dir)
-    except audio_mod.AudioError as exc:
+        done = audio_files.convert(item.source, data_dir)
+    except audio_files.AudioError as exc:
         problems.add(where, f"{os.path.basename(item.source)}: {exc}")
         return None
     return dataclasses.replace(item, sha256=done.sha256, path=done.path,

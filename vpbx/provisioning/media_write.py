@@ -1,15 +1,16 @@
-"""Storing the `audio:` and `voicemail:` sections (see media_provision), with change lines.
+"""Storing the `audio:` and `voicemail:` sections (checked by vpbx.provisioning.media_rules),
+with change lines.
 
-Called by provision_write.write_tenant: `write_audio` before the groups (a group's ringback
+Called by vpbx.provisioning.write.write_tenant: `write_audio` before the groups (a group's ringback
 tone is found by name), `write_voicemail` after the numbers (a mailbox belongs to its
 number), `remove_audio` once no group uses the removed files any more.
 """
-from vpbx.voicemail import store as media_store
+from vpbx.voicemail import store as voicemail_store
 from vpbx.provisioning.media_rules import AUDIO_NOUNS
-from vpbx.provisioning.write import _remove, _sync, _Writer
+from vpbx.provisioning.writer import Writer, remove, sync
 
 
-class _Audio(_Writer):
+class _Audio(Writer):
     """audio_files rows (not the greetings), keyed by (kind, name)."""
     section, noun = "audio", "audio file"
 
@@ -44,12 +45,13 @@ def write_audio(cur, tenant_id: int, tenant, current) -> tuple[list[str], list]:
         return [], []
     wanted = list(tenant.audio) + [a for a in current.audio or []
                                    if a.kind not in tenant.audio_kinds]
-    lines, changes = _sync(cur, tenant_id, _Audio(), current.audio or [], wanted, remove=False)
+    lines, changes = sync(cur, tenant_id, _Audio(), current.audio or [], wanted,
+                          delete_removed=False)
     return lines, changes.removed
 
 
 def remove_audio(cur, tenant_id: int, removed: list) -> list[str]:
-    return _remove(cur, tenant_id, _Audio(), removed)
+    return remove(cur, tenant_id, _Audio(), removed)
 
 
 def set_ringback(cur, tenant_id: int, group) -> None:
@@ -60,7 +62,7 @@ def set_ringback(cur, tenant_id: int, group) -> None:
                 (tenant_id, group.ringback, tenant_id, group.name))
 
 
-class _Voicemail(_Writer):
+class _Voicemail(Writer):
     """voicemail_boxes rows (and their greeting files), keyed by number. Boxes are never
     deleted here: a number's mailbox and its messages go with the number."""
     section, noun = "voicemail", "voicemail"
@@ -68,7 +70,7 @@ class _Voicemail(_Writer):
     def needs_update(self, old, new) -> bool:
         if old != new or old.pin_hash != new.pin_hash:
             return True
-        return new.pin is not None and not media_store.check_pin(new.pin, old.pin_hash)
+        return new.pin is not None and not voicemail_store.check_pin(new.pin, old.pin_hash)
 
     @staticmethod
     def _greeting(cur, tenant_id, box) -> None:
@@ -94,7 +96,7 @@ class _Voicemail(_Writer):
 
     @staticmethod
     def _pin_hash(box):
-        return media_store.hash_pin(box.pin) if box.pin else box.pin_hash
+        return voicemail_store.hash_pin(box.pin) if box.pin else box.pin_hash
 
     def insert(self, cur, tenant_id, box):
         cur.execute("INSERT INTO voicemail_boxes (tenant_id, number_id, mode, email, language,"
@@ -116,7 +118,7 @@ class _Voicemail(_Writer):
         changed = [name for name in ("mode", "email", "language", "greeting")
                    if getattr(old, name) != getattr(new, name)]
         if self._pin_hash(new) != old.pin_hash and \
-                not (new.pin and media_store.check_pin(new.pin, old.pin_hash)):
+                not (new.pin and voicemail_store.check_pin(new.pin, old.pin_hash)):
             changed.append("pin")
         return [f"{self.label(new)}: updated ({', '.join(changed) or 'pin'})"]
 
@@ -127,6 +129,6 @@ class _Voicemail(_Writer):
 def write_voicemail(cur, tenant_id: int, tenant, current) -> list[str]:
     if tenant.voicemail is None:
         return []
-    lines, _changes = _sync(cur, tenant_id, _Voicemail(), current.voicemail or [],
-                            tenant.voicemail, remove=False)
+    lines, _changes = sync(cur, tenant_id, _Voicemail(), current.voicemail or [],
+                           tenant.voicemail, delete_removed=False)
     return lines

@@ -14,20 +14,18 @@ has one rule, a short code one contact.
 As for the other sections, an absent `outgoing:` (or one without `presentation:`) or
 `directory:` is left as stored, and a given list is the whole section (`[]`: none). While
 the stored rules are left, a user the file removes leaves its rule (a rule left without
-users goes, see outgoing_provision_write), and a number a rule shows cannot stop being the
+users goes, see outgoing_write), and a number a rule shows cannot stop being the
 tenant's.
 """
-from vpbx.provisioning import directory
-from vpbx.provisioning import presentation
-from vpbx.provisioning import document as v
-from vpbx.model.tenant import PresentationRule
+from vpbx.model.tenant import Contact, PresentationRule
+from vpbx.provisioning import directory, document, presentation
 
 
 def _quoted(rule: str):
     """A validator that only wants a string (`rule`: what is expected, with the "write it in
     quotes" hint for a bare number); the contact rules themselves are check_contact's."""
     def check(value) -> str:
-        return v._text_of(value, rule)   # noqa: SLF001 - the shared "write it in quotes" hint
+        return document.text_of(value, rule)
     return check
 
 
@@ -55,13 +53,13 @@ def _rule(item, first_seen: dict) -> PresentationRule | None:
     """An entry of `outgoing.presentation`: {number, users}, users sorted."""
     if not item.mapping(("number", "users")):
         return None
-    number = item.field("number", v.e164, required=True)
-    users = item.field("users", v.extensions, required=True)
+    number = item.field("number", document.e164, required=True)
+    users = item.field("users", document.extensions, required=True)
     _first_use(item, "number", number, first_seen)
     return PresentationRule(number, tuple(sorted(users))) if users is not None else None
 
 
-def _contact(item, first_seen: dict) -> directory.Contact | None:
+def _contact(item, first_seen: dict) -> Contact | None:
     """An entry of `directory`: {name, number, short}, by the UI's check_contact."""
     if not item.mapping(tuple(_CONTACT_FIELDS)):
         return None
@@ -113,9 +111,9 @@ def parse_directory(root, parsed) -> None:
 # ---- checking against the rest of the tenant --------------------------------------------------
 
 def check_outgoing(parsed, stored, items, problems) -> None:
-    """The presentation rules against the tenant as it will be (`items`, provision_check's
-    resulting sections): a file's rules by the UI's rules; stored rules that the file leaves
-    keep showing numbers of the tenant."""
+    """The presentation rules against the tenant as it will be (`items`: the resulting
+    sections of vpbx.provisioning.rules): a file's rules by the UI's rules; stored rules
+    that the file leaves keep showing numbers of the tenant."""
     owned = {item.value.number for item in items["numbers"]} \
         | {item.value.direct_number for item in items["users"] if item.value.direct_number} \
         | parsed.declared.get("numbers", set())

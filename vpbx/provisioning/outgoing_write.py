@@ -1,15 +1,16 @@
-"""Storing the `outgoing:` and `directory:` sections (see outgoing_provision), with change lines.
+"""Storing the `outgoing:` and `directory:` sections (checked by
+vpbx.provisioning.outgoing_rules), with change lines.
 
-Called by provision_write.write_tenant once the users and numbers are written (a rule's users
+Called by vpbx.provisioning.write.write_tenant once the users and numbers are written (a rule's users
 are found by extension). Every statement names the tenant.
 """
 from collections import Counter
 
 from vpbx.provisioning.directory import insert_contact
-from vpbx.provisioning.write import _sync, _Writer
+from vpbx.provisioning.writer import Writer, sync
 
 
-class _Presentation(_Writer):
+class _Presentation(Writer):
     """presentation_rules rows and their users, keyed by number (a changed rule is rewritten
     whole; the web UI's several rules for one number become one)."""
     section, noun = "presentation", "presentation rule"
@@ -43,7 +44,7 @@ def write_presentation(cur, tenant_id: int, tenant, current, removed_users: list
     """Make the tenant's presentation rules the file's; when the file leaves them, say what
     the users it removed took with them (the rows went by ON DELETE CASCADE)."""
     if tenant.presentation is not None:
-        return _sync(cur, tenant_id, _Presentation(), current.presentation or [],
+        return sync(cur, tenant_id, _Presentation(), current.presentation or [],
                      tenant.presentation)[0]
     removed = {user.extension for user in removed_users}
     lines = []

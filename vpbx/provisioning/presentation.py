@@ -4,6 +4,8 @@ UI edits them here, and `vpbx apply` checks a file's rules with the same `rule_p
 (vpbx.provisioning.outgoing_rules). Every query names its tenant."""
 from dataclasses import dataclass
 
+from vpbx.provisioning.changes import mark_changed, notify_routing, transaction
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -67,8 +69,7 @@ def rule_problems(number: str, extensions, owned: set[str], known_extensions: se
 
 def add_rule(conn, tenant_id: int, number: str, extensions: list[str]) -> list[str]:
     """Store a rule; the reasons it is refused otherwise (nothing stored)."""
-    from vpbx.provisioning import apply as provision
-    with provision.transaction(conn) as cur:
+    with transaction(conn) as cur:
         cur.execute("SELECT id, extension FROM users WHERE tenant_id = %s", (tenant_id,))
         user_ids = {row["extension"]: row["id"] for row in cur.fetchall()}
         cur.execute("SELECT u.extension, r.number FROM presentation_rule_users ru"
@@ -85,19 +86,18 @@ def add_rule(conn, tenant_id: int, number: str, extensions: list[str]) -> list[s
         rule_id = cur.lastrowid
         cur.executemany("INSERT INTO presentation_rule_users (rule_id, user_id) VALUES (%s, %s)",
                         [(rule_id, user_ids[extension]) for extension in extensions])
-        provision.mark_changed(cur, tenant_id=tenant_id)
-    provision.notify_routing(conn)
+        mark_changed(cur, tenant_id=tenant_id)
+    notify_routing(conn)
     return []
 
 
 def delete_rule(conn, tenant_id: int, rule_id: int) -> bool:
     """Remove one of the tenant's rules; False if it has no such rule."""
-    from vpbx.provisioning import apply as provision
-    with provision.transaction(conn) as cur:
+    with transaction(conn) as cur:
         removed = cur.execute("DELETE FROM presentation_rules WHERE id = %s AND tenant_id = %s",
                               (rule_id, tenant_id)) == 1
         if removed:
-            provision.mark_changed(cur, tenant_id=tenant_id)
+            mark_changed(cur, tenant_id=tenant_id)
     if removed:
-        provision.notify_routing(conn)
+        notify_routing(conn)
     return removed

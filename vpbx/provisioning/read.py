@@ -7,6 +7,7 @@ from collections import defaultdict
 from vpbx.model.tenant import (DAYS, AudioFile, Contact, Destination, Group, Holiday, Number,
                               PresentationRule, Route, StoredTenant, Tenant, TimeRange, User,
                               Voicemail)
+from vpbx.provisioning import assignments
 
 
 def _rows(cur, sql: str, args: tuple) -> list[dict]:
@@ -192,7 +193,6 @@ class OtherTenants:
 
     def unassigned(self, numbers: list[str]) -> list[str]:
         """Those of `numbers` that are not assigned to this tenant (vpbx.provisioning.assignments)."""
-        from vpbx.provisioning import assignments
         return assignments.unassigned(self._cur, self._slug, numbers) if numbers else []
 
     def domain_owner(self, domain: str) -> str | None:

@@ -8,10 +8,10 @@ No SQL here: the stored tenant and a `platform` lookup are passed in.
 """
 from dataclasses import dataclass, field
 
-from vpbx.provisioning import document as v
-from vpbx.provisioning import assignments as assignments_mod
-from vpbx.provisioning import media_rules as media_provision
-from vpbx.provisioning import outgoing_rules as outgoing_provision
+from vpbx.provisioning import document
+from vpbx.provisioning import assignments
+from vpbx.provisioning import media_rules
+from vpbx.provisioning import outgoing_rules
 from vpbx.model.number_blocks import BLOCK_RULE, BlockError
 from vpbx.provisioning.document import Node, Problems
 from vpbx.model.tenant import (CYCLING_DISTRIBUTIONS, DEFAULT_CYCLES, DEFAULT_RINGS,
@@ -61,8 +61,8 @@ def parse_platform(root: Node) -> ParsedPlatform:
     if platform.has("carrier") or not gives_numbers:
         carrier = platform.at("carrier")
         if carrier.mapping(("address", "port")):
-            address = carrier.field("address", v.ip_address, required=True)
-            port = carrier.field("port", v.integer(1, 65535), default=5060)
+            address = carrier.field("address", document.ip_address, required=True)
+            port = carrier.field("port", document.integer(1, 65535), default=5060)
             parsed.settings = {"carrier_address": address, "carrier_port": str(port)}
     if gives_numbers:
         _parse_assignments(platform.at("numbers"), parsed)
@@ -78,20 +78,20 @@ def _parse_assignments(node: Node, parsed: ParsedPlatform) -> None:
         return
     for tenant in node.value:
         at = node.at(str(tenant))
-        slug = Node(at.problems, at.path, tenant).read(v.slug)
+        slug = Node(at.problems, at.path, tenant).read(document.slug)
         for item in at.items() or []:
             block = item.read(_block)
             if slug and block:
-                parsed.assignments.append(assignments_mod.Assignment(None, slug, block))
+                parsed.assignments.append(assignments.Assignment(None, slug, block))
                 parsed.paths.append(item.path)
 
 
 def _block(value):
     """A block of numbers (vpbx.model.number_blocks) as the platform file writes it."""
     try:
-        return assignments_mod.parse_block(v._text_of(value, BLOCK_RULE))  # noqa: SLF001
+        return assignments.parse_block(document.text_of(value, BLOCK_RULE))
     except BlockError as exc:
-        raise v.Invalid(str(exc)) from None
+        raise document.Invalid(str(exc)) from None
 
 
 def check_platform(parsed: ParsedPlatform, in_use: list, problems: Problems) -> None:
@@ -99,7 +99,7 @@ def check_platform(parsed: ParsedPlatform, in_use: list, problems: Problems) -> 
     overlap; every number a tenant uses stays assigned to it)."""
     if parsed.assignments is None:
         return
-    for index, reason in assignments_mod.problems(parsed.assignments, in_use):
+    for index, reason in assignments.problems(parsed.assignments, in_use):
         problems.add(parsed.paths[index] if index >= 0 else "platform.numbers", reason)
 
 
@@ -120,35 +120,35 @@ def _user(node: Node) -> User | None:
     """An entry of `users`: extension, name, username, password (optional), direct number."""
     if not node.mapping(("extension", "name", "username", "password", "direct_number")):
         return None
-    return User(extension=node.field("extension", v.extension, required=True),
-                name=node.field("name", v.text(128), required=True),
-                username=node.field("username", v.username, required=True),
-                direct_number=node.field("direct_number", v.e164),
-                password=node.field("password", v.password))
+    return User(extension=node.field("extension", document.extension, required=True),
+                name=node.field("name", document.text(128), required=True),
+                username=node.field("username", document.username, required=True),
+                direct_number=node.field("direct_number", document.e164),
+                password=node.field("password", document.password))
 
 
 def _time_range(node: Node) -> TimeRange | None:
     """An entry of `time_ranges`: a name, weekdays and one to three periods."""
     if not node.mapping(("name", "days", "periods")):
         return None
-    return TimeRange(name=node.field("name", v.text(128), required=True),
-                     days=node.field("days", v.weekdays, required=True),
-                     periods=node.field("periods", v.periods, required=True))
+    return TimeRange(name=node.field("name", document.text(128), required=True),
+                     days=node.field("days", document.weekdays, required=True),
+                     periods=node.field("periods", document.periods, required=True))
 
 
 def _holiday(node: Node) -> Holiday | None:
     """An entry of `holidays`: {name, date} for a day or {name, from, to} for a period."""
     if not node.mapping(("name", "date", "from", "to")):
         return None
-    name = node.field("name", v.text(128), required=True)
+    name = node.field("name", document.text(128), required=True)
     if node.has("date"):
         if node.has("from") or node.has("to"):
             node.fail("give either date (one day) or from and to (a period), not both")
-        first = last = node.field("date", v.day)
+        first = last = node.field("date", document.day)
     else:
         needed = "required (or date for a single day)"
-        first = node.field("from", v.day, required=needed)
-        last = node.field("to", v.day, required=needed)
+        first = node.field("from", document.day, required=needed)
+        last = node.field("to", document.day, required=needed)
         if first and last and first > last:
             node.at("to").fail("must not be before from")
     return Holiday(name, first, last)
@@ -159,17 +159,17 @@ def _group(node: Node) -> Group | None:
     if not node.mapping(("name", "short_number", "distribution", "rings", "cycles", "members",
                          "ringback", "no_answer")):
         return None
-    name = node.field("name", v.text(128), required=True)
-    short_number = node.field("short_number", v.integer(200, 999), required=True)
-    distribution = node.field("distribution", v.one_of(DISTRIBUTIONS), required=True)
-    rings = node.field("rings", v.integer(1, 20), default=DEFAULT_RINGS)
+    name = node.field("name", document.text(128), required=True)
+    short_number = node.field("short_number", document.integer(200, 999), required=True)
+    distribution = node.field("distribution", document.one_of(DISTRIBUTIONS), required=True)
+    rings = node.field("rings", document.integer(1, 20), default=DEFAULT_RINGS)
     if node.has("cycles") and distribution and distribution not in CYCLING_DISTRIBUTIONS:
         node.at("cycles").fail("only cyclic and random groups have cycles")
-    cycles = node.field("cycles", v.integer(1, 10), default=DEFAULT_CYCLES)
-    members = node.field("members", v.extensions, default=())
-    ringback = node.field("ringback", v.text(128))
+    cycles = node.field("cycles", document.integer(1, 10), default=DEFAULT_CYCLES)
+    members = node.field("members", document.extensions, default=())
+    ringback = node.field("ringback", document.text(128))
     return Group(name, short_number, distribution, rings, cycles, members,
-                 no_answer=node.field("no_answer", v.destination, default=HANGUP),
+                 no_answer=node.field("no_answer", document.destination, default=HANGUP),
                  ringback=ringback)
 
 
@@ -177,8 +177,8 @@ def _route(node: Node) -> Route | None:
     """An entry of a number's `routes`: {range: NAME, to: DESTINATION}."""
     if not node.mapping(("range", "to")):
         return None
-    return Route(range=node.field("range", v.text(128), required=True),
-                 to=node.field("to", v.destination, required=True))
+    return Route(range=node.field("range", document.text(128), required=True),
+                 to=node.field("to", document.destination, required=True))
 
 
 def _routes(node: Node) -> tuple[Route, ...]:
@@ -201,10 +201,10 @@ def _number(node: Node) -> Number | None:
     """An entry of `numbers` (SPEC F2): number, label, routes, outside-hours destination."""
     if not node.mapping(("number", "label", "routes", "outside_hours")):
         return None
-    return Number(number=node.field("number", v.e164, required=True),
-                  label=node.field("label", v.text(128, allow_empty=True), default=""),
+    return Number(number=node.field("number", document.e164, required=True),
+                  label=node.field("label", document.text(128, allow_empty=True), default=""),
                   routes=_routes(node.at("routes")),
-                  outside_hours=node.field("outside_hours", v.destination, default=HANGUP))
+                  outside_hours=node.field("outside_hours", document.destination, default=HANGUP))
 
 
 _ITEM_PARSERS = {"users": (_user, "extension"), "time_ranges": (_time_range, "name"),
@@ -256,18 +256,18 @@ def _check_unique(problems: Problems, items: list, paths: list[str], attribute) 
 def parse_tenant(root: Node) -> ParsedTenant:
     """Every value of a tenant file checked on its own."""
     root.mapping(TENANT_KEYS)
-    tenant = Tenant(slug=root.field("tenant", v.slug, required=True),
-                    name=root.field("name", v.text(128)),
-                    domain=root.field("domain", v.domain),
-                    timezone=root.field("timezone", v.timezone),
-                    access_code=root.field("access_code", v.boolean))
+    tenant = Tenant(slug=root.field("tenant", document.slug, required=True),
+                    name=root.field("name", document.text(128)),
+                    domain=root.field("domain", document.domain),
+                    timezone=root.field("timezone", document.timezone),
+                    access_code=root.field("access_code", document.boolean))
     parsed = ParsedTenant(tenant, given={key for key in SETTINGS if root.has(key)})
     for section in SECTIONS:
         _parse_section(root, parsed, section)
-    media_provision.parse_audio(root, parsed)
-    media_provision.parse_voicemail(root, parsed)
-    outgoing_provision.parse_outgoing(root, parsed)
-    outgoing_provision.parse_directory(root, parsed)
+    media_rules.parse_audio(root, parsed)
+    media_rules.parse_voicemail(root, parsed)
+    outgoing_rules.parse_outgoing(root, parsed)
+    outgoing_rules.parse_directory(root, parsed)
     return parsed
 
 
@@ -460,6 +460,6 @@ def check_tenant(parsed: ParsedTenant, stored: StoredTenant | None, platform,
     _check_platform_numbers(items, platform, problems)
     if tenant.domain:
         _check_passwords(parsed, tenant, stored, problems)
-    media_provision.check_media(parsed, tenant, stored, items, problems)
-    outgoing_provision.check_outgoing(parsed, stored, items, problems)
+    media_rules.check_media(parsed, tenant, stored, items, problems)
+    outgoing_rules.check_outgoing(parsed, stored, items, problems)
     return tenant

@@ -1,66 +1,19 @@
 """Storing a checked configuration: only the difference with what is stored, as change lines.
 
-Items are matched across applies by their key (extension, name, number); each section has a
-writer saying how its rows are inserted, updated and deleted, and `_sync` runs them in the
-order that keeps unique columns satisfied: removals, then `prepare` (moving values that
-change hands out of the way), then creations and updates. Every statement names the tenant.
+Each section has a writer (vpbx.provisioning.writer.Writer) saying how its rows are inserted,
+updated and deleted: the users, time ranges, holidays, groups and numbers here, the audio
+files and mailboxes in vpbx.provisioning.media_write, the presentation rules and the
+directory in vpbx.provisioning.outgoing_write. `write_tenant` runs them in the order the
+rows refer to each other. Every statement names the tenant.
 """
 from dataclasses import dataclass
 
-from vpbx.edge import credentials as sipauth
+from vpbx.edge import credentials
 from vpbx.model.tenant import (DEFAULT_OFFICE_HOURS, OFFICE_HOURS, SETTINGS, StoredTenant,
-                              Tenant, key_of, time_ranges_with_office_hours)
+                              Tenant, time_ranges_with_office_hours)
+from vpbx.provisioning import assignments, media_write, outgoing_write
 from vpbx.provisioning.read import read_platform
-
-
-@dataclass
-class _Changes:
-    """How a section's wanted items differ from its current ones (matched by key)."""
-    current: list
-    wanted: list
-    created: list
-    updated: list[tuple]    # (old, new)
-    removed: list
-
-
-def _compare(writer, current: list, wanted: list) -> _Changes:
-    """Match a section's current and wanted items by key."""
-    def key(item):
-        return key_of(writer.section, item)
-
-    before = {key(item): item for item in current}
-    wanted_keys = {key(item) for item in wanted}
-    changes = _Changes(current, wanted, created=[], updated=[],
-                       removed=[item for item in current if key(item) not in wanted_keys])
-    for item in wanted:
-        old = before.get(key(item))
-        if old is None:
-            changes.created.append(item)
-        elif writer.needs_update(old, item):
-            changes.updated.append((old, item))
-    return changes
-
-
-def _sync(cur, tenant_id: int, writer, current: list, wanted: list, *,
-          remove: bool = True) -> tuple[list[str], _Changes]:
-    """Make a section's rows match `wanted`; the change lines, and the changes (whose
-    removals are left to the caller when `remove` is False)."""
-    changes = _compare(writer, current, wanted)
-    lines = _remove(cur, tenant_id, writer, changes.removed) if remove else []
-    writer.prepare(cur, tenant_id, changes)
-    for item in changes.created:
-        lines += writer.insert(cur, tenant_id, item)
-    for old, new in changes.updated:
-        lines += writer.update(cur, tenant_id, old, new)
-    return lines, changes
-
-
-def _remove(cur, tenant_id: int, writer, items: list) -> list[str]:
-    """Delete a section's `items`; their change lines."""
-    lines = []
-    for item in items:
-        lines += writer.delete(cur, tenant_id, item)
-    return lines
+from vpbx.provisioning.writer import Writer, remove, sync
 
 
 @dataclass(frozen=True)
@@ -98,35 +51,6 @@ _PERIODS = _Children(
            " SELECT id, %s, %s FROM time_ranges WHERE tenant_id = %s AND name = %s")
 
 
-class _Writer:
-    """How one section's items are stored; subclasses give the SQL."""
-    section = ""
-    noun = ""
-
-    def label(self, item) -> str:
-        """How change lines name the item: "group Reception"."""
-        return f"{self.noun} {key_of(self.section, item)}"
-
-    def needs_update(self, old, new) -> bool:
-        """Whether a stored item (`old`) must be rewritten as `new`."""
-        return old != new
-
-    def prepare(self, cur, tenant_id: int, changes: _Changes) -> None:
-        """Run after removals, before creations and updates (default: nothing to do)."""
-
-    def insert(self, cur, tenant_id: int, item) -> list[str]:
-        """Store a new item; its change lines."""
-        raise NotImplementedError
-
-    def update(self, cur, tenant_id: int, old, new) -> list[str]:
-        """Rewrite a stored item (same key); its change lines."""
-        raise NotImplementedError
-
-    def delete(self, cur, tenant_id: int, item) -> list[str]:
-        """Remove a stored item; its change lines."""
-        raise NotImplementedError
-
-
 # ---- users and their SIP accounts -----------------------------------------------------------
 
 def _save_sip_account(cur, username: str, domain: str, password: str) -> None:
@@ -134,8 +58,8 @@ def _save_sip_account(cur, username: str, domain: str, password: str) -> None:
     cur.execute("INSERT INTO subscriber (username, domain, password, ha1, ha1b)"
                 " VALUES (%s, %s, '', %s, %s)"
                 " ON DUPLICATE KEY UPDATE password = '', ha1 = VALUES(ha1), ha1b = VALUES(ha1b)",
-                (username, domain, sipauth.ha1(username, domain, password),
-                 sipauth.ha1b(username, domain, domain, password)))
+                (username, domain, credentials.ha1(username, domain, password),
+                 credentials.ha1b(username, domain, domain, password)))
 
 
 _FORGET_SIP_ACCOUNT = ("DELETE FROM subscriber WHERE username = %s AND domain = %s",
@@ -149,7 +73,7 @@ def _forget_sip_account(cur, username: str, domain: str) -> None:
         cur.execute(statement, (username, domain))
 
 
-class _Users(_Writer):
+class _Users(Writer):
     """Users rows and their subscriber rows. An account moves (is rewritten under its new
     username or domain) with the password the checks made sure the file gives."""
     section, noun = "users", "user"
@@ -193,7 +117,7 @@ class _Users(_Writer):
         if new.password is not None:
             _save_sip_account(cur, new.username, self.new_domain, new.password)
             before = self.ha1.get(old.username)
-            if before != sipauth.ha1(old.username, self.old_domain, new.password):
+            if before != credentials.ha1(old.username, self.old_domain, new.password):
                 lines.append(f"{self.label(new)}: password changed")
         return lines
 
@@ -206,7 +130,7 @@ class _Users(_Writer):
 
 # ---- time ranges, holidays, groups, numbers -------------------------------------------------
 
-class _TimeRanges(_Writer):
+class _TimeRanges(Writer):
     """time_ranges rows and their periods; "Office hours" (is_default) is never deleted."""
     section, noun = "time_ranges", "time range"
 
@@ -236,7 +160,7 @@ class _TimeRanges(_Writer):
         return [f"{self.label(time_range)}: removed"]
 
 
-class _Holidays(_Writer):
+class _Holidays(Writer):
     """Holidays have no key but themselves: a changed holiday is one removed, one created."""
     section, noun = "holidays", "holiday"
 
@@ -259,7 +183,7 @@ class _Holidays(_Writer):
         return [f"{self.label(holiday)}: removed"]
 
 
-class _Groups(_Writer):
+class _Groups(Writer):
     """call_groups rows and their members. The ringback tone is left as it is: audio files
     cannot be given in a file yet."""
     section, noun = "groups", "group"
@@ -291,7 +215,7 @@ class _Groups(_Writer):
                     (tenant_id, group.name, *self._values(group)))
         self._members(cur, tenant_id, group)
         if group.ringback:
-            media_provision_write.set_ringback(cur, tenant_id, group)
+            media_write.set_ringback(cur, tenant_id, group)
         return [f"{self.label(group)}: created"]
 
     def update(self, cur, tenant_id, old, new):
@@ -302,7 +226,7 @@ class _Groups(_Writer):
         if old.members != new.members:
             self._members(cur, tenant_id, new)
         if old.ringback != new.ringback:
-            media_provision_write.set_ringback(cur, tenant_id, new)
+            media_write.set_ringback(cur, tenant_id, new)
         return [f"{self.label(new)}: updated"]
 
     def delete(self, cur, tenant_id, group):
@@ -311,7 +235,7 @@ class _Groups(_Writer):
         return [f"{self.label(group)}: removed"]
 
 
-class _Numbers(_Writer):
+class _Numbers(Writer):
     """global_numbers rows and their ordered routes."""
     section, noun = "numbers", "number"
 
@@ -388,7 +312,7 @@ def write_tenant(cur, tenant: Tenant, stored: StoredTenant | None) -> list[str]:
     removed_users = []
     if tenant.users is not None:
         users = _Users(current.domain, tenant.domain, stored.ha1 if stored else {})
-        user_lines, changes = _sync(cur, tenant_id, users, current.users, tenant.users)
+        user_lines, changes = sync(cur, tenant_id, users, current.users, tenant.users)
         lines += user_lines
         removed_users = changes.removed
         if tenant.groups is None:
@@ -396,22 +320,22 @@ def write_tenant(cur, tenant: Tenant, stored: StoredTenant | None) -> list[str]:
     ranges, unused_ranges = _TimeRanges(), []
     wanted_ranges = _wanted_time_ranges(tenant, stored)
     if wanted_ranges is not None:
-        range_lines, changes = _sync(cur, tenant_id, ranges, current.time_ranges,
-                                     wanted_ranges, remove=False)
+        range_lines, changes = sync(cur, tenant_id, ranges, current.time_ranges,
+                                    wanted_ranges, delete_removed=False)
         lines += range_lines
         unused_ranges = changes.removed
-    audio_lines, unused_audio = media_provision_write.write_audio(cur, tenant_id, tenant, current)
+    audio_lines, unused_audio = media_write.write_audio(cur, tenant_id, tenant, current)
     lines += audio_lines
     for writer, wanted in ((_Holidays(), tenant.holidays), (_Groups(), tenant.groups),
                            (_Numbers(), tenant.numbers)):
         if wanted is not None:
-            lines += _sync(cur, tenant_id, writer, getattr(current, writer.section), wanted)[0]
-    lines += media_provision_write.write_voicemail(cur, tenant_id, tenant, current)
-    lines += outgoing_provision_write.write_presentation(cur, tenant_id, tenant, current,
-                                                        removed_users)
-    lines += outgoing_provision_write.write_directory(cur, tenant_id, tenant, current)
-    lines += media_provision_write.remove_audio(cur, tenant_id, unused_audio)
-    return lines + _remove(cur, tenant_id, ranges, unused_ranges)
+            lines += sync(cur, tenant_id, writer, getattr(current, writer.section), wanted)[0]
+    lines += media_write.write_voicemail(cur, tenant_id, tenant, current)
+    lines += outgoing_write.write_presentation(cur, tenant_id, tenant, current,
+                                              removed_users)
+    lines += outgoing_write.write_directory(cur, tenant_id, tenant, current)
+    lines += media_write.remove_audio(cur, tenant_id, unused_audio)
+    return lines + remove(cur, tenant_id, ranges, unused_ranges)
 
 
 def write_platform(cur, settings: dict[str, str]) -> list[str]:
@@ -429,7 +353,6 @@ def write_platform(cur, settings: dict[str, str]) -> list[str]:
 def write_assignments(cur, wanted: list) -> list[str]:
     """Make the number assignments `wanted` (vpbx.provisioning.assignments.Assignment, the whole table);
     a change line per assignment made or removed."""
-    from vpbx.provisioning import assignments
     current = {(a.tenant, a.block): a.id for a in assignments.read(cur)}
     wanted_keys = [(a.tenant, a.block) for a in wanted]
     lines = []
@@ -468,8 +391,3 @@ def delete_tenant(cur, tenant_id: int) -> None:
     for statement in _DELETE_TENANT:
         cur.execute(statement, (tenant_id,))
 
-
-# audio files, ringback tones and voicemail settings; presentation rules and the directory:
-# writers built on the ones above
-from vpbx.provisioning import media_write as media_provision_write
-from vpbx.provisioning import outgoing_write as outgoing_provision_write  # noqa: E402

@@ -19,9 +19,9 @@ import time
 
 import pymysql
 
-from vpbx.settings import platform as config_mod
-from vpbx.storage import connection as db
-from vpbx.records import json_line as jsonline
+from vpbx.settings import platform
+from vpbx.storage import connection
+from vpbx.records import json_line
 
 log = logging.getLogger("vpbx.records.call_records")
 POLL_SECONDS = 0.5
@@ -71,7 +71,7 @@ def append_event(data_dir: str, event: dict) -> None:
     """Append one event (a single write with O_APPEND: lines never interleave)."""
     now = time.time()
     event.setdefault("ts", now)
-    line = (jsonline.dumps(event) + "\n").encode()
+    line = (json_line.dumps(event) + "\n").encode()
     key = (data_dir, os.getpid(), int(now // 3600))
     try:
         os.write(_SpoolFile.for_key(key), line)
@@ -174,7 +174,7 @@ class Loader:
             except ValueError:
                 log.error("%s: a malformed event line was skipped: %r", path, line[:200])
         if self.conn is None:
-            self.conn = db.connect(self.cfg, autocommit=False)
+            self.conn = connection.connect(self.cfg, autocommit=False)
         with self.conn.cursor() as cur:
             for event in events:
                 store_event(cur, event)
@@ -207,7 +207,7 @@ def main() -> int:
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
-    loader = Loader(config_mod.load())
+    loader = Loader(platform.load())
     log.info("loading call records from %s", loader.folder)
     loader.run(lambda: bool(stopping))
     return 0

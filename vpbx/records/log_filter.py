@@ -38,7 +38,7 @@ import struct
 import sys
 import time
 
-from vpbx.records import log_line as logline
+from vpbx.records import log_line
 
 CHUNK = 8192                # glibc's buffered_vfprintf: a longer fprintf() is written in these
 ENTRY_BYTES = 2048          # of one entry in the log
@@ -121,7 +121,7 @@ class EntryFilter:
                 return
             self._counts[kind] = self._counts.get(kind, 0) + 1
             self._written += 1
-        line = logline.one_line(raw.decode("utf-8", "surrogateescape"), ENTRY_BYTES)
+        line = log_line.one_line(raw.decode("utf-8", "surrogateescape"), ENTRY_BYTES)
         out.append(line + f"…(+{dropped} bytes)\n" if dropped else line + "\n")
 
     @staticmethod
@@ -147,7 +147,7 @@ class EntryFilter:
 
     def _summaries(self, out: list) -> None:
         for (level, module, where), count in self._suppressed.items():
-            out.append(logline.one_line(
+            out.append(log_line.one_line(
                 f"{TAG} outcome=suppressed entries={count} level={level.decode() or '-'} "
                 f"module={module.decode('utf-8', 'surrogateescape')} "
                 f"at={where.decode('utf-8', 'surrogateescape')} "
@@ -206,7 +206,7 @@ def run(sock: socket.socket, out_fd: int, entries: EntryFilter | None = None) ->
                 lines += entries.feed(*got)
             except Exception as exc:          # (never: but the filter must go on reading)
                 lines.append(f"{TAG} outcome=error pid={got[0]} bytes={len(got[1])} "
-                             f"error={logline.one_line(repr(exc), 200)}\n")
+                             f"error={log_line.one_line(repr(exc), 200)}\n")
         lines += entries.close() if ended else entries.tick()
         if lines:
             _write_all(out_fd, "".join(lines).encode("utf-8"))

@@ -8,7 +8,7 @@ import configparser
 import os
 from dataclasses import dataclass
 
-from vpbx.edge import flood_guard as floodguard
+from vpbx.edge import flood_guard
 
 DEFAULT_PATH = "/etc/vpbx/vpbx.conf"
 # [sip] overload_queue_kb: new calls and registrations are refused (503) once more than
@@ -135,7 +135,7 @@ def _parse(parser: configparser.ConfigParser, path: str) -> Config:
         sip_auth_attack_seconds=sip.getint("auth_attack_seconds", AUTH_ATTACK_SECONDS),
         sip_flood_requests=min(sip.getint("flood_requests", FLOOD_REQUESTS), FLOOD_REQUESTS_MAX),
         sip_flood_ban_seconds=sip.getint("flood_ban_seconds", FLOOD_BAN_SECONDS),
-        sip_flood_exempt=floodguard.parse_exempt(sip.get("flood_exempt", "")),
+        sip_flood_exempt=flood_guard.parse_exempt(sip.get("flood_exempt", "")),
         media_address=parser.get("media", "address", fallback=MEDIA_ADDRESS),
     )
 

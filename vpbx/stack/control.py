@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 from rtpengine.ngclient import NgClient
 
-from vpbx.edge import password_guard as authguard
-from vpbx.edge import flood_guard as floodguard
-from vpbx.settings import platform as config_mod
+from vpbx.edge import password_guard
+from vpbx.edge import flood_guard
+from vpbx.settings import platform
 from vpbx.settings.platform import Config
 
 from vpbx import PROJECT_ROOT as ROOT
@@ -119,15 +119,15 @@ class Stack:
             f'#!define RTPENGINE_SOCK "udp:127.0.0.1:{cfg.rtp_ng_port}"',
             f'#!define KEMI_SCRIPT "{ROOT}/kemi/vpbx_kemi.py"',
             '#!define AUTH_FAILURES_HTABLE "%s"' % expiring_htable(
-                authguard.FAILURES_TABLE, cfg.sip_auth_failure_seconds),
+                password_guard.FAILURES_TABLE, cfg.sip_auth_failure_seconds),
             '#!define AUTH_BANS_HTABLE "%s"' % expiring_htable(
-                authguard.BANS_TABLE, cfg.sip_auth_ban_seconds),
+                password_guard.BANS_TABLE, cfg.sip_auth_ban_seconds),
             '#!define AUTH_USERS_HTABLE "%s"' % expiring_htable(
-                authguard.USER_FAILURES_TABLE, cfg.sip_auth_attack_seconds),
+                password_guard.USER_FAILURES_TABLE, cfg.sip_auth_attack_seconds),
             '#!define FLOOD_BANS_HTABLE "%s"' % expiring_htable(
-                floodguard.BANS_TABLE, cfg.sip_flood_ban_seconds),
+                flood_guard.BANS_TABLE, cfg.sip_flood_ban_seconds),
             '#!define FLOOD_COUNTS_HTABLE "%s"' % expiring_htable(
-                floodguard.COUNTS_TABLE, floodguard.COUNT_SECONDS),
+                flood_guard.COUNTS_TABLE, flood_guard.COUNT_SECONDS),
         ]
         path = os.path.join(run, "instance.cfg")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -369,8 +369,8 @@ def main(argv=None) -> int:
     parser.add_argument("--shm-mb", type=int, default=1024)
     args = parser.parse_args(argv)
     try:
-        cfg = config_mod.load()
-    except (FileNotFoundError, config_mod.ConfigError) as exc:
+        cfg = platform.load()
+    except (FileNotFoundError, platform.ConfigError) as exc:
         print(f"vpbx: {exc}", file=sys.stderr)
         return 1
     stack = Stack(cfg, shm_mb=args.shm_mb, components=ALL_COMPONENTS)

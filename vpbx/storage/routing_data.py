@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import pymysql
 
-from vpbx.storage import connection as db
+from vpbx.storage import connection
 from vpbx.settings.platform import Config
+from vpbx.model.tenant import PresentationRule
 from vpbx.provisioning.read import read_tenant
+from vpbx.voicemail.store import group_ringback
 
 
 GENERATION_RECHECK_SECONDS = 1.0   # a change nobody announced is noticed this fast
@@ -69,7 +71,7 @@ class SipStore:
     def __init__(self, cfg: Config):
         self._cfg = cfg
         self._conn = None
-        self._configs = {}      # tenant id → (config_version, provision_model.Tenant)
+        self._configs = {}      # tenant id → (config_version, vpbx.model.tenant.Tenant)
         self._memo = {}         # (query, key) → result, for the current generation
         self._generation = None
         self._checked_at = float("-inf")
@@ -108,7 +110,7 @@ class SipStore:
         reused = self._conn is not None
         try:
             if self._conn is None:
-                self._conn = db.connect(self._cfg, connect_timeout=1, read_timeout=1)
+                self._conn = connection.connect(self._cfg, connect_timeout=1, read_timeout=1)
             with self._conn.cursor() as cur:
                 return work(cur)
         except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
@@ -162,7 +164,7 @@ class SipStore:
         return Tenant(**{**rows[0], "access_code": bool(rows[0]["access_code"])}) if rows else None
 
     def tenant_config(self, tenant: Tenant):
-        """The tenant's whole configuration (provision_model.Tenant), cached per worker and
+        """The tenant's whole configuration (vpbx.model.tenant.Tenant), cached per worker and
         re-read when its config_version changed: a change is used by the very next call."""
         cached = self._configs.get(tenant.id)
         if cached is None or cached[0] != tenant.config_version:
@@ -182,9 +184,8 @@ class SipStore:
         return self._cached(("contact", tenant_id, short_code), load)
 
     def presentation_rules(self, tenant_id: int) -> list:
-        """The tenant's caller ID presentation rules (outgoing.PresentationRule)."""
+        """The tenant's caller ID presentation rules (vpbx.model.tenant.PresentationRule)."""
         def load():
-            from vpbx.engine.caller_id import PresentationRule
             rows = self._query("SELECT r.id, r.number, u.extension FROM presentation_rules r"
                                " LEFT JOIN presentation_rule_users ru ON ru.rule_id = r.id"
                                " LEFT JOIN users u ON u.id = ru.user_id"
@@ -219,7 +220,6 @@ class SipStore:
 
     def group_ringback(self, tenant_id: int, group: str) -> dict | None:
         """The group's ringback tone (id, path), or None; cached like the configuration."""
-        from vpbx.voicemail.store import group_ringback
         return self._cached(("ringback", tenant_id, group),
                             lambda: self._run(lambda cur: group_ringback(cur, tenant_id, group)))
 

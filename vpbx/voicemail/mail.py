@@ -16,8 +16,8 @@ import zoneinfo
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from vpbx.storage import connection as db
-from vpbx.voicemail import store as media_store
+from vpbx.storage import connection
+from vpbx.voicemail import store as voicemail_store
 from vpbx.settings.platform import Config
 from vpbx.settings.media import MediaSettings
 
@@ -73,7 +73,7 @@ def build_message(row: dict, data_dir: str, sender: str) -> EmailMessage:
     mail["X-VPBX-Caller"] = row["caller"] or ""
     mail["X-VPBX-Duration-Ms"] = str(row["duration_ms"])
     mail.set_content(body.format(**values))
-    with open(media_store.abs_path(data_dir, row["path"]), "rb") as handle:
+    with open(voicemail_store.abs_path(data_dir, row["path"]), "rb") as handle:
         mail.add_attachment(handle.read(), maintype="audio", subtype="wav", filename=filename)
     return mail
 
@@ -97,26 +97,26 @@ def send_due(conn, data_dir: str, settings: MediaSettings) -> tuple[int, int]:
     """Send every due outbox mail once; (sent, failed)."""
     sent = failed = 0
     with conn.cursor() as cur:
-        rows = media_store.due_mails(cur)
+        rows = voicemail_store.due_mails(cur)
     for row in rows:
         try:
             send(build_message(row, data_dir, settings.smtp_sender), settings)
         except FileNotFoundError as exc:
             with conn.cursor() as cur:          # the message was deleted meanwhile
-                media_store.mail_failed(cur, row["id"], f"audio missing: {exc}",
-                                        MAX_RETRY_SECONDS)
+                voicemail_store.mail_failed(cur, row["id"], f"audio missing: {exc}",
+                                            MAX_RETRY_SECONDS)
             failed += 1
             continue
         except (OSError, smtplib.SMTPException) as exc:
             delay = retry_delay(row["attempts"], settings.smtp_retry_seconds)
             with conn.cursor() as cur:
-                media_store.mail_failed(cur, row["id"], f"{type(exc).__name__}: {exc}", delay)
+                voicemail_store.mail_failed(cur, row["id"], f"{type(exc).__name__}: {exc}", delay)
             log.warning("voice-to-mail of message %d to %s failed (%s); retry in %ds",
                         row["message_id"], row["recipient"], exc, delay)
             failed += 1
             continue
         with conn.cursor() as cur:
-            media_store.mail_sent(cur, row["id"], row["message_id"])
+            voicemail_store.mail_sent(cur, row["id"], row["message_id"])
         log.info("voice-to-mail of message %d sent to %s", row["message_id"], row["recipient"])
         sent += 1
     return sent, failed
@@ -128,7 +128,7 @@ def store_kept(conn, kept: collections.deque) -> list[int]:
     stored = []
     while kept:
         row = kept[0]
-        message_id = media_store.add_message(
+        message_id = voicemail_store.add_message(
             conn, row["box_id"], row["caller"], row["received_at"], row["duration_ms"],
             row["path"], row.get("email"))
         kept.popleft()
@@ -170,13 +170,13 @@ class Mailer(threading.Thread):
         while not self._stop.is_set():
             try:
                 if conn is None:
-                    conn = db.connect(self.cfg, connect_timeout=2, read_timeout=10)
+                    conn = connection.connect(self.cfg, connect_timeout=2, read_timeout=10)
                 store_kept(conn, self._kept)
                 if time.monotonic() >= next_recovery:
                     # messages whose row could not be written (database down) get it now
                     next_recovery = time.monotonic() + RECOVERY_SECONDS
-                    media_store.recover_messages(conn, self.cfg.data_dir, log,
-                                                 min_age=RECOVERY_SECONDS)
+                    voicemail_store.recover_messages(conn, self.cfg.data_dir, log,
+                                                     min_age=RECOVERY_SECONDS)
                 send_due(conn, self.cfg.data_dir, self.settings)
             except Exception as exc:  # noqa: BLE001 - the thread must survive anything
                 log.error("voice-to-mail: %s", exc)

@@ -2,7 +2,11 @@
 20 global numbers. Prints the median time of each page and of a save (which checks the
 whole tenant through the provisioning rules). Runs on a throwaway database of its own.
 
+<<<<<<<< HEAD:bench/webui.py
     python -m bench.webui [--users 1000] [--groups 100] [--runs 5]     (in the project's folder)
+========
+    python -m bench.webui_pages [--users 1000] [--groups 100] [--runs 5]
+>>>>>>>> tidy:bench/webui_pages.py
 """
 import argparse
 import os
@@ -15,10 +19,18 @@ import yaml
 
 from tests.support import instance
 from tests.webui.conftest import english_client, sign_in_as
+<<<<<<<< HEAD:bench/webui.py
 from vpbx.provisioning import apply as provision
 from vpbx.settings import platform as config
 from vpbx.storage import connection as db
 from webui import accounts, create_app
+========
+from vpbx.provisioning.apply import apply_file
+from vpbx.settings import platform
+from vpbx.storage import connection
+from webui import accounts
+from webui.app import create_app
+>>>>>>>> tidy:bench/webui_pages.py
 
 PAGES = ("/users/", "/groups/", "/numbers/", "/time-ranges/", "/monitor/", "/monitor/state",
          "/monitor/print", "/groups/new", "/preview/?number=%2B41310000000&date=2027-03-24"
@@ -60,12 +72,20 @@ def _median_ms(work, runs: int) -> float:
 
 
 def main(argv=None) -> int:
+<<<<<<<< HEAD:bench/webui.py
     parser = argparse.ArgumentParser(prog="python -m bench.webui")
+========
+    parser = argparse.ArgumentParser(prog="python -m bench.webui_pages")
+>>>>>>>> tidy:bench/webui_pages.py
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--groups", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
+<<<<<<<< HEAD:bench/webui.py
     base = config.load()
+========
+    base = platform.load()
+>>>>>>>> tidy:bench/webui_pages.py
     name = instance.create_database(base)
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -76,10 +96,10 @@ def main(argv=None) -> int:
             platform_path = os.path.join(folder, "platform.yaml")
             with open(platform_path, "w", encoding="utf-8") as handle:    # its numbers
                 yaml.safe_dump({"platform": {"numbers": {"big": ["+4131*"]}}}, handle)
-            conn = db.connect(cfg)
-            assert not provision.apply_file(conn, platform_path).problems
+            conn = connection.connect(cfg)
+            assert not apply_file(conn, platform_path).problems
             started = time.perf_counter()
-            result = provision.apply_file(conn, path)
+            result = apply_file(conn, path)
             assert not result.problems, result.problems[:5]
             print(f"provisioned {args.users} users, {args.groups} groups in "
                   f"{time.perf_counter() - started:.1f} s")
