@@ -2,11 +2,7 @@
 20 global numbers. Prints the median time of each page and of a save (which checks the
 whole tenant through the provisioning rules). Runs on a throwaway database of its own.
 
-<<<<<<<< HEAD:bench/webui.py
-    python -m bench.webui [--users 1000] [--groups 100] [--runs 5]     (in the project's folder)
-========
     python -m bench.webui_pages [--users 1000] [--groups 100] [--runs 5]
->>>>>>>> tidy:bench/webui_pages.py
 """
 import argparse
 import os
@@ -19,18 +15,11 @@ import yaml
 
 from tests.support import instance
 from tests.webui.conftest import english_client, sign_in_as
-<<<<<<<< HEAD:bench/webui.py
-from vpbx.provisioning import apply as provision
-from vpbx.settings import platform as config
-from vpbx.storage import connection as db
-from webui import accounts, create_app
-========
 from vpbx.provisioning.apply import apply_file
 from vpbx.settings import platform
 from vpbx.storage import connection
 from webui import accounts
 from webui.app import create_app
->>>>>>>> tidy:bench/webui_pages.py
 
 PAGES = ("/users/", "/groups/", "/numbers/", "/time-ranges/", "/monitor/", "/monitor/state",
          "/monitor/print", "/groups/new", "/preview/?number=%2B41310000000&date=2027-03-24"
@@ -72,20 +61,12 @@ def _median_ms(work, runs: int) -> float:
 
 
 def main(argv=None) -> int:
-<<<<<<<< HEAD:bench/webui.py
-    parser = argparse.ArgumentParser(prog="python -m bench.webui")
-========
     parser = argparse.ArgumentParser(prog="python -m bench.webui_pages")
->>>>>>>> tidy:bench/webui_pages.py
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--groups", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-<<<<<<<< HEAD:bench/webui.py
-    base = config.load()
-========
     base = platform.load()
->>>>>>>> tidy:bench/webui_pages.py
     name = instance.create_database(base)
     try:
         with tempfile.TemporaryDirectory() as folder:
