@@ -26,6 +26,7 @@ from vpbx.provisioning.export import platform_text, tenant_text
 from vpbx.provisioning.read import OtherTenants, find_tenant_id, read_platform, read_tenant
 from vpbx.provisioning.write import delete_tenant as _delete_tenant_rows
 from vpbx.provisioning.write import write_assignments, write_platform, write_tenant
+from vpbx.reasons import Reason
 
 _LOCK_SECONDS = 30
 
@@ -155,10 +156,9 @@ def apply_file(conn, path) -> ApplyResult:
         with transaction(conn) as cur:
             changes = apply(cur, root)
     except pymysql.err.IntegrityError as exc:   # a concurrent change from outside vpbx
-        problems.add("", f"the database refused the change ({exc.args[-1]}); "
-                         "nothing was changed")
-    except ConfigurationBusy as exc:
-        problems.add("", f"{exc} (nothing was changed)")
+        problems.add("", Reason("database_refused", error=exc.args[-1]))
+    except ConfigurationBusy:
+        problems.add("", Reason("configuration_busy"))
     if problems:
         return ApplyResult(problems=problems.lines)
     if changes:

@@ -4,6 +4,8 @@ UI edits them here, and `vpbx apply` checks a file's rules with the same `rule_p
 (vpbx.provisioning.outgoing_rules). Every query names its tenant."""
 from dataclasses import dataclass
 
+from vpbx.reasons import Reason
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -42,7 +44,7 @@ def rules(conn, tenant_id: int) -> list[Rule]:
 
 
 def rule_problems(number: str, extensions, owned: set[str], known_extensions: set[str],
-                  rule_of_extension: dict[str, str]) -> list[tuple[str, str]]:
+                  rule_of_extension: dict[str, str]) -> list[tuple[str, Reason]]:
     """Why a rule showing `number` for the users `extensions` cannot be stored, as (field,
     reason) pairs (none: it can). The number must be one the tenant owns (`owned`: its
     global numbers and its users' direct numbers), the users must exist (`known_extensions`)
@@ -50,18 +52,18 @@ def rule_problems(number: str, extensions, owned: set[str], known_extensions: se
     number of the rule it already has). The Outgoing calls tab and `vpbx apply` both use it."""
     problems = []
     if number not in owned:
-        problems.append(("number", f"{number} is not one of your company's numbers: choose "
-                                   "a global number or a user's direct number"))
+        problems.append(("number", Reason("not_company_number", number=number)))
     if not extensions:
-        problems.append(("users", "choose at least one user"))
+        problems.append(("users", Reason("choose_a_user")))
     unknown = sorted(set(extensions) - set(known_extensions))
     if unknown:
-        problems.append(("users", f"no user {', '.join(unknown)}"))
+        problems.append(("users", Reason("no_such_users", extensions=", ".join(unknown))))
     taken = sorted(set(extensions) & set(rule_of_extension))
     if taken:
-        verb = "has" if len(taken) == 1 else "have"
         shown = ", ".join(sorted({rule_of_extension[extension] for extension in taken}))
-        problems.append(("users", f"{', '.join(taken)} already {verb} a rule ({shown})"))
+        problems.append(("users", Reason("user_has_rule" if len(taken) == 1
+                                         else "users_have_rule",
+                                         extensions=", ".join(taken), numbers=shown)))
     return problems
 
 
