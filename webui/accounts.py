@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-LANGUAGES = ("fr", "en")
+LANGUAGES = ("fr", "de", "en")   # the web UI's (webui/translations); English is the source
 MAX_FAILURES = 5
 LOCK_SECONDS = 300
 MIN_PASSWORD = 10

@@ -394,5 +394,19 @@ def test_problems_are_translated_in_french(acme):
         post(acme, "/language", {"language": "en"})
 
 
+def test_problems_are_translated_in_german(acme):
+    post(acme, "/language", {"language": "de"})
+    try:
+        page = post(acme, "/groups/new", {**GROUP, "short_number": "1401"}).get_data(True)
+        assert field_errors(page, "short_number") == [
+            "muss eine ganze Zahl von 200 bis 999 sein"]
+        group_id = item_id(acme, "/groups/", "group", "Reception")
+        page = post(acme, f"/groups/{group_id}/delete", follow_redirects=True).get_data(True)
+        assert ("Gruppe Reception kann nicht gelöscht werden: wird noch verwendet von: "
+                "Nummer +41215667955") in flashes(page)
+    finally:
+        post(acme, "/language", {"language": "en"})
+
+
 def test_list_pages_show_ids_of_their_items(acme):
     assert len(ids_in(acme.get("/groups/").get_data(as_text=True), "group")) >= 2

@@ -67,7 +67,7 @@ def rule_problems(number: str, extensions, owned: set[str], known_extensions: se
     return problems
 
 
-def add_rule(conn, tenant_id: int, number: str, extensions: list[str]) -> list[str]:
+def add_rule(conn, tenant_id: int, number: str, extensions: list[str]) -> list[Reason]:
     """Store a rule; the reasons it is refused otherwise (nothing stored)."""
     from vpbx.provisioning import apply as provision
     with provision.transaction(conn) as cur:
@@ -81,7 +81,8 @@ def add_rule(conn, tenant_id: int, number: str, extensions: list[str]) -> list[s
         problems = rule_problems(number, extensions, set(_owned(cur, tenant_id)),
                                  set(user_ids), rule_of_extension)
         if problems:
-            return [f"{field}: {reason}" for field, reason in problems]
+            return [Reason("field_reason", field=field, reason=reason)
+                    for field, reason in problems]
         cur.execute("INSERT INTO presentation_rules (tenant_id, number) VALUES (%s, %s)",
                     (tenant_id, number))
         rule_id = cur.lastrowid
