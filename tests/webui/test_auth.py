@@ -264,18 +264,15 @@ def test_api_tokens_are_shown_once_stored_hashed_and_revocable(acme, conn):
 
 def test_the_language_is_chosen_per_user_and_kept_in_the_account(acme, conn):
     assert "Groups" in acme.get("/groups/").get_data(as_text=True)
-    post(acme, "/language", {"language": "fr", "next": "/groups/"})
-    page = acme.get("/groups/").get_data(as_text=True)
-    assert "Groupes" in page and "Ajouter un groupe" in page
-    with conn.cursor() as cur:
-        cur.execute("SELECT language FROM admin_accounts WHERE login = %s", (LOGINS["acme"],))
-        assert cur.fetchone()["language"] == "fr"
-    post(acme, "/language", {"language": "de", "next": "/groups/"})
-    page = acme.get("/groups/").get_data(as_text=True)
-    assert "Gruppen" in page and "Gruppe hinzufügen" in page
-    with conn.cursor() as cur:
-        cur.execute("SELECT language FROM admin_accounts WHERE login = %s", (LOGINS["acme"],))
-        assert cur.fetchone()["language"] == "de"
+    for lang, words in (("fr", ("Groupes", "Ajouter un groupe")),
+                        ("de", ("Gruppen", "Gruppe hinzufügen"))):
+        post(acme, "/language", {"language": lang, "next": "/groups/"})
+        page = acme.get("/groups/").get_data(as_text=True)
+        assert all(word in page for word in words)
+        with conn.cursor() as cur:
+            cur.execute("SELECT language FROM admin_accounts WHERE login = %s",
+                        (LOGINS["acme"],))
+            assert cur.fetchone()["language"] == lang
     post(acme, "/language", {"language": "en"})
 
 
