@@ -197,6 +197,6 @@ def _rebuild(code: str, params: dict) -> Reason:
     return Reason(code, **params)
 
 
-def item(section: str, key) -> Reason:
+def item_name(section: str, key) -> Reason:
     """How a problem names an item of a tenant file's section: "group Reception"."""
     return Reason(_ITEM_CODES[section], key=key)

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from flask import Flask, g
 
 from vpbx.model.tenant import VOICEMAIL_MODES
-from vpbx.reasons import MESSAGES, Reason, item
+from vpbx.reasons import MESSAGES, Reason, item_name
 from vpbx.records.call_records import OUTCOMES
 from webui import i18n
 
@@ -92,13 +92,13 @@ def test_values_shown_through_a_variable_are_marked_for_extraction():
 
 
 def test_a_reason_is_its_english_text_and_keeps_its_code():
-    reason = Reason("already_used", value="201", by=item("groups", "Reception"))
+    reason = Reason("already_used", value="201", by=item_name("groups", "Reception"))
     assert reason == "201 is already used by group Reception"
     assert (reason.code, reason.params["by"].code) == ("already_used", "item_group")
     again = pickle.loads(pickle.dumps(reason))
     assert (again, again.code, again.params) == (reason, reason.code, reason.params)
     listed = Reason("cannot_delete_used", item="Jingle",
-                    by=[item("groups", "Sales"), Reason("the_music_on_hold")])
+                    by=[item_name("groups", "Sales"), Reason("the_music_on_hold")])
     assert listed == "Jingle cannot be deleted: group Sales, the music on hold uses it"
 
 
@@ -118,7 +118,7 @@ def test_a_problem_is_translated_from_its_code_with_its_parameters(app, lang, ex
     with app.test_request_context():
         g.lang = lang
         assert i18n.problem(Reason("already_used", value="201",
-                                   by=item("groups", "Reception"))) == expected
+                                   by=item_name("groups", "Reception"))) == expected
 
 
 def test_dates_and_plurals_follow_the_language(app):

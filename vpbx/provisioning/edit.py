@@ -26,7 +26,7 @@ from vpbx.provisioning.document import Node, Problems
 from vpbx.provisioning.export import tenant_text
 from vpbx.model.tenant import OFFICE_HOURS, Holiday, StoredTenant, key_of
 from vpbx.provisioning.read import read_tenant
-from vpbx.reasons import Reason, item as item_name
+from vpbx.reasons import Reason, item_name
 
 # section -> (table, key column); a holiday's key is the whole holiday
 TABLES = {"users": ("users", "extension"), "time_ranges": ("time_ranges", "name"),

@@ -19,7 +19,7 @@ from vpbx.provisioning import apply as provision
 from vpbx.provisioning.edit import CollectedProblems, Outcome, Problem, document_of
 from vpbx.provisioning.document import Node
 from vpbx.provisioning.read import read_tenant
-from vpbx.reasons import Reason, item as item_name
+from vpbx.reasons import Reason, item_name
 
 KINDS = tuple(audio.FILE_KINDS.values())
 

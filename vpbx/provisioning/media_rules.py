@@ -22,7 +22,7 @@ from vpbx.audio import files as audio_mod
 from vpbx.voicemail import store as media_store
 from vpbx.provisioning import document as v
 from vpbx.model.tenant import (VOICEMAIL_LANGUAGES, VOICEMAIL_MODES, AudioFile, Voicemail)
-from vpbx.reasons import Reason, item as item_name
+from vpbx.reasons import Reason, item_name
 
 AUDIO_NOUNS = {"announcement": "announcement", "music_on_hold": "music on hold",
                "ringback": "ringback tone", "greeting": "greeting"}

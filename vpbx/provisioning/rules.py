@@ -14,7 +14,7 @@ from vpbx.provisioning import media_rules as media_provision
 from vpbx.provisioning import outgoing_rules as outgoing_provision
 from vpbx.model.number_blocks import BLOCK_RULE, BlockError
 from vpbx.provisioning.document import Node, Problems
-from vpbx.reasons import Reason, item as item_name
+from vpbx.reasons import Reason, item_name
 from vpbx.model.tenant import (CYCLING_DISTRIBUTIONS, DEFAULT_CYCLES, DEFAULT_RINGS,
                               DISTRIBUTIONS, HANGUP, SECTIONS, SETTINGS, Group,
                               Holiday, Number, Route, StoredTenant, Tenant, TimeRange, User,
