@@ -27,7 +27,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from vpbx.settings import platform as platform_settings
 from vpbx.storage import connection
 
-LANGUAGES = ("fr", "en")
+LANGUAGES = ("fr", "de", "en")   # the web UI's (webui/translations); English is the source
 MAX_FAILURES = 5
 LOCK_SECONDS = 300
 MIN_PASSWORD = 10

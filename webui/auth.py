@@ -60,7 +60,7 @@ def logout():
 
 @bp.route("/language", methods=["POST"])
 def language():
-    """Switch between French and English (kept in the account, or in a cookie before
+    """Switch between French, German and English (kept in the account, or in a cookie before
     signing in: no session is stored for it)."""
     chosen = request.form.get("language")
     response = redirect(_local(request.form.get("next"), url_for("auth.login")))

@@ -4,6 +4,7 @@ are the internal contacts. Every phone reads it at /phonebook/<domain>.xml (webu
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from vpbx.provisioning import directory
+from vpbx.reasons import Reason
 
 from . import dbconn, security
 from .crud import read_config
@@ -33,7 +34,8 @@ def add():
     if contact is not None:
         problems = directory.add_contact(dbconn.get_db(), g.tenant["id"], contact)
     if problems:
-        return _page([f"{field}: {reason}" for field, reason in problems], form, 400)
+        return _page([Reason("field_reason", field=field, reason=reason)
+                      for field, reason in problems], form, 400)
     flash(_("Saved."), "ok")
     return redirect(url_for("directory.index"))
 

@@ -9,11 +9,13 @@ from vpbx.engine import call_plan
 from vpbx.model.tenant import CYCLING_DISTRIBUTIONS, DAYS, Destination
 from vpbx.engine.ring_plan import RING_SECONDS
 
-from .i18n import _, day_name, range_name
+from vpbx.reasons import N_
 
-DISTRIBUTION_NAMES = {"cyclic": "cyclic", "hierarchical": "hierarchical",
-                      "simultaneous": "simultaneous", "least_active": "least active",
-                      "random": "random"}
+from .i18n import _, day_name, plural, range_name
+
+DISTRIBUTION_NAMES = {"cyclic": N_("cyclic"), "hierarchical": N_("hierarchical"),
+                      "simultaneous": N_("simultaneous"), "least_active": N_("least active"),
+                      "random": N_("random")}
 
 
 def distribution_name(distribution: str) -> str:
@@ -88,10 +90,9 @@ def duration_text(seconds: int) -> str:
     minutes, rest = divmod(seconds, 60)
     parts = []
     if minutes:
-        parts.append(_("{n} minute") if minutes == 1 else _("{n} minutes"))
-        parts[-1] = parts[-1].format(n=minutes)
+        parts.append(plural(minutes, "{n} minute", "{n} minutes"))
     if rest or not minutes:
-        parts.append((_("{n} second") if rest == 1 else _("{n} seconds")).format(n=rest))
+        parts.append(plural(rest, "{n} second", "{n} seconds"))
     return " ".join(parts)
 
 
@@ -104,18 +105,18 @@ def ring_seconds(distribution: str, rings: int, cycles: int, members: int) -> in
 
 
 _SENTENCES = {
-    "cyclic": "The members' phones will ring {times} in turn for {cycles} before "
-              "the no-answer rules apply. Each ringing cycle starts with the member after "
-              "the one who answered the last call.",
-    "hierarchical": "The phone of the first available member of the list will ring {times}. "
-                    "If this member is unavailable or does not answer, the call goes "
-                    "to the next member: the list sets the members' priority.",
-    "simultaneous": "The members' phones will ring simultaneously {times} before the "
-                    "no-answer rules apply.",
-    "least_active": "Calls go to the member who has been idle for the longest time among "
-                    "the members of this group; each member rings {times}.",
-    "random": "The members' phones will ring {times} in turn, in a random order, for "
-              "{cycles} before the no-answer rules apply.",
+    "cyclic": N_("The members' phones will ring {times} in turn for {cycles} before "
+                 "the no-answer rules apply. Each ringing cycle starts with the member after "
+                 "the one who answered the last call."),
+    "hierarchical": N_("The phone of the first available member of the list will ring "
+                       "{times}. If this member is unavailable or does not answer, the call "
+                       "goes to the next member: the list sets the members' priority."),
+    "simultaneous": N_("The members' phones will ring simultaneously {times} before the "
+                       "no-answer rules apply."),
+    "least_active": N_("Calls go to the member who has been idle for the longest time among "
+                       "the members of this group; each member rings {times}."),
+    "random": N_("The members' phones will ring {times} in turn, in a random order, for "
+                 "{cycles} before the no-answer rules apply."),
 }
 
 
@@ -125,8 +126,8 @@ def group_sentence(distribution: str, rings: int, cycles: int, members: int) -> 
     template = _SENTENCES.get(distribution)
     if template is None:
         return ""
-    times = (_("{n} time") if rings == 1 else _("{n} times")).format(n=rings)
-    cycles_text = (_("{n} cycle") if cycles == 1 else _("{n} cycles")).format(n=cycles)
+    times = plural(rings, "{n} time", "{n} times")
+    cycles_text = plural(cycles, "{n} cycle", "{n} cycles")
     sentence = _(template).format(times=times, cycles=cycles_text)
     if members:
         after = duration_text(ring_seconds(distribution, rings, cycles, members))
@@ -140,10 +141,9 @@ def group_sentence(distribution: str, rings: int, cycles: int, members: int) -> 
 
 def group_type(group) -> str:
     """"random (2 rings)", "cyclic (3 rings, 3 cycles)"."""
-    rings = (_("{n} ring") if group.rings == 1 else _("{n} rings")).format(n=group.rings)
+    rings = plural(group.rings, "{n} ring", "{n} rings")
     if group.distribution in CYCLING_DISTRIBUTIONS:
-        cycles = (_("{n} cycle") if group.cycles == 1 else _("{n} cycles")).format(
-            n=group.cycles)
+        cycles = plural(group.cycles, "{n} cycle", "{n} cycles")
         return f"{distribution_name(group.distribution)} ({rings}, {cycles})"
     return f"{distribution_name(group.distribution)} ({rings})"
 

@@ -80,6 +80,10 @@ def test_the_language_chosen_before_signing_in_is_kept_without_a_session(app, co
     assert browser.post("/language", data={"csrf_token": token, "language": "fr",
                                            "next": "/login"}).status_code == 302
     assert "Gérer votre Virtual PBX" in browser.get("/login").get_data(as_text=True)
+    assert browser.post("/language", data={"csrf_token": token, "language": "de",
+                                           "next": "/login"}).status_code == 302
+    page = browser.get("/login").get_data(as_text=True)
+    assert "Verwalten Sie Ihre virtuelle Telefonanlage" in page and '<html lang="de">' in page
     assert session_rows(conn) == before
 
 
@@ -260,18 +264,23 @@ def test_api_tokens_are_shown_once_stored_hashed_and_revocable(acme, conn):
 
 def test_the_language_is_chosen_per_user_and_kept_in_the_account(acme, conn):
     assert "Groups" in acme.get("/groups/").get_data(as_text=True)
-    post(acme, "/language", {"language": "fr", "next": "/groups/"})
-    page = acme.get("/groups/").get_data(as_text=True)
-    assert "Groupes" in page and "Ajouter un groupe" in page
-    with conn.cursor() as cur:
-        cur.execute("SELECT language FROM admin_accounts WHERE login = %s", (LOGINS["acme"],))
-        assert cur.fetchone()["language"] == "fr"
+    for lang, words in (("fr", ("Groupes", "Ajouter un groupe")),
+                        ("de", ("Gruppen", "Gruppe hinzufügen"))):
+        post(acme, "/language", {"language": lang, "next": "/groups/"})
+        page = acme.get("/groups/").get_data(as_text=True)
+        assert all(word in page for word in words)
+        with conn.cursor() as cur:
+            cur.execute("SELECT language FROM admin_accounts WHERE login = %s",
+                        (LOGINS["acme"],))
+            assert cur.fetchone()["language"] == lang
     post(acme, "/language", {"language": "en"})
 
 
 def test_the_sign_in_page_follows_the_browser_language(client):
     page = client.get("/login", headers={"Accept-Language": "fr-CH,fr;q=0.9"})
     assert "Gérer votre Virtual PBX" in page.get_data(as_text=True)
+    page = client.get("/login", headers={"Accept-Language": "de-CH,de;q=0.9"})
+    assert "Verwalten Sie Ihre virtuelle Telefonanlage" in page.get_data(as_text=True)
     page = client.get("/login", headers={"Accept-Language": "en-GB"})
     assert "Manage your Virtual PBX" in page.get_data(as_text=True)
 

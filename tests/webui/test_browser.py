@@ -227,3 +227,35 @@ def test_french_and_print_views(page):
     page.emulate_media(media="screen")
     page.click("button[value='en']")
     expect(page.locator("h1")).to_have_text("Configuration of ACME SA")
+
+
+def test_german_pages_and_a_problem_in_german_and_french(page):
+    page.click("button[value='de']")
+    page.click("nav.tabs >> text=Gruppen")
+    expect(page.locator("h1")).to_have_text("Gruppen")
+    page.click("text=Gruppe hinzufügen")
+    expect(page.locator("#group-sentence")).to_contain_text(
+        "Die Telefone der Mitglieder klingeln 3-mal nacheinander während 1 Zyklus")
+    page.fill("#name", "Konflikt")
+    page.fill("#short_number", "480")
+    page.click("button:has-text('Speichern')")
+    expect(page.locator("#short_number-error")).to_have_text(
+        "480 wird bereits verwendet von: Gruppe Sales team")
+    shot(page, "16-group-problem-de")
+    page.click("button[value='fr']")
+    expect(page.locator("#short_number-error")).to_have_count(0)    # a new page, in French
+    page.fill("#name", "Conflit")
+    page.fill("#short_number", "480")
+    page.click("button:has-text('Enregistrer')")
+    expect(page.locator("#short_number-error")).to_have_text(
+        "480 est déjà utilisé par le groupe Sales team")
+    page.click("button[value='de']")
+    page.goto("/monitor/print")
+    expect(page.locator("h1")).to_have_text("Konfiguration von ACME SA")
+    expect(page.locator("main")).to_contain_text(re.compile(
+        r"Gedruckt am (Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag), "
+        r"\d{1,2}\. (Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|"
+        r"November|Dezember) \d{4} \d\d:\d\d\."))
+    shot(page, "17-whole-configuration-de")
+    page.click("button[value='en']")
+    expect(page.locator("h1")).to_have_text("Configuration of ACME SA")

@@ -380,16 +380,21 @@ def test_saving_without_change_does_not_bump_the_config_version(acme, conn):
     assert config_version(conn) == before
 
 
-def test_problems_are_translated_in_french(acme):
-    post(acme, "/language", {"language": "fr"})
+@pytest.mark.parametrize("lang, out_of_range, still_used", [
+    ("fr", "doit être un nombre entier compris entre 200 et 999",
+     "impossible de supprimer le groupe Reception : le numéro +41215667955 l'utilise encore"),
+    ("de", "muss eine ganze Zahl von 200 bis 999 sein",
+     "Gruppe Reception kann nicht gelöscht werden: wird noch verwendet von: "
+     "Nummer +41215667955"),
+])
+def test_problems_are_translated(acme, lang, out_of_range, still_used):
+    post(acme, "/language", {"language": lang})
     try:
         page = post(acme, "/groups/new", {**GROUP, "short_number": "1401"}).get_data(True)
-        assert field_errors(page, "short_number") == [
-            "doit être un nombre entier compris entre 200 et 999"]
+        assert field_errors(page, "short_number") == [out_of_range]
         group_id = item_id(acme, "/groups/", "group", "Reception")
         page = post(acme, f"/groups/{group_id}/delete", follow_redirects=True).get_data(True)
-        assert ("impossible de supprimer le groupe Reception : le numéro +41215667955 "
-                "l'utilise encore") in flashes(page)
+        assert still_used in flashes(page)
     finally:
         post(acme, "/language", {"language": "en"})
 

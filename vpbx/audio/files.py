@@ -16,6 +16,8 @@ import tempfile
 import wave
 from dataclasses import dataclass
 
+from vpbx.reasons import Reason
+
 MAX_BYTES = 4 * 1024 * 1024
 MAX_PER_KIND = 10
 MAX_SECONDS = 15 * 60
@@ -31,7 +33,12 @@ _MP3_BITRATE_BAD = (0, 15)
 
 
 class AudioError(ValueError):
-    """The file is not an audio file the platform accepts; the message says why."""
+    """The file is not an audio file the platform accepts; `reason` (a vpbx.reasons.Reason)
+    says why."""
+
+    @property
+    def reason(self) -> Reason:
+        return self.args[0]
 
 
 @dataclass(frozen=True)
@@ -65,12 +72,12 @@ def _mp3_frame(head: bytes) -> bool:
 def check_bytes(size: int, head: bytes) -> str:
     """The format of a file of `size` bytes starting with `head`; AudioError if refused."""
     if size == 0:
-        raise AudioError("the file is empty")
+        raise AudioError(Reason("file_empty"))
     if size > MAX_BYTES:
-        raise AudioError(f"the file is {size / 1048576:.1f} MB: at most 4 MB is accepted")
+        raise AudioError(Reason("file_too_big", size=f"{size / 1048576:.1f}"))
     kind = sniff(head)
     if kind is None:
-        raise AudioError("not a WAV or MP3 file (its content is neither, whatever its name)")
+        raise AudioError(Reason("not_audio"))
     return kind
 
 
@@ -108,7 +115,7 @@ def convert(source: str, data_dir: str) -> StoredAudio:
         with open(source, "rb") as handle:
             head = handle.read(64)
     except OSError as exc:
-        raise AudioError(f"cannot read the file: {exc.strerror or exc}") from None
+        raise AudioError(Reason("cannot_read_audio", error=exc.strerror or str(exc))) from None
     check_bytes(size, head)
     known = stored_digest(data_dir, source)
     if known is not None:
@@ -127,12 +134,11 @@ def convert(source: str, data_dir: str) -> StoredAudio:
                            check=True, capture_output=True, timeout=120)
             duration = wav_duration_ms(levelled)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, wave.Error, EOFError):
-            raise AudioError("the file cannot be decoded as audio (damaged or not really "
-                             "WAV/MP3)") from None
+            raise AudioError(Reason("not_decodable")) from None
         if duration < 100:
-            raise AudioError("the file holds no audio")
+            raise AudioError(Reason("no_audio"))
         if duration > MAX_SECONDS * 1000:
-            raise AudioError(f"the file lasts more than {MAX_SECONDS // 60} minutes")
+            raise AudioError(Reason("too_long", minutes=MAX_SECONDS // 60))
         sha = digest(levelled)
         target = os.path.join(data_dir, relative_path(sha))
         os.makedirs(os.path.dirname(target), exist_ok=True)

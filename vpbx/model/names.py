@@ -9,8 +9,10 @@ embedding, override and isolate marks.
 """
 import unicodedata
 
+from vpbx.reasons import Reason
+
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-CONTROL_RULE = "must not contain control characters (line breaks, tabs, escapes…)"
+CONTROL_RULE = Reason("control_characters")
 
 
 def has_control_character(text: str) -> bool:

@@ -14,15 +14,19 @@ import re
 from dataclasses import dataclass
 
 from vpbx.model.numbers import is_e164
+from vpbx.reasons import Reason
 
 _PREFIX = re.compile(r"\+[1-9][0-9]{0,13}")
-BLOCK_RULE = ("must be an E.164 number (\"+41215667955\"), a range of numbers of the same "
-              "length (\"+41215667900-+41215667999\") or a prefix (\"+4121566*\")")
+BLOCK_RULE = Reason("block")
 LISTED_AT_MOST = 200         # a block's free numbers listed one by one when it has this few
 
 
 class BlockError(ValueError):
-    """Not a block; the message says what is expected."""
+    """Not a block; `reason` (a vpbx.reasons.Reason) says what is expected."""
+
+    @property
+    def reason(self) -> Reason:
+        return self.args[0]
 
 
 @dataclass(frozen=True, order=True)
@@ -49,7 +53,7 @@ class Block:
         if not (is_e164(first) and is_e164(last)) or len(first) != len(last):
             raise BlockError(BLOCK_RULE)
         if first > last:
-            raise BlockError(f"{text}: the first number must not be after the last")
+            raise BlockError(Reason("block_order", block=text))
         return cls(first, last)
 
     def __str__(self) -> str:

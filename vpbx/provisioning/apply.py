@@ -25,6 +25,7 @@ from vpbx.provisioning.changes import ConfigurationBusy, mark_changed, notify_ro
 from vpbx.provisioning.document import Node, Problems, load_yaml
 from vpbx.provisioning.export import platform_text, tenant_text
 from vpbx.provisioning.read import OtherTenants, find_tenant_id, read_platform, read_tenant
+from vpbx.reasons import Reason
 
 
 @dataclass
@@ -91,10 +92,9 @@ def apply_file(conn, path) -> ApplyResult:
         with transaction(conn) as cur:
             changes = apply(cur, root)
     except pymysql.err.IntegrityError as exc:   # a concurrent change from outside vpbx
-        problems.add("", f"the database refused the change ({exc.args[-1]}); "
-                         "nothing was changed")
-    except ConfigurationBusy as exc:
-        problems.add("", f"{exc} (nothing was changed)")
+        problems.add("", Reason("database_refused", error=exc.args[-1]))
+    except ConfigurationBusy:
+        problems.add("", Reason("configuration_busy"))
     if problems:
         return ApplyResult(problems=problems.lines)
     if changes:

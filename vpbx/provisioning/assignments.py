@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from vpbx.model.number_blocks import Block, BlockError, owner_of
 from vpbx.provisioning.changes import transaction
+from vpbx.reasons import Reason
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,11 @@ class Use:
     kind: str
     detail: str
 
-    def describe(self) -> str:
+    def describe(self) -> Reason:
         """"user 7956 (Julien)", "number +41215667955": how a problem names the use."""
         if self.kind == "user":
-            return f"user {self.detail}"
-        return f"number {self.number}"
+            return Reason("use_user", detail=self.detail)
+        return Reason("item_number", key=self.number)
 
 
 def read(cur, tenant: str | None = None) -> list[Assignment]:
@@ -73,23 +74,23 @@ def uses(cur, tenant: str | None = None) -> list[Use]:
                    for row in cur.fetchall()), key=lambda use: use.number)
 
 
-def problems(assignments: list[Assignment], in_use: list[Use]) -> list[tuple[int, str]]:
+def problems(assignments: list[Assignment], in_use: list[Use]) -> list[tuple[int, Reason]]:
     """Why these assignments (the whole table as it would be) cannot be stored, as (index
     of the assignment it is about, or -1, reason) pairs; none: they can."""
     found = []
     for index, assignment in enumerate(assignments):
         for other in assignments[:index]:
             if assignment.block.overlaps(other.block):
-                found.append((index, f"{assignment.block} overlaps {other.block} (assigned to "
-                                     f"{other.tenant})"))
+                found.append((index, Reason("block_overlap", block=str(assignment.block),
+                                            other=str(other.block), tenant=other.tenant)))
     pairs = [(a.tenant, a.block) for a in assignments]
     for use in in_use:
         owner = owner_of(use.number, pairs)
         if owner != use.tenant:
             index = next((i for i, a in enumerate(assignments) if a.block.contains(use.number)),
                          -1)
-            found.append((index, f"{use.number} must stay assigned to tenant {use.tenant}: "
-                                 f"its {use.describe()} uses it"))
+            found.append((index, Reason("block_in_use", number=use.number, tenant=use.tenant,
+                                        use=use.describe())))
     return found
 
 
@@ -110,13 +111,13 @@ class NotFound(LookupError):
     """No such assignment, or no such tenant."""
 
 
-def assign(conn, tenant: str, text: str) -> tuple[Assignment | None, list[str]]:
+def assign(conn, tenant: str, text: str) -> tuple[Assignment | None, list[Reason]]:
     """Assign the block `text` to the existing tenant `tenant`: (the assignment, []) or
     (None, the reasons about the block) with nothing stored; NotFound without such tenant."""
     try:
         block = parse_block(text)
     except BlockError as exc:
-        return None, [str(exc)]
+        return None, [exc.reason]
     with transaction(conn) as cur:
         cur.execute("SELECT id FROM tenants WHERE slug = %s", (tenant,))
         if cur.fetchone() is None:
@@ -132,7 +133,7 @@ def assign(conn, tenant: str, text: str) -> tuple[Assignment | None, list[str]]:
         return Assignment(cur.lastrowid, tenant, block), []
 
 
-def unassign(conn, assignment_id: int) -> list[str]:
+def unassign(conn, assignment_id: int) -> list[Reason]:
     """Give an assignment's numbers back to the carrier; the reasons it is refused (each
     number of it the tenant still uses), nothing changed then. NotFound when there is no
     such assignment."""
@@ -143,7 +144,8 @@ def unassign(conn, assignment_id: int) -> list[str]:
             raise NotFound(f"no assignment {assignment_id}")
         still = [use for use in uses(cur, gone.tenant) if gone.block.contains(use.number)]
         if still:
-            return [f"{use.number} is still used by {use.describe()}" for use in still]
+            return [Reason("number_still_used", number=use.number, use=use.describe())
+                    for use in still]
         cur.execute("DELETE FROM number_assignments WHERE id = %s AND tenant_slug = %s",
                     (assignment_id, gone.tenant))
     return []

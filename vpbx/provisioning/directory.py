@@ -8,6 +8,7 @@ from vpbx.model.names import CONTROL_RULE, has_control_character
 from vpbx.model.numbers import external_form, is_e164
 from vpbx.model.tenant import Contact
 from vpbx.provisioning.changes import mark_changed, notify_routing, transaction
+from vpbx.reasons import Reason
 
 _SHORT = re.compile(r"[0-9]{1,6}")     # ASCII digits: what a phone dials
 MAX_CONTACTS = 5000
@@ -21,20 +22,21 @@ def normalised_number(text: str) -> str | None:
     return external_form(text, access_code=False)
 
 
-def check_contact(name: str, number: str, short_code: str) -> tuple[Contact | None, list[tuple[str, str]]]:
+def check_contact(name: str, number: str,
+                  short_code: str) -> tuple[Contact | None, list[tuple[str, Reason]]]:
     """The contact these fields describe, or (field, reason) for each problem."""
     problems = []
     name = (name or "").strip()
     if not 1 <= len(name) <= 128:
-        problems.append(("name", "required, at most 128 characters"))
+        problems.append(("name", Reason("contact_name")))
     elif has_control_character(name):
         problems.append(("name", CONTROL_RULE))
     e164 = normalised_number(number)
     if e164 is None:
-        problems.append(("number", "must be a telephone number (+41 21 987 65 43 or 021 987 65 43)"))
+        problems.append(("number", Reason("contact_number")))
     short_code = (short_code or "").strip() or None
     if short_code is not None and not _SHORT.fullmatch(short_code):
-        problems.append(("short", "must be 1 to 6 digits (dialled as ##code)"))
+        problems.append(("short", Reason("short_code")))
     return (None if problems else Contact(None, name, e164, short_code)), problems
 
 
@@ -60,11 +62,11 @@ def insert_contact(cur, tenant_id: int, contact: Contact) -> None:
                 (tenant_id, contact.name, contact.number, contact.short_code))
 
 
-def add_contact(conn, tenant_id: int, contact: Contact) -> list[tuple[str, str]]:
+def add_contact(conn, tenant_id: int, contact: Contact) -> list[tuple[str, Reason]]:
     """Store a checked contact; problems (nothing stored) if its short code is taken."""
     with transaction(conn) as cur:
         if _short_code_taken(cur, tenant_id, contact.short_code):
-            return [("short", f"##{contact.short_code} is already used by another contact")]
+            return [("short", Reason("short_code_taken", code=contact.short_code))]
         insert_contact(cur, tenant_id, contact)
         mark_changed(cur, tenant_id=tenant_id)
     notify_routing(conn)
@@ -83,7 +85,7 @@ def delete_contact(conn, tenant_id: int, contact_id: int) -> bool:
     return removed
 
 
-def import_csv(conn, tenant_id: int, text: str) -> tuple[int, list[str]]:
+def import_csv(conn, tenant_id: int, text: str) -> tuple[int, list[Reason]]:
     """Add the contacts of a CSV file (columns name, number, short; a header line is
     optional). Every bad line is reported ("line 3: number: …") and then nothing at all is
     imported; otherwise all of them are, in one transaction."""
@@ -95,27 +97,33 @@ def import_csv(conn, tenant_id: int, text: str) -> tuple[int, list[str]]:
         if row is None or not any(cell.strip() for cell in row):
             continue
         if len(row) > 3:
-            problems.append(f"line {line_number}: expected name, number and an optional short code")
+            problems.append(Reason("csv_line", line=line_number, reason=Reason("csv_columns")))
             continue
         contact, found = check_contact(row[0], row[1] if len(row) > 1 else "",
                                        row[2] if len(row) > 2 else "")
-        problems += [f"line {line_number}: {field}: {reason}" for field, reason in found]
+        problems += [Reason("csv_line", line=line_number,
+                            reason=Reason("field_reason", field=field, reason=reason))
+                     for field, reason in found]
         if contact is None:
             continue
         if contact.short_code is not None and contact.short_code in seen:
-            problems.append(f"line {line_number}: short: ##{contact.short_code} appears twice")
+            problems.append(Reason("csv_line", line=line_number, reason=Reason(
+                "field_reason", field="short",
+                reason=Reason("short_code_twice", code=contact.short_code))))
             continue
         if contact.short_code is not None:
             seen.add(contact.short_code)
         checked.append((line_number, contact))
     if not checked and not problems:
-        problems.append("the file has no contact")
+        problems.append(Reason("no_contact"))
     if len(checked) > MAX_CONTACTS:
-        problems.append(f"at most {MAX_CONTACTS} contacts at a time")
+        problems.append(Reason("too_many_contacts", count=MAX_CONTACTS))
     if problems:
         return 0, problems
     with transaction(conn) as cur:
-        taken = [f"line {n}: short: ##{c.short_code} is already used by another contact"
+        taken = [Reason("csv_line", line=n, reason=Reason(
+                     "field_reason", field="short",
+                     reason=Reason("short_code_taken", code=c.short_code)))
                  for n, c in checked if _short_code_taken(cur, tenant_id, c.short_code)]
         if taken:
             return 0, taken

@@ -15,20 +15,26 @@ import yaml
 from vpbx.model.names import CONTROL_RULE, has_control_character
 from vpbx.model.numbers import is_e164, is_extension
 from vpbx.model.tenant import DAYS, Destination, DESTINATION_KINDS, HANGUP
+from vpbx.reasons import Reason
 
 
 class Invalid(ValueError):
-    """A value breaks a rule; the message is the reason shown to the user."""
+    """A value breaks a rule; `reason` (a vpbx.reasons.Reason) says which."""
+
+    @property
+    def reason(self) -> Reason:
+        return self.args[0]
 
 
 class Problems:
-    """The problems found in one file, as lines `FILE: path: reason`."""
+    """The problems found in one file, as lines `FILE: path: reason` (each reason a
+    vpbx.reasons.Reason: its English text, its code and parameters)."""
 
     def __init__(self, filename: str):
         self.filename = filename
         self.lines: list[str] = []
 
-    def add(self, path: str, reason: str) -> None:
+    def add(self, path: str, reason: Reason) -> None:
         self.lines.append(f"{self.filename}: {path}: {reason}" if path
                           else f"{self.filename}: {reason}")
 
@@ -62,14 +68,15 @@ def load_yaml(path: str, problems: Problems):
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
-        problems.add("", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}")
+        problems.add("", Reason("cannot_read_file",
+                                 error=getattr(exc, "strerror", None) or str(exc)))
         return None
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
-        problems.add(where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
+        problems.add(where, Reason("not_yaml", error=getattr(exc, "problem", None) or str(exc)))
         return None
 
 
@@ -92,23 +99,23 @@ class Node:
         """Whether this mapping gives `key` a value (a key with an empty value is absent)."""
         return isinstance(self.value, dict) and self.value.get(key) is not None
 
-    def fail(self, reason: str) -> None:
+    def fail(self, reason: Reason) -> None:
         self.problems.add(self.path, reason)
 
     def mapping(self, allowed: tuple[str, ...]) -> bool:
         """Check this is a mapping with only `allowed` keys; each other key is a problem."""
         if not isinstance(self.value, dict):
-            self.fail(f"must be a mapping with the keys {', '.join(allowed)}")
+            self.fail(Reason("mapping", keys=", ".join(allowed)))
             return False
         for key in self.value:
             if key not in allowed:
-                self.at(str(key)).fail(f"unknown key (expected one of: {', '.join(allowed)})")
+                self.at(str(key)).fail(Reason("unknown_key", keys=", ".join(allowed)))
         return True
 
     def items(self) -> list["Node"] | None:
         """The entries of this list, or None with a problem when it is not a list."""
         if not isinstance(self.value, list):
-            self.fail("must be a list (write [] for none)")
+            self.fail(Reason("list"))
             return None
         return [self.at(index) for index in range(len(self.value))]
 
@@ -117,34 +124,34 @@ class Node:
         try:
             return validator(self.value)
         except Invalid as exc:
-            self.fail(str(exc))
+            self.fail(exc.reason)
             return None
 
-    def field(self, key: str, validator, *, required: str | bool = False, default=None):
+    def field(self, key: str, validator, *, required: Reason | bool = False, default=None):
         """Read `key` of this mapping: its validated value, `default` when absent, None with a
-        problem when invalid or absent but `required` (a string is the reason to give)."""
+        problem when invalid or absent but `required` (a Reason is the reason to give)."""
         if not self.has(key):
             if required:
-                self.at(key).fail(required if isinstance(required, str) else "required")
+                self.at(key).fail(required if isinstance(required, Reason) else Reason("required"))
             return default
         return self.at(key).read(validator)
 
 
 # ---- validators: raw value -> clean value, or raise Invalid(reason) ------------------------
 
-def text_of(value, rule: str) -> str:
+def text_of(value, rule: Reason) -> str:
     """`value` when it is a string; a number written without quotes gets a hint."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise Invalid(rule)
     if isinstance(value, int):
-        raise Invalid(f"{rule} (write it in quotes)")
+        raise Invalid(Reason("write_in_quotes", rule=rule))
     return value
 
 
 def text(max_length: int = 128, *, allow_empty: bool = False):
     """A validator for a free text (a name, a label) of at most `max_length` characters,
     without control characters (vpbx.model.names)."""
-    rule = f"must be a text of {'0' if allow_empty else '1'} to {max_length} characters"
+    rule = Reason("text_length", low=0 if allow_empty else 1, high=max_length)
 
     def check(value) -> str:
         value = text_of(value, rule)
@@ -156,7 +163,7 @@ def text(max_length: int = 128, *, allow_empty: bool = False):
     return check
 
 
-def pattern(regex: str, rule: str):
+def pattern(regex: str, rule: Reason):
     """A validator for a string matching `regex` entirely; `rule` says what is expected."""
     compiled = re.compile(regex)
 
@@ -168,10 +175,9 @@ def pattern(regex: str, rule: str):
     return check
 
 
-slug = pattern(r"[a-z0-9-]{1,32}", "must be 1 to 32 characters among a-z, 0-9 and -")
-username = pattern(r"[A-Za-z0-9._-]{1,64}",
-                   "must be 1 to 64 characters among letters, digits, '.', '_' and '-'")
-_DOMAIN_RULE = "must be a DNS name such as acme.pbx.test (letters, digits, '-', dots)"
+slug = pattern(r"[a-z0-9-]{1,32}", Reason("slug"))
+username = pattern(r"[A-Za-z0-9._-]{1,64}", Reason("username"))
+_DOMAIN_RULE = Reason("domain")
 _DOMAIN = re.compile(r"(?=.{1,64}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+"
                      r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 
@@ -192,16 +198,15 @@ def _timezones() -> frozenset[str]:
 
 def timezone(value) -> str:
     """A zoneinfo time zone name."""
-    example = "a zoneinfo name such as Europe/Zurich"
-    if text_of(value, f"must be {example}") not in _timezones():
-        raise Invalid(f"unknown time zone {value!r} (use {example})")
+    if text_of(value, Reason("timezone_text")) not in _timezones():
+        raise Invalid(Reason("timezone_unknown", zone=repr(value)))
     return value
 
 
 def boolean(value) -> bool:
     """true or false (YAML booleans only, not strings)."""
     if not isinstance(value, bool):
-        raise Invalid("must be true or false")
+        raise Invalid(Reason("boolean"))
     return value
 
 
@@ -209,7 +214,7 @@ def integer(low: int, high: int):
     """A validator for a whole number from `low` to `high`."""
     def check(value) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise Invalid(f"must be a whole number from {low} to {high}")
+            raise Invalid(Reason("integer_range", low=low, high=high))
         return value
     return check
 
@@ -218,14 +223,14 @@ def one_of(choices: tuple[str, ...]):
     """A validator for one of the strings `choices`."""
     def check(value) -> str:
         if value not in choices:
-            raise Invalid(f"must be one of {' | '.join(choices)}")
+            raise Invalid(Reason("one_of", choices=" | ".join(choices)))
         return value
     return check
 
 
 def extension(value) -> str:
     """An internal extension: 2 to 6 digits, as a string."""
-    rule = "must be 2 to 6 digits"
+    rule = Reason("extension")
     if not is_extension(text_of(value, rule)):
         raise Invalid(rule)
     return value
@@ -233,7 +238,7 @@ def extension(value) -> str:
 
 def e164(value) -> str:
     """A public number in E.164 form, as a string: "+41215667956"."""
-    rule = "must be an E.164 number such as \"+41215667956\""
+    rule = Reason("e164")
     if not is_e164(text_of(value, rule)):
         raise Invalid(rule)
     return value
@@ -241,7 +246,7 @@ def e164(value) -> str:
 
 def password(value) -> str:
     """A SIP password: at least 8 characters (only its HA1 digests are stored)."""
-    rule = "must be at least 8 characters"
+    rule = Reason("password_length", length=8)
     if len(text_of(value, rule)) < 8:
         raise Invalid(rule)
     return value
@@ -250,9 +255,9 @@ def password(value) -> str:
 def ip_address(value) -> str:
     """An IPv4 or IPv6 address, in its canonical form."""
     try:
-        return str(ipaddress.ip_address(text_of(value, "must be an IPv4 or IPv6 address")))
+        return str(ipaddress.ip_address(text_of(value, Reason("ip_address"))))
     except ValueError:
-        raise Invalid("must be an IPv4 or IPv6 address") from None
+        raise Invalid(Reason("ip_address")) from None
 
 
 def day(value) -> datetime.date:
@@ -260,21 +265,21 @@ def day(value) -> datetime.date:
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return value
     try:
-        return datetime.date.fromisoformat(text_of(value, "must be a date YYYY-MM-DD"))
+        return datetime.date.fromisoformat(text_of(value, Reason("date")))
     except ValueError:
-        raise Invalid("must be a date YYYY-MM-DD") from None
+        raise Invalid(Reason("date")) from None
 
 
 def weekdays(value) -> tuple[str, ...]:
     """A non-empty list of distinct weekdays, returned in week order."""
     choices = ", ".join(DAYS)
     if not isinstance(value, list) or not value:
-        raise Invalid(f"must be a list of at least one of {choices}")
+        raise Invalid(Reason("weekdays", days=choices))
     for name in value:
         if name not in DAYS:
-            raise Invalid(f"unknown day {name!r} (days are {choices})")
+            raise Invalid(Reason("weekday_unknown", day=repr(name), days=choices))
         if value.count(name) > 1:
-            raise Invalid(f"{name} is given twice")
+            raise Invalid(Reason("weekday_twice", day=name))
     return tuple(name for name in DAYS if name in value)
 
 
@@ -285,27 +290,27 @@ def _minutes(hours: str, minutes: str) -> int:
     """Minutes after midnight of HH:MM, 00:00 to 24:00."""
     value = int(hours) * 60 + int(minutes)
     if int(minutes) > 59 or value > 24 * 60:
-        raise Invalid("times must be 00:00 to 24:00")
+        raise Invalid(Reason("period_times"))
     return value
 
 
 def periods(value) -> tuple[tuple[int, int], ...]:
     """One to three "HH:MM-HH:MM" periods, start before end, not overlapping; sorted."""
     if not isinstance(value, list) or not 1 <= len(value) <= 3:
-        raise Invalid("must be a list of one to three periods \"HH:MM-HH:MM\"")
+        raise Invalid(Reason("periods"))
     found = []
     for entry in value:
         match = _PERIOD.fullmatch(entry) if isinstance(entry, str) else None
         if not match:
-            raise Invalid(f"{entry!r} is not a period \"HH:MM-HH:MM\"")
+            raise Invalid(Reason("period_form", period=repr(entry)))
         start, end = _minutes(*match.group(1, 2)), _minutes(*match.group(3, 4))
         if start >= end:
-            raise Invalid(f"{entry!r}: the start must be before the end")
+            raise Invalid(Reason("period_order", period=repr(entry)))
         found.append((start, end, entry))
     found.sort()
     for before, after in zip(found, found[1:]):
         if before[1] > after[0]:
-            raise Invalid(f"{before[2]!r} and {after[2]!r} overlap")
+            raise Invalid(Reason("periods_overlap", first=repr(before[2]), second=repr(after[2])))
     return tuple((start, end) for start, end, _ in found)
 
 
@@ -317,29 +322,27 @@ def format_period(period: tuple[int, int]) -> str:
 def extensions(value) -> tuple[str, ...]:
     """A list of distinct extensions, in order."""
     if not isinstance(value, list):
-        raise Invalid("must be a list of extensions such as [\"7956\", \"7961\"]")
+        raise Invalid(Reason("extensions"))
     for item in value:
         extension(item)
         if value.count(item) > 1:
-            raise Invalid(f"{item} is listed twice")
+            raise Invalid(Reason("listed_twice", value=item))
     return tuple(value)
 
 
 def no_audio(value) -> None:
     """Audio files (ringback tones) cannot be given yet: anything but empty is refused."""
     if value not in ("", None):
-        raise Invalid("audio files are not supported yet")
+        raise Invalid(Reason("audio_not_supported"))
     return None
 
 
-_DESTINATION_RULE = ("must be hangup or one of {group: NAME}, {voicemail: NUMBER}, "
-                     "{announcement: NAME}, {number: \"0XXXXXXXXX\"}")
+_DESTINATION_RULE = Reason("destination")
 _DESTINATION_TARGETS = {
     "group": text(128),
     "announcement": text(128),
     "voicemail": e164,
-    "number": pattern(r"[0+][0-9]{2,30}", "an external number must be digits after a leading "
-                                       "0 or +, such as \"0215667956\""),
+    "number": pattern(r"[0+][0-9]{2,30}", Reason("external_number")),
 }
 
 

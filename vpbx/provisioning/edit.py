@@ -27,19 +27,16 @@ from vpbx.provisioning.document import Node, Problems
 from vpbx.provisioning.export import tenant_text
 from vpbx.model.tenant import OFFICE_HOURS, Holiday, StoredTenant, key_of
 from vpbx.provisioning.read import read_tenant
+from vpbx.reasons import Reason, item_name
 
 # section -> (table, key column); a holiday's key is the whole holiday
 TABLES = {"users": ("users", "extension"), "time_ranges": ("time_ranges", "name"),
           "holidays": ("holidays", None), "groups": ("call_groups", "name"),
           "numbers": ("global_numbers", "number")}
-NOUNS = {"users": "user", "time_ranges": "time range", "holidays": "holiday",
-         "groups": "group", "numbers": "number"}
 _KEY_FIELDS = {"users": "extension", "time_ranges": "name", "groups": "name",
                "numbers": "number"}
 _PATH = re.compile(r"^(?P<section>[a-z_]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?")
-_OTHER_TENANT = re.compile(r"is already in use by tenant \S+")
-_TAKEN = re.compile(r"^(?P<value>\S+) is already used by (?P<by>.+)$")
-_ITEM_REFERENCE = re.compile(r"\b(users|time_ranges|holidays|groups|numbers)\[(\d+)\]")
+_ITEM_PATH = re.compile(r"(users|time_ranges|holidays|groups|numbers)\[(\d+)\]")
 
 
 class NotFound(LookupError):
@@ -51,8 +48,8 @@ class Problem:
     """Why a change was refused. `field` is the edited item's field it is about (None: the
     item as a whole, or a tenant setting's name); `other` names another item in the way."""
     field: str | None
-    reason: str
-    other: str | None = None
+    reason: Reason
+    other: Reason | None = None
 
 
 @dataclass
@@ -72,9 +69,9 @@ class CollectedProblems(Problems):
 
     def __init__(self):
         super().__init__("ui")
-        self.found: list[tuple[str, str]] = []
+        self.found: list[tuple[str, Reason]] = []
 
-    def add(self, path: str, reason: str) -> None:
+    def add(self, path: str, reason: Reason) -> None:
         self.found.append((path, reason))
         super().add(path, reason)
 
@@ -184,7 +181,7 @@ def _place(document: dict, stored: StoredTenant | None, section: str, old_key,
     if old_key is not None:
         keys = [key_of(section, item) for item in getattr(stored.config, section)]
         if old_key not in keys:
-            raise NotFound(f"no {NOUNS[section]} {old_key}")
+            raise NotFound(f"no {item_name(section, old_key)}")
         entries.pop(keys.index(old_key))
     if entry is None:
         return None
@@ -195,26 +192,39 @@ def _place(document: dict, stored: StoredTenant | None, section: str, old_key,
     return len(entries) - 1
 
 
-def _label(document: dict, section: str, index: int) -> str:
+def _label(document: dict, section: str, index: int) -> Reason | str:
     """How a problem names an item of the document: "group Reception"."""
     try:
         entry = document[section][index]
     except (KeyError, IndexError, TypeError):
         return f"{section}[{index}]"
     key = _entry_key(section, entry) if section != "holidays" else entry.get("name")
-    return f"{NOUNS[section]} {key}"
+    return item_name(section, key)
+
+
+def _for_the_page(reason: Reason, document: dict) -> Reason:
+    """The reason as a tenant's page says it: an item's path among its parameters
+    ("users[2]") is the item's name ("user 201"), and a number taken by another tenant does
+    not say by which."""
+    params = {}
+    for name, value in reason.params.items():
+        if isinstance(value, Reason):
+            value = _for_the_page(value, document)
+        elif isinstance(value, str) and _ITEM_PATH.fullmatch(value):
+            section, index = _ITEM_PATH.fullmatch(value).groups()
+            value = _label(document, section, int(index))
+        params[name] = value
+    if reason.code == "number_of_tenant":
+        return Reason("number_of_other_subscriber", number=params["number"])
+    return Reason(reason.code, **params)
 
 
 def _problems(found, document: dict, section: str | None, position: int | None,
-              deleted: str | None) -> list[Problem]:
+              deleted: Reason | None) -> list[Problem]:
     """The collected (path, reason) pairs as Problems of the edited item (see module doc)."""
     problems = []
     for path, reason in found:
-        # a tenant administrator learns that a number is taken, not by which tenant
-        reason = _OTHER_TENANT.sub("is already in use by another subscriber of the platform",
-                                   reason)
-        reason = _ITEM_REFERENCE.sub(
-            lambda m: _label(document, m.group(1), int(m.group(2))), reason)
+        reason = _for_the_page(reason, document)
         match = _PATH.match(path)
         if match is None:
             problems.append(Problem(path or None, reason))
@@ -222,19 +232,19 @@ def _problems(found, document: dict, section: str | None, position: int | None,
             problems.append(Problem(match["field"], reason))
         else:
             other = _label(document, match["section"], int(match["index"]))
-            taken = _TAKEN.match(reason)
-            if position is not None and taken \
-                    and taken["by"] == _label(document, section, position):
+            if position is not None and reason.code == "already_used" \
+                    and reason.params["by"] == _label(document, section, position):
                 # a value of the edited item is another item's: say it on the edited item
+                value = reason.params["value"]
                 entry = document[section][position]
-                name = next((key for key, value in entry.items()
-                             if str(value) == taken["value"]), None)
-                problem = Problem(name, f"{taken['value']} is already used by {other}")
+                name = next((key for key, given in entry.items() if str(given) == str(value)),
+                            None)
+                problem = Problem(name, Reason("already_used", value=value, by=other))
             elif deleted is not None:
-                problem = Problem(None, f"{deleted} cannot be deleted: {other} still uses it",
-                                  other)
+                problem = Problem(None, Reason("cannot_delete_still_used", item=deleted,
+                                               by=other), other)
             else:
-                problem = Problem(None, f"{other}: {reason}", other)
+                problem = Problem(None, Reason("with_other", other=other, reason=reason), other)
             if problem not in problems:
                 problems.append(problem)
     return problems
@@ -251,10 +261,9 @@ def _apply(conn, slug: str, build) -> Outcome:
             document, section, position, deleted = build(stored)
             changes = apply_tenant(cur, Node(collected, "", document))
     except pymysql.err.IntegrityError as exc:   # a concurrent change from elsewhere
-        collected.add("", f"the database refused the change ({exc.args[-1]}); "
-                          "nothing was changed")
-    except ConfigurationBusy as exc:
-        collected.add("", f"{exc} (nothing was changed)")
+        collected.add("", Reason("database_refused", error=exc.args[-1]))
+    except ConfigurationBusy:
+        collected.add("", Reason("configuration_busy"))
     if collected.found:
         return Outcome(problems=_problems(collected.found, document, section, position,
                                           deleted))
@@ -269,8 +278,7 @@ def save_item(conn, slug: str, section: str, old_key, entry: dict) -> Outcome:
     item does not exist."""
     if section == "time_ranges" and old_key == OFFICE_HOURS \
             and _entry_key(section, entry) != OFFICE_HOURS:
-        return Outcome(problems=[Problem("name", f"the name of {OFFICE_HOURS} cannot be "
-                                                 "changed")])
+        return Outcome(problems=[Problem("name", Reason("office_hours_name"))])
 
     def build(stored):
         if stored is None:
@@ -283,14 +291,13 @@ def save_item(conn, slug: str, section: str, old_key, entry: dict) -> Outcome:
 def delete_item(conn, slug: str, section: str, key) -> Outcome:
     """Remove an item; refused, naming what still uses it, when something does."""
     if section == "time_ranges" and key == OFFICE_HOURS:
-        return Outcome(problems=[Problem(None, f"{OFFICE_HOURS} cannot be deleted, only "
-                                               "edited")])
+        return Outcome(problems=[Problem(None, Reason("office_hours_delete"))])
 
     def build(stored):
         if stored is None:
             raise NotFound(f"no tenant {slug}")
         document = document_of(stored)
-        label = NOUNS[section] + " " + str(key.name if section == "holidays" else key)
+        label = item_name(section, key.name if section == "holidays" else key)
         _place(document, stored, section, key, None)
         return document, section, None, label
     return _apply(conn, slug, build)

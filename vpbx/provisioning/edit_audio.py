@@ -21,12 +21,13 @@ from vpbx.provisioning.changes import ConfigurationBusy, notify_routing, transac
 from vpbx.provisioning.edit import CollectedProblems, Outcome, Problem, document_of
 from vpbx.provisioning.document import Node
 from vpbx.provisioning.read import read_tenant
+from vpbx.reasons import Reason, item_name
 
 KINDS = tuple(audio_files.FILE_KINDS.values())
 
 
 _FIELD = re.compile(r"\.(?P<field>[a-z_]+)$")
-_UPLOAD_NAME = re.compile(r"^(?:\S*/)?\.upload-[^:\s]*: ")
+_UPLOAD_NAME = re.compile(r"^(?:\S*/)?\.upload-")
 
 
 def _apply(conn, slug: str, change, field_prefix: str | None) -> Outcome:
@@ -37,19 +38,20 @@ def _apply(conn, slug: str, change, field_prefix: str | None) -> Outcome:
         with transaction(conn) as cur:
             stored = read_tenant(cur, slug)
             if stored is None:
-                return Outcome(problems=[Problem(None, f"no tenant {slug}")])
+                return Outcome(problems=[Problem(None, Reason("no_tenant", tenant=slug))])
             document = document_of(stored)
             change(document, stored)
             changes = apply_tenant(cur, Node(collected, "", document))
     except pymysql.err.IntegrityError as exc:
-        collected.add("", f"the database refused the change ({exc.args[-1]}); "
-                          "nothing was changed")
-    except ConfigurationBusy as exc:
-        collected.add("", f"{exc} (nothing was changed)")
+        collected.add("", Reason("database_refused", error=exc.args[-1]))
+    except ConfigurationBusy:
+        collected.add("", Reason("configuration_busy"))
     if collected.found:
         problems = []
         for path, reason in collected.found:
-            reason = _UPLOAD_NAME.sub("", reason)      # the temporary file's name says nothing
+            if getattr(reason, "code", None) == "named_file" \
+                    and _UPLOAD_NAME.match(reason.params["name"]):
+                reason = reason.params["reason"]    # the temporary file's name says nothing
             match = _FIELD.search(path or "")
             mine = field_prefix is not None and (path or "").startswith(field_prefix)
             problems.append(Problem(match["field"] if mine and match else None, reason))
@@ -73,7 +75,7 @@ def _check_upload(data: bytes) -> Outcome | None:
     try:
         audio_files.check_bytes(len(data), data[:64])
     except audio_files.AudioError as exc:
-        return Outcome(problems=[Problem("file", str(exc))])
+        return Outcome(problems=[Problem("file", exc.reason)])
     return None
 
 
@@ -86,21 +88,22 @@ def usage(stored) -> dict:
     config_ = stored.config
     for group in config_.groups or []:
         if group.ringback:
-            used.setdefault(("ringback", group.ringback), []).append(f"group {group.name}")
+            used.setdefault(("ringback", group.ringback), []).append(
+                item_name("groups", group.name))
         if group.no_answer.kind == "announcement":
             used.setdefault(("announcement", group.no_answer.target), []).append(
-                f"group {group.name}")
+                item_name("groups", group.name))
     for number in config_.numbers or []:
         for route in number.routes:
             if route.to.kind == "announcement":
                 used.setdefault(("announcement", route.to.target), []).append(
-                    f"number {number.number}")
+                    item_name("numbers", number.number))
         if number.outside_hours.kind == "announcement":
             used.setdefault(("announcement", number.outside_hours.target), []).append(
-                f"number {number.number}")
+                item_name("numbers", number.number))
     for item in config_.audio or []:
         if item.kind == "music_on_hold" and item.selected:
-            used.setdefault(("music_on_hold", item.name), []).append("the music on hold")
+            used.setdefault(("music_on_hold", item.name), []).append(Reason("the_music_on_hold"))
     return used
 
 
@@ -140,7 +143,7 @@ def _section(document: dict, kind: str) -> list:
 def upload(conn, slug: str, kind: str, name: str, data: bytes, selected: bool = False) -> Outcome:
     """Add a file (or replace the file of that name)."""
     if kind not in KINDS:
-        return Outcome(problems=[Problem("kind", f"must be one of {' | '.join(KINDS)}")])
+        return Outcome(problems=[Problem("kind", Reason("one_of", choices=" | ".join(KINDS)))])
     refused = _check_upload(data)
     if refused:
         return refused
@@ -168,8 +171,8 @@ def delete(conn, slug: str, kind: str, name: str) -> Outcome:
         stored = read_tenant(cur, slug)
     used = usage(stored).get((kind, name)) if stored else None
     if used:
-        return Outcome(problems=[Problem(None, f"{name} cannot be deleted: "
-                                               f"{', '.join(sorted(set(used)))} uses it")])
+        return Outcome(problems=[Problem(None, Reason("cannot_delete_used", item=name,
+                                                      by=sorted(set(used))))])
 
     def change(document, stored_):
         entries = _section(document, kind)
@@ -228,7 +231,7 @@ def save_mailbox(conn, slug: str, number: str, *, mode=None, email=None, languag
     """Change a number's voicemail settings; a PIN must be given twice, identically.
     LookupError when the number is not the tenant's."""
     if pin is not None and pin != pin_again:
-        return Outcome(problems=[Problem("pin_again", "the two PINs differ")])
+        return Outcome(problems=[Problem("pin_again", Reason("pins_differ"))])
     if greeting is not None:
         refused = _check_upload(greeting)
         if refused:

@@ -21,6 +21,7 @@ import re
 from vpbx.audio import files as audio_files
 from vpbx.model.tenant import VOICEMAIL_LANGUAGES, VOICEMAIL_MODES, AudioFile, Voicemail
 from vpbx.provisioning import document
+from vpbx.reasons import Reason, item_name
 from vpbx.settings import platform
 from vpbx.voicemail import store as voicemail_store
 
@@ -45,31 +46,31 @@ def _file(node, base: str) -> str | None:
         with open(path, "rb") as handle:
             head = handle.read(64)
     except OSError as exc:
-        node.fail(f"cannot read {name}: {exc.strerror or exc}")
+        node.fail(Reason("cannot_read_named", name=name, error=exc.strerror or str(exc)))
         return None
     try:
         audio_files.check_bytes(size, head)
     except audio_files.AudioError as exc:
-        node.fail(f"{name}: {exc}")
+        node.fail(Reason("named_file", name=name, reason=exc.reason))
         return None
     return path
 
 
 def pin(value) -> str:
     """A voicemail PIN: 4 digits, in quotes, not trivial (0000, 1234…)."""
-    rule = "must be 4 digits in quotes, such as \"4821\""
+    rule = Reason("pin")
     text = document.text_of(value, rule)
     if not re.fullmatch(r"[0-9]{4}", text):     # ASCII digits: what a phone dials
         raise document.Invalid(rule)
     reason = voicemail_store.trivial_pin_reason(text)
     if reason:
-        raise document.Invalid(f"{reason}; choose another")
+        raise document.Invalid(Reason("choose_another", reason=reason))
     return text
 
 
 def email(value) -> str:
-    rule = "must be an e-mail address such as desk@acme.test"
-    text = document.text_of(value, rule) 
+    rule = Reason("email")
+    text = document.text_of(value, rule)
     if len(text) > 255 or not _EMAIL.fullmatch(text):
         raise document.Invalid(rule)
     return text
@@ -97,8 +98,8 @@ def parse_audio(root, parsed) -> None:
         if items is None:
             continue
         if len(items) > audio_files.MAX_PER_KIND:
-            listed.fail(f"at most {audio_files.MAX_PER_KIND} files of each kind "
-                        f"({len(items)} given)")
+            listed.fail(Reason("too_many_files", count=audio_files.MAX_PER_KIND,
+                               given=len(items)))
         seen, selected = {}, []
         for item in items:
             if not item.mapping(("name", "file", "selected")):
@@ -108,21 +109,21 @@ def parse_audio(root, parsed) -> None:
             if name:
                 declared.add((kind, name))
                 if name in seen:
-                    item.at("name").fail(f"{name} is already used by {seen[name]}")
+                    item.at("name").fail(Reason("already_used", value=name, by=seen[name]))
                 seen.setdefault(name, item.path)
             source = _file(item.at("file"), base) if item.has("file") else None
             if not item.has("file"):
-                item.at("file").fail("required")
+                item.at("file").fail(Reason("required"))
             chosen = item.field("selected", document.boolean, default=False)
             if chosen and kind != "music_on_hold":
-                item.at("selected").fail("only music on hold has a selected file")
+                item.at("selected").fail(Reason("selected_only_music"))
             if chosen:
                 selected.append(item.path)
             if len(item.problems) == before:
                 files.append(AudioFile(kind, name, selected=bool(chosen), source=source))
                 paths.append(item.path)
         if len(selected) > 1:
-            listed.fail("only one music on hold can be selected (selected: true)")
+            listed.fail(Reason("one_music_selected"))
     parsed.tenant.audio = files
     parsed.tenant.audio_kinds = tuple(kinds)
     parsed.paths["audio"], parsed.declared["audio"] = paths, declared
@@ -152,7 +153,7 @@ def parse_voicemail(root, parsed) -> None:
         language = item.field("language", document.one_of(VOICEMAIL_LANGUAGES), default="fr")
         greeting = _file(item.at("greeting"), base) if item.has("greeting") else None
         if number in seen:
-            item.at("number").fail(f"{number} is already used by {seen[number]}")
+            item.at("number").fail(Reason("already_used", value=number, by=seen[number]))
         elif number:
             seen[number] = item.path
         if len(item.problems) == before:
@@ -194,7 +195,8 @@ def _convert(item: AudioFile, old: AudioFile | None, where: str, problems) -> Au
     try:
         done = audio_files.convert(item.source, data_dir)
     except audio_files.AudioError as exc:
-        problems.add(where, f"{os.path.basename(item.source)}: {exc}")
+        problems.add(where, Reason("named_file", name=os.path.basename(item.source),
+                                   reason=exc.reason))
         return None
     return dataclasses.replace(item, sha256=done.sha256, path=done.path,
                                source_sha256=done.source_sha256, duration_ms=done.duration_ms)
@@ -204,9 +206,10 @@ def _destinations(items):
     """(path or None, by, destination) of every destination of the resulting tenant."""
     for group in items["groups"]:
         path = group.path
-        yield (path and f"{path}.no_answer", f"group {group.value.name}", group.value.no_answer)
+        yield (path and f"{path}.no_answer", item_name("groups", group.value.name),
+               group.value.no_answer)
     for number in items["numbers"]:
-        path, by = number.path, f"number {number.value.number}"
+        path, by = number.path, item_name("numbers", number.value.number)
         for index, route in enumerate(number.value.routes):
             yield (path and f"{path}.routes[{index}].to", by, route.to)
         yield (path and f"{path}.outside_hours", by, number.value.outside_hours)
@@ -222,10 +225,11 @@ def check_media(parsed, tenant, stored, items, problems) -> None:
         ringback = group.value.ringback
         if ringback and ("ringback", ringback) not in names:
             if group.path:
-                problems.add(f"{group.path}.ringback", f"no ringback tone is named {ringback!r}")
+                problems.add(f"{group.path}.ringback", Reason("no_ringback", name=repr(ringback)))
             else:
-                problems.add("audio", f"ringback tone {ringback} cannot be removed: group "
-                                      f"{group.value.name} still uses it")
+                problems.add("audio", Reason(
+                    "still_used_cannot_remove", item=Reason("item_ringback", key=ringback),
+                    by=item_name("groups", group.value.name)))
     boxes = resulting_voicemail(parsed.tenant, stored)
     box_paths = dict(zip((b.number for b in parsed.tenant.voicemail or []),
                          parsed.paths.get("voicemail", [])))
@@ -234,30 +238,29 @@ def check_media(parsed, tenant, stored, items, problems) -> None:
     for path, by, destination in _destinations(items):
         if destination.kind == "announcement" and ("announcement", destination.target) not in names:
             if path:
-                problems.add(path, f"no announcement is named {destination.target!r}")
+                problems.add(path, Reason("no_announcement", name=repr(destination.target)))
             else:
-                problems.add("audio", f"announcement {destination.target} cannot be removed: "
-                                      f"{by} still uses it")
+                problems.add("audio", Reason(
+                    "still_used_cannot_remove",
+                    item=Reason("item_announcement", key=destination.target), by=by))
         if destination.kind == "voicemail":
             box = boxes.get(destination.target)
             if box is not None and box.mode == "disabled":
                 was = stored_modes.get(box.number)      # None: a new number or tenant
                 disabling = was is not None and was != "disabled" and box.number in box_paths
                 if path and not disabling:
-                    problems.add(path, f"the voicemail of {destination.target} is disabled: "
-                                       "it cannot be a destination")
+                    problems.add(path, Reason("voicemail_disabled", number=destination.target))
                 else:
                     where = box_paths.get(box.number, "voicemail")
                     problems.add(f"{where}.mode" if where != "voicemail" else where,
-                                 f"the voicemail of {box.number} cannot be disabled: "
-                                 f"{by} sends calls to it")
+                                 Reason("voicemail_in_use", number=box.number, by=by))
     numbers = {item.value.number for item in items["numbers"]} | \
         parsed.declared.get("numbers", set())
     removed = {n.number for n in (stored.config.numbers if stored else [])} - numbers
     for box in parsed.tenant.voicemail or []:
         if box.number not in numbers and box.number not in removed:
             problems.add(f"{box_paths[box.number]}.number",
-                         f"{box.number} is not one of this tenant's numbers")
+                         Reason("not_tenant_number", number=box.number))
     if parsed.tenant.voicemail is not None:     # a removed number's mailbox goes with it
         kept = [(box, path) for box, path in zip(parsed.tenant.voicemail,
                                                   parsed.paths.get("voicemail", []))

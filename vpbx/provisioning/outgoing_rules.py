@@ -19,9 +19,10 @@ tenant's.
 """
 from vpbx.model.tenant import Contact, PresentationRule
 from vpbx.provisioning import directory, document, presentation
+from vpbx.reasons import Reason
 
 
-def _quoted(rule: str):
+def _quoted(rule: Reason):
     """A validator that only wants a string (`rule`: what is expected, with the "write it in
     quotes" hint for a bare number); the contact rules themselves are check_contact's."""
     def check(value) -> str:
@@ -30,9 +31,9 @@ def _quoted(rule: str):
 
 
 _CONTACT_FIELDS = {
-    "name": _quoted("must be a text of 1 to 128 characters"),
-    "number": _quoted("must be a telephone number such as \"+41219876543\""),
-    "short": _quoted("must be 1 to 6 digits, such as \"3435\" (dialled as ##3435)"),
+    "name": _quoted(Reason("contact_text")),
+    "number": _quoted(Reason("phone_number")),
+    "short": _quoted(Reason("short_code_text")),
 }
 
 
@@ -42,7 +43,7 @@ def _first_use(item, key: str, value, first_seen: dict) -> None:
     if value is None:
         return
     if value in first_seen:
-        item.at(key).fail(f"{value} is already used by {first_seen[value]}")
+        item.at(key).fail(Reason("already_used", value=value, by=first_seen[value]))
     else:
         first_seen[value] = item.path
 
@@ -131,17 +132,19 @@ def check_outgoing(parsed, stored, items, problems) -> None:
     for rule in stored.config.presentation if stored else []:
         if rule.number not in owned:
             where, what = _where_number_goes(rule.number, stored, items)
-            problems.add(where, f"{what} {rule.number} cannot be removed: presentation rule "
-                                f"{rule.number} still uses it")
+            problems.add(where, Reason("still_used_cannot_remove",
+                                       item=Reason(what, key=rule.number),
+                                       by=Reason("item_presentation_rule", key=rule.number)))
 
 
 def _where_number_goes(number: str, stored, items) -> tuple[str, str]:
-    """Where the file takes `number` away from the tenant, and what it was: a global number
-    (the numbers section), or a user's direct number (that user, or the users section)."""
+    """Where the file takes `number` away from the tenant, and what it was (the code naming
+    it): a global number (the numbers section), or a user's direct number (that user, or the
+    users section)."""
     if any(stored_number.number == number for stored_number in stored.config.numbers):
-        return "numbers", "number"
+        return "numbers", "item_number"
     owner = next((user.extension for user in stored.config.users
                   if user.direct_number == number), None)
     path = next((item.path for item in items["users"]
                  if item.path and item.value.extension == owner), None)
-    return (f"{path}.direct_number" if path else "users"), "direct number"
+    return (f"{path}.direct_number" if path else "users"), "item_direct_number"

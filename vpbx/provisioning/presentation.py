@@ -5,6 +5,7 @@ UI edits them here, and `vpbx apply` checks a file's rules with the same `rule_p
 from dataclasses import dataclass
 
 from vpbx.provisioning.changes import mark_changed, notify_routing, transaction
+from vpbx.reasons import Reason
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def rules(conn, tenant_id: int) -> list[Rule]:
 
 
 def rule_problems(number: str, extensions, owned: set[str], known_extensions: set[str],
-                  rule_of_extension: dict[str, str]) -> list[tuple[str, str]]:
+                  rule_of_extension: dict[str, str]) -> list[tuple[str, Reason]]:
     """Why a rule showing `number` for the users `extensions` cannot be stored, as (field,
     reason) pairs (none: it can). The number must be one the tenant owns (`owned`: its
     global numbers and its users' direct numbers), the users must exist (`known_extensions`)
@@ -52,22 +53,22 @@ def rule_problems(number: str, extensions, owned: set[str], known_extensions: se
     number of the rule it already has). The Outgoing calls tab and `vpbx apply` both use it."""
     problems = []
     if number not in owned:
-        problems.append(("number", f"{number} is not one of your company's numbers: choose "
-                                   "a global number or a user's direct number"))
+        problems.append(("number", Reason("not_company_number", number=number)))
     if not extensions:
-        problems.append(("users", "choose at least one user"))
+        problems.append(("users", Reason("choose_a_user")))
     unknown = sorted(set(extensions) - set(known_extensions))
     if unknown:
-        problems.append(("users", f"no user {', '.join(unknown)}"))
+        problems.append(("users", Reason("no_such_users", extensions=", ".join(unknown))))
     taken = sorted(set(extensions) & set(rule_of_extension))
     if taken:
-        verb = "has" if len(taken) == 1 else "have"
         shown = ", ".join(sorted({rule_of_extension[extension] for extension in taken}))
-        problems.append(("users", f"{', '.join(taken)} already {verb} a rule ({shown})"))
+        problems.append(("users", Reason("user_has_rule" if len(taken) == 1
+                                         else "users_have_rule",
+                                         extensions=", ".join(taken), numbers=shown)))
     return problems
 
 
-def add_rule(conn, tenant_id: int, number: str, extensions: list[str]) -> list[str]:
+def add_rule(conn, tenant_id: int, number: str, extensions: list[str]) -> list[Reason]:
     """Store a rule; the reasons it is refused otherwise (nothing stored)."""
     with transaction(conn) as cur:
         cur.execute("SELECT id, extension FROM users WHERE tenant_id = %s", (tenant_id,))
@@ -80,7 +81,8 @@ def add_rule(conn, tenant_id: int, number: str, extensions: list[str]) -> list[s
         problems = rule_problems(number, extensions, set(_owned(cur, tenant_id)),
                                  set(user_ids), rule_of_extension)
         if problems:
-            return [f"{field}: {reason}" for field, reason in problems]
+            return [Reason("field_reason", field=field, reason=reason)
+                    for field, reason in problems]
         cur.execute("INSERT INTO presentation_rules (tenant_id, number) VALUES (%s, %s)",
                     (tenant_id, number))
         rule_id = cur.lastrowid

@@ -14,6 +14,7 @@ from vpbx.provisioning import media_rules
 from vpbx.provisioning import outgoing_rules
 from vpbx.model.number_blocks import BLOCK_RULE, BlockError
 from vpbx.provisioning.document import Node, Problems
+from vpbx.reasons import Reason, item_name
 from vpbx.model.tenant import (CYCLING_DISTRIBUTIONS, DEFAULT_CYCLES, DEFAULT_RINGS,
                               DISTRIBUTIONS, HANGUP, SECTIONS, SETTINGS, Group,
                               Holiday, Number, Route, StoredTenant, Tenant, TimeRange, User,
@@ -21,8 +22,6 @@ from vpbx.model.tenant import (CYCLING_DISTRIBUTIONS, DEFAULT_CYCLES, DEFAULT_RI
 
 TENANT_KEYS = ("tenant", *SETTINGS, "users", "time_ranges", "holidays", "audio", "groups",
                "numbers", "voicemail", "outgoing", "directory")
-_NOUNS = {"users": "user", "time_ranges": "time range", "groups": "group",
-          "numbers": "number", "holidays": "holiday"}
 
 
 def document_kind(root: Node) -> str | None:
@@ -30,8 +29,7 @@ def document_kind(root: Node) -> str | None:
     kinds = [key for key in ("platform", "tenant")
              if isinstance(root.value, dict) and key in root.value]
     if len(kinds) != 1:
-        root.fail("must be either a platform file (top-level key platform:) or a tenant file "
-                  "(top-level key tenant:)")
+        root.fail(Reason("document_kind"))
         return None
     return kinds[0]
 
@@ -73,8 +71,7 @@ def _parse_assignments(node: Node, parsed: ParsedPlatform) -> None:
     """`numbers:` of a platform file: each tenant's short name and its list of blocks."""
     parsed.assignments = []
     if not isinstance(node.value, dict):      # an empty numbers: is a mistake, {} is "none"
-        node.fail("must be a mapping of tenants to their numbers, such as "
-                  "{acme: [\"+41215667955\", \"+41215667900-+41215667999\"]}")
+        node.fail(Reason("numbers_mapping"))
         return
     for tenant in node.value:
         at = node.at(str(tenant))
@@ -91,7 +88,7 @@ def _block(value):
     try:
         return assignments.parse_block(document.text_of(value, BLOCK_RULE))
     except BlockError as exc:
-        raise document.Invalid(str(exc)) from None
+        raise document.Invalid(exc.reason) from None
 
 
 def check_platform(parsed: ParsedPlatform, in_use: list, problems: Problems) -> None:
@@ -143,14 +140,14 @@ def _holiday(node: Node) -> Holiday | None:
     name = node.field("name", document.text(128), required=True)
     if node.has("date"):
         if node.has("from") or node.has("to"):
-            node.fail("give either date (one day) or from and to (a period), not both")
+            node.fail(Reason("one_day_or_period"))
         first = last = node.field("date", document.day)
     else:
         needed = "required (or date for a single day)"
         first = node.field("from", document.day, required=needed)
         last = node.field("to", document.day, required=needed)
         if first and last and first > last:
-            node.at("to").fail("must not be before from")
+            node.at("to").fail(Reason("not_before_from"))
     return Holiday(name, first, last)
 
 
@@ -164,7 +161,7 @@ def _group(node: Node) -> Group | None:
     distribution = node.field("distribution", document.one_of(DISTRIBUTIONS), required=True)
     rings = node.field("rings", document.integer(1, 20), default=DEFAULT_RINGS)
     if node.has("cycles") and distribution and distribution not in CYCLING_DISTRIBUTIONS:
-        node.at("cycles").fail("only cyclic and random groups have cycles")
+        node.at("cycles").fail(Reason("cycles_only_cyclic"))
     cycles = node.field("cycles", document.integer(1, 10), default=DEFAULT_CYCLES)
     members = node.field("members", document.extensions, default=())
     ringback = node.field("ringback", document.text(128))
@@ -190,8 +187,8 @@ def _routes(node: Node) -> tuple[Route, ...]:
     seen = {}
     for index, route in enumerate(routes):
         if route and route.range in seen:
-            node.at(index).at("range").fail(
-                f"{route.range!r} is already routed by routes[{seen[route.range]}]")
+            node.at(index).at("range").fail(Reason("range_routed_twice", range=repr(route.range),
+                                                   route=f"routes[{seen[route.range]}]"))
         elif route:
             seen[route.range] = index
     return routes
@@ -247,8 +244,8 @@ def _check_unique(problems: Problems, items: list, paths: list[str], attribute) 
             continue
         if value in first_seen:
             where = f"{path}.{attribute}" if attribute else path
-            what = f"{value} is already used by" if attribute else "the same as"
-            problems.add(where, f"{what} {first_seen[value]}")
+            problems.add(where, Reason("already_used", value=value, by=first_seen[value])
+                         if attribute else Reason("same_as", other=first_seen[value]))
         else:
             first_seen[value] = path
 
@@ -311,9 +308,9 @@ def _resulting_items(parsed: ParsedTenant, stored: StoredTenant | None) -> dict[
     return result
 
 
-def _describe(item: _Item) -> str:
+def _describe(item: _Item) -> Reason:
     """"group Reception", "number +41…", "user 7956": how a problem names an item."""
-    return f"{_NOUNS[item.section]} {key_of(item.section, item.value)}"
+    return item_name(item.section, key_of(item.section, item.value))
 
 
 def _destination_reference(destination, path, by) -> list[_Reference]:
@@ -344,9 +341,13 @@ def _references(items: dict[str, list[_Item]]) -> list[_Reference]:
     return found
 
 
-_MISSING = {"users": "no user has the extension {}", "groups": "no group is named {!r}",
-            "numbers": "{} is not one of this tenant's numbers",
-            "time_ranges": "no time range is named {!r}"}
+def _missing(section: str, key: str) -> Reason:
+    """Why a reference to `key` of `section` finds nothing."""
+    if section == "users":
+        return Reason("no_user", extension=key)
+    if section == "numbers":
+        return Reason("not_tenant_number", number=key)
+    return Reason("no_group" if section == "groups" else "no_time_range", name=repr(key))
 
 
 def _check_references(parsed: ParsedTenant, items: dict[str, list[_Item]],
@@ -361,11 +362,12 @@ def _check_references(parsed: ParsedTenant, items: dict[str, list[_Item]],
         if ref.key in keys[ref.section]:
             continue
         if ref.path:
-            problems.add(ref.path, _MISSING[ref.section].format(ref.key))
+            problems.add(ref.path, _missing(ref.section, ref.key))
         else:
             still_used.add((ref.section, ref.key, ref.by))
     for section, key, by in sorted(still_used, key=str):
-        problems.add(section, f"{_NOUNS[section]} {key} cannot be removed: {by} still uses it")
+        problems.add(section, Reason("still_used_cannot_remove", item=item_name(section, key),
+                                     by=by))
 
 
 def _check_clashes(left: list[_Item], left_attribute: str, right: list[_Item],
@@ -385,10 +387,10 @@ def _check_clashes(left: list[_Item], left_attribute: str, right: list[_Item],
             continue
         if item.path:
             problems.add(f"{item.path}.{right_attribute}",
-                         f"{value} is already used by {_describe(other)}")
+                         Reason("already_used", value=value, by=_describe(other)))
         else:
             problems.add(f"{other.path}.{left_attribute}",
-                         f"{value} is already used by {_describe(item)}")
+                         Reason("already_used", value=value, by=_describe(item)))
 
 
 def _check_platform_numbers(items: dict[str, list[_Item]], platform, problems) -> None:
@@ -401,10 +403,9 @@ def _check_platform_numbers(items: dict[str, list[_Item]], platform, problems) -
     unassigned = set(platform.unassigned([number for _, number in written]))
     for path, number in written:
         if number in owners:
-            problems.add(path, f"{number} is already in use by tenant {owners[number]}")
+            problems.add(path, Reason("number_of_tenant", number=number, tenant=owners[number]))
         elif number in unassigned:
-            problems.add(path, f"{number} is not assigned to this tenant (the platform "
-                               "operator assigns the numbers a tenant may use)")
+            problems.add(path, Reason("number_not_assigned", number=number))
 
 
 def _check_passwords(parsed: ParsedTenant, tenant: Tenant, stored: StoredTenant | None,
@@ -414,8 +415,7 @@ def _check_passwords(parsed: ParsedTenant, tenant: Tenant, stored: StoredTenant 
     domain_changes = stored is not None and tenant.domain != stored.config.domain
     if parsed.tenant.users is None:
         if domain_changes and stored.config.users:
-            problems.add("domain", "changing the domain needs every user's password "
-                                   "(list the users with their passwords)")
+            problems.add("domain", Reason("domain_needs_passwords"))
         return
     current = {user.extension: user for user in stored.config.users} if stored else {}
     missing = []
@@ -424,17 +424,15 @@ def _check_passwords(parsed: ParsedTenant, tenant: Tenant, stored: StoredTenant 
         if user.password:
             continue
         if old is None:
-            problems.add(f"{path}.password", "required for a new user")
+            problems.add(f"{path}.password", Reason("password_new_user"))
         elif old.username != user.username:
-            problems.add(f"{path}.password", "required to change the username (the SIP "
-                                             "digest depends on it)")
+            problems.add(f"{path}.password", Reason("password_new_username"))
         elif old.username not in stored.ha1:
-            problems.add(f"{path}.password", "required: this user has no SIP account yet")
+            problems.add(f"{path}.password", Reason("password_no_account"))
         elif domain_changes:
             missing.append(user.extension)
     if missing:
-        problems.add("domain", "changing the domain needs every user's password (missing for "
-                               f"{', '.join(missing)})")
+        problems.add("domain", Reason("domain_needs_passwords_of", extensions=", ".join(missing)))
 
 
 def check_tenant(parsed: ParsedTenant, stored: StoredTenant | None, platform,
@@ -447,12 +445,12 @@ def check_tenant(parsed: ParsedTenant, stored: StoredTenant | None, platform,
     if stored is None:
         for setting in ("name", "domain"):
             if setting not in parsed.given:
-                problems.add(setting, "required for a new tenant")
+                problems.add(setting, Reason("required_new_tenant"))
     if parsed.tenant.domain:
         owner = platform.domain_owner(parsed.tenant.domain)
         if owner:
-            problems.add("domain",
-                         f"{parsed.tenant.domain} is already the domain of tenant {owner}")
+            problems.add("domain", Reason("domain_taken", domain=parsed.tenant.domain,
+                                          tenant=owner))
     items = _resulting_items(parsed, stored)
     _check_references(parsed, items, problems)
     _check_clashes(items["users"], "extension", items["groups"], "short_number", problems)

@@ -19,6 +19,8 @@ import time
 
 import pymysql
 
+from vpbx.reasons import Reason
+
 PIN_LENGTH = 4
 PIN_ITERATIONS = 60000
 LOCK_AFTER_FAILURES = 5          # wrong PINs in a row (across calls) that lock a mailbox
@@ -42,16 +44,16 @@ def abs_path(data_dir: str, relative: str) -> str:
 
 # ---- PINs -------------------------------------------------------------------------------
 
-def trivial_pin_reason(pin: str) -> str | None:
+def trivial_pin_reason(pin: str) -> Reason | None:
     """Why a 4-digit PIN is too easy to guess (0000, 1234, 4321, 1212, 1122…), or None."""
     digits = [int(c) for c in pin]
     steps = {b - a for a, b in zip(digits, digits[1:])}
     if len(set(digits)) == 1:
-        return "a PIN of one repeated digit is too easy to guess"
+        return Reason("pin_repeated_digit")
     if steps in ({1}, {-1}):
-        return "a PIN of consecutive digits is too easy to guess"
+        return Reason("pin_consecutive")
     if pin[:2] == pin[2:] or (pin[0] == pin[1] and pin[2] == pin[3]):
-        return "a PIN of repeated pairs is too easy to guess"
+        return Reason("pin_repeated_pairs")
     return None
 
 
