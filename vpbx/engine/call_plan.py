@@ -1,9 +1,9 @@
 """Where a call goes, step by step, until something ends it: the decision engine.
 
 Pure logic over a tenant's configuration (provision_model.Tenant) and the members' state.
-The live KEMI routing, `vpbx simulate` and the UI's preview all call `plan_number` or
-`plan_group`, so a preview can never disagree with what a real call does. The result is the
-`steps` list of CONFIG-FORMAT's simulate output.
+The live KEMI routing, `vpbx simulate` and the UI's preview all reach `plan_number` or
+`plan_group` through vpbx.engine.decision, so a preview can never disagree with what a real
+call does. The result is the `steps` list of CONFIG-FORMAT's simulate output.
 """
 import datetime
 import random
