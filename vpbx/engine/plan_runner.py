@@ -66,7 +66,7 @@ class FlowRun:
     access_code: bool = True                        # how the tenant writes external numbers
     rang_until: dict = field(default_factory=dict)  # extension → when its last ring ended
     held: list | None = None                        # a ring action waiting out a pause
-    redirects: int = 0                              # phones' 3xx followed (calls.follow_redirect)
+    redirects: int = 0                              # phones' 3xx followed (kemi: follow_redirect)
 
     def answer_state(self) -> "AnswerState":
         """What an answer to the current action needs to know (see AnswerState)."""
