@@ -20,6 +20,7 @@ from media import end_media, on_pause, stop_ringback_of_cancelled_call
 from media_app import to_media
 from sip import STOP, Worker, kemi_callback, log_call, log_route, pv, reply
 from vpbx.engine import dial_plan
+from vpbx.engine.call_plan import derived
 from vpbx.engine.decision import plan_of_number
 from vpbx.engine.plan_runner import FlowRun, contact_key
 from vpbx.live import busy
@@ -35,14 +36,15 @@ def start_flow(decision, caller, dialled):
     """A call to a global number or a group (the Decision START_PLAN): log the plan, anchor
     the media and take its first action."""
     tenant, plan, extra = decision.tenant, decision.plan, decision.log_fields
-    aors = member_aors(tenant, decision.config, plan.steps)
-    run = FlowRun(tenant.slug, tenant.id, caller, dialled, plan.range, plan.steps, aors=aors,
+    steps = plan.steps      # (what is derived from them is computed once when they are shared)
+    aors = member_aors(tenant, decision.config, steps)
+    run = FlowRun(tenant.slug, tenant.id, caller, dialled, plan.range, steps, aors=aors,
                   caller_party=decision.caller_party, access_code=tenant.access_code)
     log_route(tenant=tenant.slug, caller=caller, dialled=dialled, decision=decision.label,
-              outcome="plan", range=plan.range, plan=plan_text(plan.steps), **extra)
+              outcome="plan", range=plan.range, plan=derived(steps, "plan_text", plan_text),
+              **extra)
     record_start(tenant.id, caller, dialled, decision.caller_party,
-                 ">".join(f"{s['kind']}:{s.get('name') or ''}".rstrip(":") for s in plan.steps),
-                 on_net=decision.on_net)
+                 derived(steps, "route", route_text), on_net=decision.on_net)
     if refused := anchor_call(decision.caller_party):
         log_route(tenant=tenant.slug, caller=caller, dialled=dialled, decision="media",
                   outcome=refused.outcome, **extra)
@@ -55,12 +57,18 @@ def plan_text(steps):
     return ">".join(f"{s['kind']}:{s.get('name') or ''}" for s in steps)
 
 
+def route_text(steps):
+    """A plan's steps as the call record's route: kind:name>kind>…"""
+    return ">".join(f"{s['kind']}:{s.get('name') or ''}".rstrip(":") for s in steps)
+
+
 def member_aors(tenant, config, steps):
     """extension → SIP address of record, for the members the plan may ring (only those:
-    the flow state travels with every reply of the call)."""
+    the flow state travels with every reply of the call). Shared steps share it too."""
     known = Worker.store.member_aors(tenant, config)
-    return {member: known[member] for step in steps if step["kind"] == "group"
-            for ring in step["ring"] for member in ring["members"] if member in known}
+    return derived(steps, "aors", lambda _: {
+        member: known[member] for step in steps if step["kind"] == "group"
+        for ring in step["ring"] for member in ring["members"] if member in known}, along=known)
 
 
 # -- one step at a time ------------------------------------------------------------------------

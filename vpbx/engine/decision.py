@@ -39,7 +39,7 @@ TO_MEDIA = "media"            # the media application answers, for `service`
 VOICEMAIL_ACCESS_PREFIX = "086"     # 086 + a global number of the caller's tenant: its mailbox
 
 
-@dataclass(frozen=True)
+@dataclass
 class CallFacts:
     """What is known of a new call when it arrives."""
     source: str                         # FROM_CARRIER or FROM_USER
@@ -65,7 +65,7 @@ class Lookups(Protocol):
     def mailbox(self, tenant_id: int, number: str): ...         # {"mode": …} or None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Decision:
     """What to do with a call, and what the NOC's line and the call record say of it."""
     kind: str                           # REFUSE, RING_USER, START_PLAN, TO_CARRIER, TO_MEDIA

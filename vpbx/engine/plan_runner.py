@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field, fields
 
+from vpbx.engine.call_plan import derived
 from vpbx.records import json_line as jsonline
 
 REDIAL_GUARD_SECONDS = 6.0
@@ -131,8 +132,14 @@ class FlowRun:
 
     def dumps(self) -> str:
         # the fields as they are (plain JSON values): dataclasses.asdict would deep-copy
-        # every step and ring list first, on every action of every call
-        return jsonline.dumps({name: getattr(self, name) for name in _FIELDS})
+        # every step and ring list first, on every action of every call; the steps and the
+        # members' addresses, most of the text, are encoded once when the configuration
+        # shares them between calls (call_plan.SharedSteps)
+        steps, aors = self.steps, self.aors
+        others = jsonline.dumps({name: getattr(self, name) for name in _OTHER_FIELDS})
+        return '{"steps":%s,"aors":%s,%s' % (
+            derived(steps, "json", jsonline.dumps),
+            derived(steps, "aors json", lambda _: jsonline.dumps(aors), along=aors), others[1:])
 
     @classmethod
     def loads(cls, text: str) -> "FlowRun":
@@ -195,5 +202,5 @@ class AnswerState:
         return cls(*json.loads(text))
 
 
-_FIELDS = tuple(f.name for f in fields(FlowRun))
+_OTHER_FIELDS = tuple(f.name for f in fields(FlowRun) if f.name not in ("steps", "aors"))
 _ANSWER_FIELDS = tuple(f.name for f in fields(AnswerState))
