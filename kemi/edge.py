@@ -24,6 +24,7 @@ OVERLOAD_RETRY_AFTER = (5, 15)      # seconds, drawn for each refused request
 
 
 def answer_server_error():
+    """The answer to a request whose routing failed unexpectedly (see request_route)."""
     reply(500, "Server Internal Error")
 
 

@@ -1,5 +1,5 @@
 """Small KSR helpers shared by the route modules: reading pseudo-variables, replying, logging,
-and `kemi_callback`, the one guard of every callback Kamailio calls."""
+and `kemi_callback`, the one guard of the KEMI callbacks."""
 import functools
 import gc
 import time
