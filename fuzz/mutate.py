@@ -28,7 +28,7 @@ TEMPLATE_WEIGHTS = {"invite": 16, "invite-auth": 12, "register": 12, "register-a
                     "bye": 8, "cancel": 7, "options": 8, "message": 8}
 # a tenth of the messages come from the carrier's trunk (trusted by its address: no digest),
 # an INVITE with SDP to the direct number of the sink's user, so that they reach the call
-# routing (kemi/calls.py), the dialog module and rtpengine's offer
+# routing (kemi/new_calls.py), the dialog module and rtpengine's offer
 CARRIER_TEMPLATE = "invite-carrier"
 UDP_LIMIT = 65000              # a datagram's bytes at most (IPv4's limit is 65507)
 CALL_ID = "fuzz-{seed}-{index}"

@@ -8,12 +8,14 @@ import time
 
 import KSR
 
-import calls
 import digest
-import media_calls
+from legs import drop_claimed_identity, sent_by_carrier, take_transaction, transaction_first
+from media import end_media, in_dialog_invite
+from new_calls import route_initial_invite
+from ringing import PAUSED_FLAG, end_paused_call
 from sip import (RTPENGINE_FLAGS, STOP, DatabaseBackingOff, NotUtf8, Worker,
-                 database_backing_off, log_error, log_route, note_database_down, pv, pv_text,
-                 refresh_configuration, reply)
+                 database_backing_off, kemi_callback, log_route, note_database_down, pv,
+                 pv_text, refresh_configuration, reply)
 from vpbx.edge import contacts
 from vpbx.edge import flood_guard as floodguard
 from vpbx.storage.routing_data import DatabaseUnavailable
@@ -21,6 +23,12 @@ from vpbx.storage.routing_data import DatabaseUnavailable
 OVERLOAD_RETRY_AFTER = (5, 15)      # seconds, drawn for each refused request
 
 
+def answer_server_error():
+    """The answer to a request whose routing failed unexpectedly (see request_route)."""
+    reply(500, "Server Internal Error")
+
+
+@kemi_callback("routing", answer=STOP, then=answer_server_error)
 def request_route():
     """Every SIP request enters here. Nothing escapes: an error is logged and answered."""
     try:
@@ -33,9 +41,6 @@ def request_route():
         KSR.err("vpbx: %s; answering 503 to %s %s\n" % (exc, pv("$rm"), pv("$ci")))
         KSR.hdr.append_to_reply("Retry-After: 30\r\n")
         return reply(503, "Service Unavailable")
-    except Exception:
-        log_error("routing")
-        return reply(500, "Server Internal Error")
 
 
 def drop_stray_reply():
@@ -69,8 +74,8 @@ def route_request():
             # the INVITE's flags (t_lookup_cancel_flags), read once the CANCEL is relayed: a
             # pause that ended meanwhile (its failure route rang the members, under tm's
             # reply lock) has cleared PAUSED_FLAG, and that call ends by the failure route
-            if KSR.tm.t_lookup_cancel_flags(1) > 0 and KSR.isflagset(calls.PAUSED_FLAG):
-                calls.end_paused_call()
+            if KSR.tm.t_lookup_cancel_flags(1) > 0 and KSR.isflagset(PAUSED_FLAG):
+                end_paused_call()
         return STOP
     if KSR.siputils.has_totag() > 0:
         return route_within_dialog()
@@ -86,8 +91,8 @@ def route_request():
         refresh_configuration()
         return route_register()
     if KSR.is_INVITE():
-        in_transaction = calls.transaction_first()
-        if in_transaction and not calls.take_transaction():
+        in_transaction = transaction_first()
+        if in_transaction and not take_transaction():
             return STOP
         # after the transaction (when the INVITE takes one first): a retransmission routed
         # by another worker in the same moment is absorbed, never refused while its first
@@ -95,7 +100,7 @@ def route_request():
         if (queued := Worker.sip_queue.over_limit()) is not None:
             return shed_new_request(queued)
         refresh_configuration()
-        return calls.route_initial_invite(in_transaction)
+        return route_initial_invite(in_transaction)
     return reply(405, "Method Not Allowed")
 
 
@@ -154,7 +159,7 @@ def route_within_dialog():
 
     Only a call this edge set up is served: the request must follow our Record-Route
     (loose_route) and belong to a dialog the edge tracks (Call-ID and both tags; every call
-    it routes is tracked, see calls.anchor_call). Anything else that only looks like part of
+    it routes is tracked, see legs.anchor_call). Anything else that only looks like part of
     a call (a made-up To-tag, the edge in its Route) is answered 481 and goes nowhere: the
     edge relays nothing for anyone it cannot vouch for."""
     if KSR.rr.loose_route() > 0:
@@ -162,14 +167,14 @@ def route_within_dialog():
             return refuse_outside_any_call()
         if not goes_to_a_party():
             return refuse_elsewhere_than_the_call()
-        if KSR.is_method_in("IU") > 0 and not calls.sent_by_carrier():
-            calls.drop_claimed_identity()      # re-INVITE, UPDATE: no identity from phones
+        if KSR.is_method_in("IU") > 0 and not sent_by_carrier():
+            drop_claimed_identity()      # re-INVITE, UPDATE: no identity from phones
         if KSR.is_BYE():
-            media_calls.end_media()
+            end_media()
         elif KSR.is_INVITE() or KSR.is_ACK():
             KSR.rtpengine.rtpengine_manage(RTPENGINE_FLAGS)
             if KSR.is_INVITE():
-                media_calls.in_dialog_invite()     # hold / resume: music on hold
+                in_dialog_invite()     # hold / resume: music on hold
                 # no failure route here: a refused re-INVITE must not end the call's media
                 KSR.tm.t_on_reply("ksr_onreply_media")
         if KSR.tm.t_relay() < 0:

@@ -1,4 +1,6 @@
-"""Small KSR helpers shared by the route modules: reading pseudo-variables, replying, logging."""
+"""Small KSR helpers shared by the route modules: reading pseudo-variables, replying, logging,
+and `kemi_callback`, the one guard of the KEMI callbacks."""
+import functools
 import gc
 import time
 import traceback
@@ -135,6 +137,26 @@ def log_call(outcome, tenant=None, **extra):
     KSR.info(logline.format_line("VPBX-CALL", {"call_id": pv_text("$ci"), "tenant": tenant,
                                                "decision": "final", "outcome": outcome},
                                  extra) + "\n")
+
+
+def kemi_callback(where, answer=1, then=None):
+    """Decorator of a KEMI callback (or of a part of one that must never fail the call): an
+    exception escaping it is logged (log_error, with the request's Call-ID and the
+    traceback on one line), `then()` runs if given, and the callback returns `answer`:
+    Kamailio would otherwise log a bare Python error and, for a request, answer nothing
+    (the phone retransmits). Return codes follow KEMI's: 1 go on, STOP (-255) finished."""
+    def guard(callback):
+        @functools.wraps(callback)
+        def guarded(*args):
+            try:
+                return callback(*args)
+            except Exception:
+                log_error(where)
+                if then is not None:
+                    then()
+                return answer
+        return guarded
+    return guard
 
 
 def log_error(where):

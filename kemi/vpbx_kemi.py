@@ -1,18 +1,19 @@
 """Kamailio's entry point for the Virtual PBX (app_python3 loads this file).
 
 `mod_init()` returns the `kamailio` object whose ksr_* methods Kamailio calls; they only
-dispatch to the route modules: edge.py (requests, registration), digest.py
-(authentication), calls.py (calls, group flows, replies, failures), media_calls.py (the media
-app, ringback, music on hold) and identity.py (what the carrier sees of the caller). The
-decision logic itself lives in the `vpbx` package (plain Python, no KSR), shared with
+dispatch to the route modules: edge.py (requests, registration), new_calls.py (a new call, as
+vpbx.engine.decision decides), ringing.py (plan steps, failures), answers.py (answers, ends),
+media.py (rtpengine: ringback, music on hold), media_app.py, legs.py, digest.py, identity.py
+(see each). The decision logic lives in the `vpbx` package (plain Python, no KSR), shared with
 `vpbx simulate`, the web UI and the tests.
 """
 import KSR  # noqa: E402  (exists only inside Kamailio)
 
-import calls  # noqa: E402
+import answers  # noqa: E402
 import edge  # noqa: E402
 import identity  # noqa: E402
-import media_calls  # noqa: E402
+import media  # noqa: E402
+import ringing  # noqa: E402
 import sip  # noqa: E402
 
 
@@ -35,14 +36,14 @@ class kamailio:  # noqa: N801 (the name app_python3 expects)
         return edge.drop_stray_reply()
 
     def ksr_onreply_media(self, msg):
-        media_calls.on_reply()          # an answer ends the ringback tone
-        return calls.onreply_media()
+        media.on_reply()                # an answer ends the ringback tone
+        return answers.onreply_media()
 
     def ksr_failure_media(self, msg):
-        return media_calls.on_failure(calls.failure_media)
+        return media.on_failure(ringing.failure_media)
 
     def ksr_branch_forward(self, msg):
         return identity.branch_forward()
 
     def ksr_dialog_event(self, msg, event):
-        return calls.dialog_event(event)
+        return answers.dialog_event(event)

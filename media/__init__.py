@@ -9,5 +9,5 @@ Kamailio (and only Kamailio) sends such calls to it; rtpengine still anchors the
 
 `python -m media` runs it for the platform configuration; it also sends voice-to-mail
 (vpbx.voicemail.mail) in a background thread. Music on hold and ringback tones are played by
-rtpengine (kemi/media_calls.py), not here.
+rtpengine (kemi/media.py), not here.
 """

@@ -1,6 +1,7 @@
 """The call-flow preview: pick a global number (or a group's short number), a date and a time,
-and see what the call would do — computed by `vpbx simulate` (vpbx.command.simulate), the engine of
-the live routing. Optionally with the members' real state (registered, in a call)."""
+and see what the call would do — computed by `vpbx simulate` (vpbx.command.simulate), which asks
+vpbx.engine.decision.decide as the live routing does. Optionally with the members' real state
+(registered, in a call)."""
 import datetime
 
 from flask import Blueprint, current_app, g, render_template, request

@@ -12,8 +12,8 @@ def test_every_ablation_applies_to_the_current_code(tmp_path):
                    for p in glob.glob(os.path.join(ab.ABLATIONS, "*.patch")))
     assert {"nolines", "nocdr", "nodlg", "noflow"} <= set(names)
     ab.checkout("." + "".join("+" + name for name in names), str(tmp_path / "all"))
-    routing = (tmp_path / "all" / "kemi" / "calls.py").read_text()
-    assert "dlg_manage" not in routing and "FLOW_AVP, run.dumps()" not in routing
+    legs = (tmp_path / "all" / "kemi" / "legs.py").read_text()
+    assert "dlg_manage" not in legs and "FLOW_AVP, run.dumps()" not in legs
 
 
 def test_an_ablation_removes_only_its_part(tmp_path):

@@ -139,3 +139,33 @@ def test_ring_plans_built_once_per_configuration_still_follow_the_state():
     plan = callflow.plan_number(renamed, "+41215667955", at,
                                 callflow.MemberState(last_answered={"Reception": "7956"}))
     assert [r["members"] for r in plan.steps[0]["ring"]] == [["7961"], ["7961"]]
+
+
+def test_steps_that_depend_on_the_configuration_alone_are_shared_between_calls():
+    fixed = dataclasses.replace(TENANT, groups=[dataclasses.replace(g, distribution="hierarchical")
+                                                if g.name == "Reception" else g
+                                                for g in TENANT.groups])
+    first = callflow.plan_number(fixed, "+41215667955", dt.datetime(2027, 3, 24, 9, 15))
+    again = callflow.plan_number(fixed, "+41215667955", dt.datetime(2027, 3, 25, 10, 0))
+    assert isinstance(first.steps, callflow.SharedSteps) and again.steps is first.steps
+    # cyclic (the last answerer), or members ruled out: built for each call
+    cyclic = callflow.plan_number(TENANT, "+41215667955", dt.datetime(2027, 3, 24, 9, 15))
+    assert not isinstance(cyclic.steps, callflow.SharedSteps)
+    nobody = callflow.MemberState(available=lambda m: True)
+    assert not isinstance(callflow.plan_number(fixed, "+41215667955",
+                                               dt.datetime(2027, 3, 24, 9, 15), nobody).steps,
+                          callflow.SharedSteps)
+
+
+def test_what_is_derived_from_shared_steps_is_computed_once_per_object_it_comes_along():
+    steps = callflow.SharedSteps([{"kind": "hangup"}])
+    computed = []
+
+    def count(along):
+        return lambda s: computed.append(along) or len(computed)
+
+    first, second = {}, {}
+    assert callflow.derived(steps, "n", count(first), along=first) == 1
+    assert callflow.derived(steps, "n", count(first), along=first) == 1
+    assert callflow.derived(steps, "n", count(second), along=second) == 2
+    assert callflow.derived([{"kind": "hangup"}], "n", count(None)) == 3   # not shared: each time

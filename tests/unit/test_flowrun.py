@@ -130,3 +130,14 @@ def test_with_waits_leaves_a_plan_without_waits_as_it_is():
              {"kind": "voicemail", "name": "+41215667955"}]
     assert with_waits(steps) is steps
     assert with_waits([]) == []
+
+
+def test_a_run_on_shared_steps_encodes_its_own_addresses():
+    from vpbx.engine.call_plan import SharedSteps
+    steps = SharedSteps([{"kind": "group", "name": "Sales", "distribution": "hierarchical",
+                          "ring": [{"members": ["201"], "seconds": 10}]}, {"kind": "hangup"}])
+    one = FlowRun("acme", 1, "alice", "401", None, steps, aors={"201": "sip:bob@acme.test"})
+    other = FlowRun("acme", 1, "carol", "401", None, steps, aors={"201": "sip:dan@acme.test"})
+    for run in (one, other, one):
+        again = FlowRun.loads(run.dumps())
+        assert again == run and again.aors == run.aors

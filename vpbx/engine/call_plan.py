@@ -1,9 +1,9 @@
 """Where a call goes, step by step, until something ends it: the decision engine.
 
 Pure logic over a tenant's configuration (vpbx.model.tenant.Tenant) and the members' state.
-The live KEMI routing, `vpbx simulate` and the UI's preview all call `plan_number` or
-`plan_group`, so a preview can never disagree with what a real call does. The result is the
-`steps` list of CONFIG-FORMAT's simulate output.
+The live KEMI routing, `vpbx simulate` and the UI's preview all reach `plan_number` or
+`plan_group` through vpbx.engine.decision, so a preview can never disagree with what a real
+call does. The result is the `steps` list of CONFIG-FORMAT's simulate output.
 """
 import datetime
 import random
@@ -58,10 +58,35 @@ class _Index:
     groups_by_short_number: dict
     ranges: dict
     rings: dict = field(default_factory=dict)   # see _ring_entries
+    plans: dict = field(default_factory=dict)   # destination → SharedSteps, see follow
+
+
+class SharedSteps(list):
+    """A plan's steps that depend on the configuration alone, built once per configuration
+    and shared by every call that follows them (see follow): never to be modified. What
+    is derived from them for each call (their JSON, log texts) is remembered with them
+    (see `derived`)."""
+
+    def __init__(self, steps):
+        super().__init__(steps)
+        self.memo = {}
+
+
+def derived(steps: list, name: str, compute, along=None):
+    """compute(steps), remembered under `name` when `steps` are SharedSteps; with `along`
+    (an object the value is computed from), for as long as it comes with the same object."""
+    if not isinstance(steps, SharedSteps):
+        return compute(steps)
+    known = steps.memo.get(name)
+    if known is None or known[0] is not along:
+        known = steps.memo[name] = (along, compute(steps))
+    return known[1]
 
 
 # distributions whose ring plan depends only on the group (and, cyclic, the last answerer)
 _STATELESS = ("hierarchical", "simultaneous", "cyclic")
+# distributions whose ring plan depends on the group alone
+_FIXED = ("hierarchical", "simultaneous")
 
 
 def _index(tenant: Tenant) -> _Index:
@@ -84,8 +109,25 @@ def _index(tenant: Tenant) -> _Index:
 def follow(tenant: Tenant, destination: Destination, state: MemberState) -> list[dict]:
     """The steps from `destination` on: each group with its ring plan, then its no-answer
     rule, and so on until a destination that ends the call. A group reached twice ends the
-    call with {"kind": "hangup", "reason": "loop"}."""
+    call with {"kind": "hangup", "reason": "loop"}.
+
+    Steps that depend on nothing but the configuration (every group hierarchical or
+    simultaneous, nobody ruled out beforehand) are built once per configuration and
+    shared (SharedSteps): not to be modified."""
     index = _index(tenant)
+    shareable = state.available is None
+    if shareable and destination in index.plans:
+        return index.plans[destination]
+    steps = _follow(index, destination, state)
+    if shareable and all(step.get("distribution") in _FIXED for step in steps
+                         if step["kind"] == "group"):
+        if len(index.plans) >= 4096:
+            index.plans.clear()
+        steps = index.plans[destination] = SharedSteps(steps)
+    return steps
+
+
+def _follow(index: _Index, destination: Destination, state: MemberState) -> list[dict]:
     groups = index.groups
     steps, visited = [], set()
     while destination.kind == "group":

@@ -1,6 +1,7 @@
 """Where a dialled string goes: pure decision logic, no KSR, no database (a lookup is passed in).
 
-Used by the live KEMI routing and by the unit tests; later by `vpbx simulate` and the UI.
+Used by vpbx.engine.decision (the live KEMI routing, `vpbx simulate`, the UI's preview) and by
+kemi/ringing.py for a phone's own call forwarding.
 """
 from dataclasses import dataclass
 

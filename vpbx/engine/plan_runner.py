@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field, fields
 
+from vpbx.engine.call_plan import derived
 from vpbx.records import json_line
 
 REDIAL_GUARD_SECONDS = 6.0
@@ -67,7 +68,7 @@ class FlowRun:
     access_code: bool = True                        # how the tenant writes external numbers
     rang_until: dict = field(default_factory=dict)  # extension → when its last ring ended
     held: list | None = None                        # a ring action waiting out a pause
-    redirects: int = 0                              # phones' 3xx followed (calls.follow_redirect)
+    redirects: int = 0                              # phones' 3xx followed (kemi: follow_redirect)
 
     def answer_state(self) -> "AnswerState":
         """What an answer to the current action needs to know (see AnswerState)."""
@@ -132,8 +133,14 @@ class FlowRun:
 
     def dumps(self) -> str:
         # the fields as they are (plain JSON values): dataclasses.asdict would deep-copy
-        # every step and ring list first, on every action of every call
-        return json_line.dumps({name: getattr(self, name) for name in _FIELDS})
+        # every step and ring list first, on every action of every call; the steps and the
+        # members' addresses, most of the text, are encoded once when the configuration
+        # shares them between calls (call_plan.SharedSteps)
+        steps, aors = self.steps, self.aors
+        others = json_line.dumps({name: getattr(self, name) for name in _OTHER_FIELDS})
+        return '{"steps":%s,"aors":%s,%s' % (
+            derived(steps, "json", json_line.dumps),
+            derived(steps, "aors json", lambda _: json_line.dumps(aors), along=aors), others[1:])
 
     @classmethod
     def loads(cls, text: str) -> "FlowRun":
@@ -196,5 +203,5 @@ class AnswerState:
         return cls(*json.loads(text))
 
 
-_FIELDS = tuple(f.name for f in fields(FlowRun))
+_OTHER_FIELDS = tuple(f.name for f in fields(FlowRun) if f.name not in ("steps", "aors"))
 _ANSWER_FIELDS = tuple(f.name for f in fields(AnswerState))

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import pymysql
 
+from vpbx.engine.call_plan import MemberState
 from vpbx.storage import connection
 from vpbx.settings.platform import Config
 from vpbx.model.tenant import PresentationRule
 from vpbx.provisioning.read import read_tenant
-from vpbx.voicemail.store import group_ringback
+from vpbx.voicemail.store import group_ringback, mailbox_of_tenant
 
 
 GENERATION_RECHECK_SECONDS = 1.0   # a change nobody announced is noticed this fast
@@ -209,6 +210,16 @@ class SipStore:
             return rows[0]["extension"] if rows else None
         return (_LazyByKey(last_answered),
                 _Lazy(lambda: self._run(lambda cur: idle_times(cur, tenant_id))))
+
+    def member_plan_state(self, tenant_id: int) -> MemberState:
+        """member_state as the decision engine takes it (vpbx.engine.decision.Lookups): every
+        member taken as available (the routing asks who can ring at each step)."""
+        last_answered, idle_since = self.member_state(tenant_id)
+        return MemberState(last_answered=last_answered, idle_since=idle_since)
+
+    def mailbox(self, tenant_id: int, number: str) -> dict | None:
+        """The mailbox of the tenant's global `number` (its mode), or None; read each time."""
+        return self._run(lambda cur: mailbox_of_tenant(cur, tenant_id, number))
 
     def member_aors(self, tenant: Tenant, config) -> dict[str, str]:
         """extension → SIP address of record of every user of the tenant, from its cached
