@@ -4,13 +4,13 @@ Used by the KEMI routing (kemi/media.py: the ringback tone's side call, deletes 
 rtpengine module cannot send, pings), the tests, the platform's start-up checks and the
 activity monitor. Each request carries a random cookie; the reply echoes it.
 
-It encodes bencode itself (the protocol's encoding is a few lines) instead of importing a
-bencode package: the KEMI routing runs in Kamailio's embedded Python (Debian's python3),
-which sees Debian's packages only (/work/shared/NOTES-stack.md, "Python inside Kamailio"),
-and this module must import there as it is.
+Bencode is the `bencode.py` library's (module `bencodepy`); Kamailio's embedded Python
+imports it from the project's venv like the rest of the project (docs/architecture.md).
 """
 import os
 import socket
+
+import bencodepy
 
 
 class NgError(RuntimeError):
@@ -70,54 +70,26 @@ class NgClient:
 
 
 def bencode(value) -> bytes:
-    """`value` (dict, list, str, bytes, int, bool) bencoded; a dict's keys sorted."""
-    if isinstance(value, bool):
-        value = int(value)
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, (list, tuple)):
-        return b"l" + b"".join(bencode(item) for item in value) + b"e"
-    if isinstance(value, dict):
-        return b"d" + b"".join(bencode(key) + bencode(value[key])
-                               for key in sorted(value)) + b"e"
-    raise TypeError("cannot bencode %r" % (value,))
+    """`value` (dict, list, str, bytes, int, bool) bencoded as rtpengine reads it (a dict's
+    keys sorted, True as 1)."""
+    return bencodepy.encode(value)
 
 
 def bdecode(data: bytes):
-    """The value bencoded in `data`; its strings as text (UTF-8, undecodable bytes replaced).
-    ValueError when `data` is not bencode."""
+    """The value bencoded in `data`, every string in it as text (UTF-8, undecodable bytes
+    replaced). ValueError when `data` is not bencode."""
     try:
-        value, end = _decode(data, 0)
-    except (IndexError, ValueError) as exc:
+        return _to_text(bencodepy.decode(data))
+    except bencodepy.BencodeDecodeError as exc:
         raise ValueError(f"not bencode: {data[:80]!r}") from exc
-    if end != len(data):
-        raise ValueError(f"not bencode (trailing bytes): {data[:80]!r}")
+
+
+def _to_text(value):
+    """Decoded bencode with its byte strings as text, dictionaries as plain dicts."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {_to_text(key): _to_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_to_text(item) for item in value]
     return value
-
-
-def _decode(data: bytes, index: int):
-    """(value, index after it) of the value that starts at `index`."""
-    kind = data[index:index + 1]
-    if kind == b"i":
-        end = data.index(b"e", index)
-        return int(data[index + 1:end]), end + 1
-    if kind in (b"l", b"d"):
-        items, index = [], index + 1
-        while data[index:index + 1] != b"e":
-            if index >= len(data):
-                raise ValueError("unterminated list or dictionary")
-            item, index = _decode(data, index)
-            items.append(item)
-        if kind == b"l":
-            return items, index + 1
-        return dict(zip(items[::2], items[1::2])), index + 1
-    colon = data.index(b":", index)
-    length = int(data[index:colon])
-    end = colon + 1 + length
-    if end > len(data):
-        raise ValueError("string longer than the data")
-    return data[colon + 1:end].decode("utf-8", "replace"), end
