@@ -6,9 +6,10 @@ import pytest
 
 from tests.integration.conftest import DOMAINS, PASSWORDS, module_platform
 from tests.sip.phone import Phone
+from tests.support.platform_logs import DATABASE_AWAY
 from vpbx.storage.routing_data import DATABASE_BACKOFF_SECONDS
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.expect_log_errors(DATABASE_AWAY)]
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,19 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def gateway(platform, tmp_path):
-    """The carrier's gateway (platform file: 127.0.0.2:5060), as a phone that answers."""
-    phone = Phone("gateway", bind_address="127.0.0.2", sip_port=5060, name="gateway",
+def gateway(platform, carrier_gateway, tmp_path):
+    """The carrier's gateway (the platform file's, on this run's port), as a phone that
+    answers."""
+    address, port = carrier_gateway
+    phone = Phone("gateway", bind_address=address, sip_port=port, name="gateway",
                   log_dir=str(tmp_path)).start()
     yield phone
     phone.close()
+
+
+def sent_out(gateway, number: str) -> str:
+    """The start of the INVITE the carrier's gateway gets for `number`."""
+    return f"INVITE sip:{number}@{gateway.bind_address}:{gateway.sip_port}"
 
 
 def header(invite_text, name):
@@ -33,7 +40,7 @@ def test_external_call_with_the_access_code_goes_to_the_carrier_in_e164(platform
     alice.call("00219876543")                             # 0 + 021 987 65 43
     incoming = gateway.wait_incoming()
     invite = incoming["invite_text"]
-    assert invite.startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+    assert invite.startswith(sent_out(gateway, "+41219876543"))
     assert "+41215550001@" in header(invite, "From")                  # her direct number
     assert "+41215550001@" in header(invite, "P-Asserted-Identity")
     gateway.answer()
@@ -139,7 +146,7 @@ def test_a_directory_short_code_reaches_the_contacts_number(platform, phones, ga
         alice, gina = phones("alice"), phones("gina")
         alice.call("##3435")                                 # the very next call uses it
         invite = gateway.wait_incoming()["invite_text"]
-        assert invite.startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+        assert invite.startswith(sent_out(gateway, "+41219876543"))
         alice.hangup()
         gina.call("##3435")                                  # Globex has no such contact
         gina.wait_call_state("DISCONNECTED")
@@ -156,7 +163,7 @@ def test_a_no_answer_rule_to_an_external_number_goes_out_in_e164(platform, phone
     caller.call("409")              # Overflow: nobody can ring, then {number: "00219876543"}
     incoming = gateway.wait_incoming(timeout=3)
     invite = incoming["invite_text"]
-    assert invite.startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+    assert invite.startswith(sent_out(gateway, "+41219876543"))
     assert "sip:+41215559000@initech.pbx.test" in header(invite, "From")   # cal: main number
     assert header(invite, "Diversion") == \
         "<sip:+41215559000@initech.pbx.test>;reason=unavailable;counter=1"
@@ -177,7 +184,7 @@ def test_a_call_forwarded_after_ringing_shows_the_caller_and_who_forwarded_it(
     caller.call("410")                          # Spill: 7003 rings 5 s, then 00219876543
     member.wait_incoming()
     invite = gateway.wait_incoming(timeout=8)["invite_text"]
-    assert invite.startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+    assert invite.startswith(sent_out(gateway, "+41219876543"))
     assert "sip:+41215559000@initech.pbx.test" in header(invite, "From")
     identities = re.findall(r"^P-Asserted-Identity:(.*?)\r?$", invite, re.M | re.I)
     assert [value.strip() for value in identities] == ["<sip:+41215559000@initech.pbx.test>"]
@@ -202,7 +209,7 @@ def test_an_outside_call_forwarded_keeps_its_caller_and_shows_who_forwarded_it(
         outside.call(f"sip:+41215559002@{platform.cfg.sip_address}:{platform.cfg.sip_port}")
         member.wait_incoming()                  # Spill line: 7003 rings 5 s, then 00219876543
         invite = gateway.wait_incoming(timeout=8)["invite_text"]
-        assert invite.startswith("INVITE sip:+41219876543@127.0.0.2:5060")
+        assert invite.startswith(sent_out(gateway, "+41219876543"))
         assert header(invite, "From").startswith("sip:carrier@")     # as the caller sent it
         assert not re.search(r"^P-Asserted-Identity:", invite, re.M | re.I)
         assert header(invite, "Diversion") == \
@@ -348,7 +355,7 @@ def test_an_outside_call_a_phone_forwards_to_a_mobile_goes_out_with_a_diversion(
         bob.wait_incoming()
         bob.redirect("00791234567")                    # as he would dial it: 0 + 079 …
         invite = gateway.wait_incoming(timeout=5)["invite_text"]
-        assert invite.startswith("INVITE sip:+41791234567@127.0.0.2:5060")
+        assert invite.startswith(sent_out(gateway, "+41791234567"))
         assert header(invite, "From").startswith("sip:carrier@")
         assert header(invite, "Diversion") == \
             "<sip:+41215550002@acme.pbx.test>;reason=deflection;counter=1"

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from tests.support.platform_logs import MALFORMED_SIP, RTPENGINE_AWAY
 from tests.support.rawsip import digest_response, invite_from_raw_socket, replies_within
 
 pytestmark = pytest.mark.integration
@@ -250,6 +251,7 @@ def test_attended_transfer_connects_the_caller_to_the_consulted_user(platform, p
 
 
 # -- robustness -------------------------------------------------------------------------------
+@pytest.mark.expect_log_errors(MALFORMED_SIP)
 def test_malformed_sip_is_dropped_and_the_edge_keeps_working(platform, phones):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         for garbage in (b"\x00\x01garbage\r\n\r\n", b"INVITE sip:x SIP/2.0\r\nVia: broken\r\n\r\n",
@@ -283,6 +285,7 @@ def call_during_rtpengine_stall(platform, caller, anchored=frozenset()):
         platform.rtpengine.request("delete", call_id=call_id)
 
 
+@pytest.mark.expect_log_errors(RTPENGINE_AWAY)
 def test_a_moment_rtpengine_does_not_answer_costs_calls_that_moment_only(platform, phones):
     """rtpengine stalls for a moment (an overloaded host, a slow "play media"): the call that
     meets the stall gets 503, and the next call a couple of seconds later is anchored as
@@ -301,6 +304,7 @@ def test_a_moment_rtpengine_does_not_answer_costs_calls_that_moment_only(platfor
     platform.wait_no_media_sessions()
 
 
+@pytest.mark.expect_log_errors(RTPENGINE_AWAY)
 def test_a_call_up_when_rtpengine_stalls_still_frees_its_media_when_it_ends(platform, phones):
     """A stall makes Kamailio mark the relay unavailable (the new call that met it gets 503)
     and send no command for the calls it anchors until a new call re-probes it; the hang-up
