@@ -2,6 +2,7 @@
 hold, transfer, refusals, and the NOC's log lines. Real Kamailio, rtpengine, MariaDB and
 PJSUA2 phones on loopback."""
 import os
+import re
 import signal
 import socket
 import time
@@ -9,7 +10,8 @@ import time
 import pytest
 
 from tests.support.platform_logs import MALFORMED_SIP, RTPENGINE_AWAY
-from tests.support.rawsip import digest_response, invite_from_raw_socket, replies_within
+from tests.support.rawsip import (TcpConnection, digest_response, invite_from_raw_socket,
+                                  replies_within, reply_to)
 
 pytestmark = pytest.mark.integration
 
@@ -54,6 +56,32 @@ def test_unknown_user_and_unknown_domain_are_refused(platform, phones):
     platform.wait_log("VPBX-AUTH", outcome="unknown_domain", domain="nowhere.test")
 
 
+def test_a_phone_over_tcp_registers_and_its_calls_come_over_its_connection(platform, phones):
+    """SIP over TCP (README: the edge listens on UDP and TCP): carol registers over a TCP
+    connection; alice's call (UDP) reaches her through that very connection."""
+    alice = phones("alice")
+    carol = TcpConnection(platform)
+    try:
+        assert carol.register("carol", "carol-s3cret").startswith("SIP/2.0 200 ")
+        alice.call("7965")
+        invite = carol.receive()
+        while invite.startswith("SIP/2.0"):                # (nothing else is owed to her)
+            invite = carol.receive()
+        assert invite.startswith("INVITE sip:carol@") and "transport=tcp" in invite.split()[1]
+        assert re.search(r"^Via: SIP/2\.0/TCP ", invite, re.M | re.I)
+        carol.send(reply_to(invite, "486 Busy Here"))
+        assert carol.receive().startswith("ACK ")           # hop by hop, on the connection
+        alice.wait_call_state("DISCONNECTED")
+        assert alice.last_status() == 486
+        assert carol.register("carol", "carol-s3cret", expires=0).startswith("SIP/2.0 200 ")
+    finally:
+        carol.close()
+    call_id = re.search(r"^Call-ID:\s*(\S+)", invite, re.M | re.I).group(1)
+    line = platform.wait_log("VPBX-ROUTE", call_id=call_id)
+    assert (line["from"], line["to"], line["decision"], line["outcome"]) == \
+        ("alice", "7965", "extension:7965", "ring")
+
+
 # -- a call between two users ---------------------------------------------------------------
 def test_internal_call_rings_answers_carries_audio_both_ways_and_ends(platform, phones):
     alice, bob = phones("alice"), phones("bob")
@@ -68,8 +96,8 @@ def test_internal_call_rings_answers_carries_audio_both_ways_and_ends(platform, 
     alice_rtp, bob_rtp = alice.wait_rtp(25), bob.wait_rtp(25)
     assert media_goes_through_rtpengine(platform, alice_rtp), alice_rtp
     assert media_goes_through_rtpengine(platform, bob_rtp), bob_rtp
-    session = platform.rtpengine.query(sip_call_id)
-    assert session.get("totals", {}).get("RTP", {}).get("packets", 1) > 0
+    relayed = platform.rtpengine.query(sip_call_id)["totals"]["RTP"]["packets"]
+    assert relayed >= alice_rtp["rx_packets"] + bob_rtp["rx_packets"]   # each one came through
     alice.hangup()
     bob.wait_call_state("DISCONNECTED")
     platform.wait_no_media_sessions()
