@@ -6,7 +6,7 @@ import pytest
 from vpbx.settings import platform as config
 from vpbx.storage import connection as db
 from tests.support import instance
-from vpbx.stack.control import log_size, log_slice
+from vpbx.stack.control import log_slice
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -71,24 +71,35 @@ def platform(platform_config, tmp_path_factory):
     """rtpengine, Kamailio, the call-record loader and the media app on ports of their own,
     a throwaway database, the tenants of tests/integration/tenants applied."""
     from tests.integration.conftest import TENANTS, Platform
-    from tests.support import media as media_support
+    from tests.support import carrier, media as media_support
     from vpbx.stack.control import Stack
     folder = str(tmp_path_factory.mktemp("platform"))
     name = instance.create_database(platform_config)
     cfg = instance.write_instance_config(platform_config, folder, name)
-    smtp_port = media_support.prepare(cfg)     # prompts, voice-to-mail to a test SMTP port
+    smtp = media_support.prepare(cfg)     # prompts, voice-to-mail to a test SMTP server
     stack = Stack(cfg, components=("rtpengine", "kamailio", "cdr", "media"))
     stack.start()
     plat = Platform(cfg, stack, folder)
-    plat.smtp_port = smtp_port
+    plat.smtp = smtp
     try:
-        for file in ("platform.yaml", "acme.yaml", "globex.yaml", "initech.yaml"):
-            result = plat.vpbx("apply", os.path.join(TENANTS, file))
+        for path in (carrier.platform_file(folder),
+                     *(os.path.join(TENANTS, file) for file in ("acme.yaml", "globex.yaml",
+                                                               "initech.yaml"))):
+            result = plat.vpbx("apply", path)
             assert result.returncode == 0, result.stdout + result.stderr
         yield plat
     finally:
-        stack.stop()
+        plat.stop()
         instance.drop_database(platform_config, name)
+    plat.check_logs()
+
+
+@pytest.fixture(scope="session")
+def carrier_gateway() -> tuple[str, int]:
+    """(address, port) of the carrier's gateway where this run's platforms send calls out
+    (a port of its own per run: tests.support.carrier)."""
+    from tests.support import carrier
+    return carrier.ADDRESS, carrier.gateway_port()
 
 
 @pytest.fixture
@@ -120,36 +131,37 @@ def phones(platform, tmp_path):
     platform.wait_no_media_sessions()
 
 
-# ---- what the platform logged during a failed test, printed with the failure ---------------
-LOGGED_COMPONENTS = ("kamailio", "media", "cdr")
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item):
-    """Note where the platform's logs end as a test starts (for the report of a failure)."""
-    plat = getattr(item, "funcargs", {}).get("platform")
-    if hasattr(plat, "stack"):          # (the web UI tests' `platform` is another fixture)
-        item.vpbx_log_offsets = {name: log_size(plat.stack.log_file(name))
-                                 for name in LOGGED_COMPONENTS}
+# ---- the platforms' logs: each test reads them from where it began -------------------------
+@pytest.fixture(autouse=True)
+def platform_logs_from_test_start(request):
+    """Every platform up (the session's, a module's) notes where its logs end as a test
+    begins: the test's log checks read from there, and the errors logged from there on are
+    the test's (excused if it declares them: pytest.mark.expect_log_errors(pattern, …))."""
+    from tests.integration.conftest import Platform
+    expected = [pattern for marker in request.node.iter_markers("expect_log_errors")
+                for pattern in marker.args]
+    request.node.vpbx_log_starts = []
+    for plat in list(Platform.running):
+        plat.logs.begin_test(request.node.nodeid, expected)
+        request.node.vpbx_log_starts.append((plat, plat.logs.test_start))
     yield
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """A failed test that used the platform reports what Kamailio, the media app and the
+    """A failed test that used a platform reports what Kamailio, the media app and the
     call-record loader logged while it ran (a CI run leaves nothing else behind)."""
     outcome = yield
     report = outcome.get_result()
-    offsets = getattr(item, "vpbx_log_offsets", None)
-    if report.when != "call" or not report.failed or not offsets:
+    if report.when != "call" or not report.failed:
         return
-    plat = item.funcargs["platform"]
-    for name, offset in offsets.items():
-        try:
-            text = log_slice(plat.stack.log_file(name), offset)
-        except OSError:
-            continue
-        lines = text.splitlines()
-        if lines:
-            report.sections.append((f"{name}.log during the test (last 80 lines)",
-                                    "\n".join(lines[-80:])))
+    for plat, starts in getattr(item, "vpbx_log_starts", ()):
+        for name in ("kamailio", "media", "cdr"):
+            try:
+                text = log_slice(plat.stack.log_file(name), starts.get(name, 0))
+            except OSError:
+                continue
+            lines = text.splitlines()
+            if lines:
+                report.sections.append((f"{name}.log during the test (last 80 lines)",
+                                        "\n".join(lines[-80:])))

@@ -9,11 +9,13 @@ import contextlib
 import os
 import subprocess
 import time
+import weakref
 
 from rtpengine.ngclient import NgClient
 from vpbx.storage import connection as db
-from vpbx.records import log_line as logline
-from vpbx.stack.control import VENV_PYTHON, Stack, log_settled
+from tests.support import carrier
+from tests.support.platform_logs import PlatformLogs
+from vpbx.stack.control import VENV_PYTHON, Stack
 
 TENANTS = os.path.join(os.path.dirname(__file__), "tenants")
 PASSWORDS = {"alice": "alice-s3cret", "bob": "bob-s3cret!", "carol": "carol-s3cret",
@@ -27,13 +29,18 @@ DOMAINS = {"alice": "acme.pbx.test", "bob": "acme.pbx.test", "carol": "acme.pbx.
 
 
 class Platform:
-    """Handles on the running platform for tests: config, rtpengine, the NOC log."""
+    """Handles on the running platform for tests: config, rtpengine, the logs (each test reads
+    them from where it began: tests.support.platform_logs)."""
+
+    running = weakref.WeakSet()      # the platforms up now, told when each test begins
 
     def __init__(self, cfg, stack, folder):
         self.cfg = cfg
         self.stack = stack
         self.folder = folder
         self.rtpengine = NgClient(port=cfg.rtp_ng_port)
+        self.logs = PlatformLogs(stack.log_file)
+        Platform.running.add(self)
 
     def vpbx(self, *args) -> subprocess.CompletedProcess:
         """Run the `vpbx` command against this platform."""
@@ -48,30 +55,38 @@ class Platform:
                                 capture_output=True, text=True, timeout=10)
         return result.stdout + result.stderr
 
-    def log_text(self) -> str:
-        log_settled(self.stack.log_file("kamailio"))    # (lines still in vpbx.records.log_filter)
-        with open(self.stack.log_file("kamailio"), errors="replace") as handle:
-            return handle.read()
+    def log_text(self, component: str = "kamailio") -> str:
+        """What `component` (kamailio, media, webui) logged since the running test began."""
+        return self.logs.text(component)
 
-    def log_lines(self, tag: str, **match) -> list[dict]:
-        """Parsed NOC lines with this tag whose fields equal `match`."""
-        found = []
-        for line in self.log_text().splitlines():
-            if f" {tag} " not in line:
-                continue
-            fields = logline.parse(line[line.index(tag):])
-            if all(fields.get(k) == v for k, v in match.items()):
-                found.append(fields)
-        return found
+    def log_lines(self, tag: str, component: str = "kamailio", **match) -> list[dict]:
+        """Parsed lines with this tag (VPBX-ROUTE, VPBX-AUTH, VPBX-MEDIA) that `component`
+        logged since the running test began, whose fields equal `match`."""
+        return self.logs.lines(tag, component, **match)
 
-    def wait_log(self, tag: str, timeout: float = 3.0, **match) -> dict:
+    def wait_log(self, tag: str, timeout: float = 3.0, component: str = "kamailio",
+                 **match) -> dict:
+        """The last such line (log_lines), once there is one."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            lines = self.log_lines(tag, **match)
+            lines = self.log_lines(tag, component, **match)
             if lines:
                 return lines[-1]
             time.sleep(0.05)
-        raise AssertionError(f"no {tag} line with {match} in the Kamailio log")
+        raise AssertionError(f"no {tag} line with {match} in the {component} log since the "
+                             "test began")
+
+    def stop(self) -> None:
+        Platform.running.discard(self)
+        self.logs.platform_stops()
+        self.stack.stop()
+
+    def check_logs(self) -> None:
+        """Fail if the logs hold an error that the test during which it came did not declare
+        (pytest.mark.expect_log_errors): at the end, once the platform is stopped."""
+        unexpected = self.logs.unexpected_errors()
+        assert not unexpected, "errors in the platform's logs that no test expected " \
+            "(pytest.mark.expect_log_errors):\n" + "\n".join(unexpected)
 
     def wait_no_media_sessions(self, timeout: float = 3.0) -> None:
         deadline = time.monotonic() + timeout
@@ -110,16 +125,18 @@ def platform_behind_proxy(base, folder: str, components: tuple, tenant_files: li
             assert result.returncode == 0, result.stdout + result.stderr
         yield plat
     finally:
-        stack.stop()
+        plat.stop()
         proxy.cut()
         instance.drop_database(base, name)
+    plat.check_logs()
 
 
 @contextlib.contextmanager
 def module_platform(base, folder: str, tenant_file: str):
     """A platform of a test module's own (rtpengine and Kamailio, its database behind a
-    forwarder the module can cut or stall) with tenants/platform.yaml and `tenant_file`."""
+    forwarder the module can cut or stall) with tenants/platform.yaml (this run's carrier:
+    tests.support.carrier) and `tenant_file`."""
     with platform_behind_proxy(base, folder, ("rtpengine", "kamailio"),
-                               [os.path.join(TENANTS, name)
-                                for name in ("platform.yaml", tenant_file)]) as plat:
+                               [carrier.platform_file(folder),
+                                os.path.join(TENANTS, tenant_file)]) as plat:
         yield plat

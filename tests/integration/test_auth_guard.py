@@ -142,14 +142,6 @@ def phonebook_signed(platform, source, user, password):
     return phonebook_get(platform, source, {"Authorization": signed})[0], signed
 
 
-def webui_auth_lines(stack, **match) -> list[dict]:
-    with open(stack.log_file("webui"), errors="replace") as handle:
-        lines = [line[line.index(logline.AUTH_TAG):] for line in handle
-                 if f" {logline.AUTH_TAG} " in line]
-    return [fields for fields in map(logline.parse, lines)
-            if all(fields.get(k) == v for k, v in match.items())]
-
-
 def test_the_phonebook_is_no_password_oracle(platform, webui):
     """The attack of issue 21 replayed: guesses of dave's SIP password over HTTP from one
     address are banned at the SIP edge's limit, in the edge's own table, so that the right
@@ -163,11 +155,12 @@ def test_the_phonebook_is_no_password_oracle(platform, webui):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sip:
         sip.bind((guesser, 0))
         assert register_with_password(platform, sip, "dave", "dave-s3cret", call="pb1") == 403
-    wrong = webui_auth_lines(webui, outcome="wrong_password", source=guesser)
+    wrong = platform.log_lines(logline.AUTH_TAG, "webui", outcome="wrong_password",
+                               source=guesser)
     assert len(wrong) == AUTH_FAILURES
     assert (wrong[0]["tenant"], wrong[0]["auth_user"], wrong[0]["decision"]) == (
         "acme", "dave", "auth:PHONEBOOK")
-    (ban,) = webui_auth_lines(webui, outcome="banned", source=guesser)
+    (ban,) = platform.log_lines(logline.AUTH_TAG, "webui", outcome="banned", source=guesser)
     assert ban["failures"] == str(AUTH_FAILURES) and ban["ban_seconds"] == str(AUTH_BAN_SECONDS)
     # dave's phone elsewhere reads it, once per challenge: its request replayed is refused
     status, signed = phonebook_signed(platform, "127.0.0.71", "dave", "dave-s3cret")

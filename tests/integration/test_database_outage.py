@@ -1,14 +1,18 @@
 """The database goes away and comes back (F12.3): the edge answers 503 at once instead of
 hanging, calls already up carry on and end cleanly, and everything works again after."""
+import re
+import socket
 import time
 
 import pytest
 
 from tests.integration.conftest import DOMAINS, PASSWORDS, module_platform
 from tests.sip.phone import Phone
+from tests.support.platform_logs import DATABASE_AWAY
+from tests.support.rawsip import register
 from vpbx.storage.routing_data import DATABASE_BACKOFF_SECONDS
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.expect_log_errors(DATABASE_AWAY)]
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +52,11 @@ def test_database_outage_gives_503_quickly_and_loses_nothing(fragile_platform, t
         started = time.monotonic()
         assert alice.register() == 503              # refused at once, with a reason
         assert time.monotonic() - started < 3.0
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind((plat.cfg.sip_address, 0))    # …and when to come back
+            refusal = register(plat, sock, "carol", PASSWORDS["carol"], expires=60)
+        assert refusal.startswith("SIP/2.0 503 "), refusal
+        assert re.search(r"^Retry-After: 30\r?$", refusal, re.M | re.I), refusal
         carol = Phone("carol", PASSWORDS["carol"], DOMAINS["carol"], plat.cfg.sip_port,
                       name="carol-fragile", log_dir=str(tmp_path)).start()
         started = time.monotonic()

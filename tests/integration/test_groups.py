@@ -11,8 +11,10 @@ import pytest
 
 from tests.integration.test_call_records import record_of
 from tests.support.ringing import ringing_order
+from tests.support.webclient import post, signed_in_client, text_of
 from vpbx.storage import connection as db
 from vpbx.engine.plan_runner import REDIAL_GUARD_SECONDS
+from webui import create_app
 
 pytestmark = pytest.mark.integration
 RING = 5.0          # seconds of one ring
@@ -293,6 +295,43 @@ def test_a_change_applied_with_vpbx_is_used_by_the_very_next_call(platform, memb
         assert not phones["7003"].events("incoming_call")
         caller.hangup()
     finally:
+        assert platform.vpbx("apply", source).returncode == 0
+
+
+def test_a_change_saved_in_the_web_ui_is_used_by_the_very_next_call(platform, members,
+                                                                    monkeypatch):
+    """An administrator saves group Together (7002, 7003) with 7001 alone on its page; the
+    call placed right after the save rings 7001, though the workers had the old group cached
+    from the call before."""
+    caller, phones = members
+    monkeypatch.setenv("VPBX_CONFIG", platform.cfg.path)    # (the UI's configuration file)
+    client = signed_in_client(create_app(platform.cfg, {"TESTING": True}), platform.cfg,
+                              "initech")
+    conn = db.connect(platform.cfg)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT g.id FROM call_groups g JOIN tenants t ON t.id = g.tenant_id"
+                        " WHERE t.slug = 'initech' AND g.name = 'Together'")
+            group_id = cur.fetchone()["id"]
+        caller.call("403")                                   # the old group, cached
+        assert {member for member, _event in ringing_order(phones, 2, timeout=3)} == \
+            {"7002", "7003"}
+        caller.hangup()
+        saved = post(client, f"/groups/{group_id}", {
+            "name": "Together", "short_number": "403", "distribution": "simultaneous",
+            "rings": "1", "members": "7001", "no_answer": "hangup"})
+        assert saved.status_code == 302, text_of(saved.get_data(as_text=True))
+        mark = time.monotonic()
+        caller.call("403")
+        (first, _), = ringing_order(phones, 1, timeout=3, since=mark)
+        assert first == "7001"
+        time.sleep(0.5)
+        assert len(phones["7002"].events("incoming_call")) == 1      # the call before only
+        assert len(phones["7003"].events("incoming_call")) == 1
+        caller.hangup()
+    finally:
+        conn.close()
+        source = os.path.join(os.path.dirname(__file__), "tenants", "initech.yaml")
         assert platform.vpbx("apply", source).returncode == 0
 
 

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tests.support.platform_logs import MALFORMED_SIP
 from vpbx.records import log_filter as logfilter
 from vpbx.stack.control import sip_options_ping
 
@@ -40,6 +41,7 @@ def assert_one_line_entries(raw: bytes) -> None:
         assert not line.startswith(b"VPBX-AUTH") and not line.startswith(b"VPBX-ROUTE")
 
 
+@pytest.mark.expect_log_errors(MALFORMED_SIP)
 def test_a_message_the_parser_dumps_cannot_plant_a_line(platform):
     log = EdgeLog(platform)
     sender = udp_socket("127.0.0.173")
@@ -51,6 +53,7 @@ def test_a_message_the_parser_dumps_cannot_plant_a_line(platform):
     assert b"parse_msg" in dump and b"\\n" + FORGED.encode() + b"\\n\\x1b]0;pwned\\x07" in dump
 
 
+@pytest.mark.expect_log_errors(MALFORMED_SIP)
 def test_request_parts_logged_by_kamailios_modules_reach_the_log_escaped(platform):
     log = EdgeLog(platform)
     sender = udp_socket("127.0.0.172")
@@ -66,6 +69,7 @@ def test_request_parts_logged_by_kamailios_modules_reach_the_log_escaped(platfor
     assert_one_line_entries(log.raw())
 
 
+@pytest.mark.expect_log_errors(MALFORMED_SIP)
 def test_a_burst_of_unparseable_messages_grows_the_log_by_a_bounded_amount(platform):
     """2000 datagrams of 60 KB each (the red team's: 92.5 MB of log); now each entry is
     capped, repeated ones limited per kind and second, the rest counted in one line."""

@@ -34,16 +34,34 @@ def wait_queue_above(platform, size, timeout=5.0):
     return sip_queue_bytes(platform)
 
 
+def process_state(pid: int) -> str:
+    """A process's state letter (/proc/<pid>/stat: R running, S sleeping, T stopped…)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0]
+
+
+def wait_stopped(pids, timeout=5.0):
+    """Until every process of `pids` is stopped: a SIGSTOP takes effect when the process is
+    next scheduled, later on a loaded machine, and a worker not stopped yet would still take
+    what the test means to leave in the queue."""
+    deadline = time.monotonic() + timeout
+    while running := [pid for pid in pids if process_state(pid) != "T"]:
+        assert time.monotonic() < deadline, f"workers {running} did not stop"
+        time.sleep(0.01)
+
+
 @contextlib.contextmanager
 def workers_paused(platform):
-    """Kamailio's SIP workers (its UDP receivers) stopped: what arrives waits in the queue."""
+    """Kamailio's SIP workers (its UDP receivers) stopped, each seen stopped: what arrives
+    from then on waits in the queue."""
     listing = platform.kamcmd("core.psx")
     workers = [int(pid) for pid, what in re.findall(r"PID: (\d+)\s+DSC: ([^\n]+)", listing)
                if what.startswith("udp receiver")]
     assert workers, listing
-    for pid in workers:
-        os.kill(pid, signal.SIGSTOP)
     try:
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)
+        wait_stopped(workers)
         yield
     finally:
         for pid in workers:

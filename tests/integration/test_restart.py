@@ -6,6 +6,7 @@ import pytest
 
 from tests.integration.conftest import DOMAINS, PASSWORDS, module_platform
 from tests.sip.phone import Phone
+from tests.support.platform_logs import KAMAILIO_STOPPING
 from tests.support.ringing import ringing_order
 from vpbx.stack.control import Stack
 
@@ -35,6 +36,7 @@ def phones(own_platform, tmp_path):
         phone.close()
 
 
+@pytest.mark.expect_log_errors(KAMAILIO_STOPPING)       # (the restart)
 def test_registrations_and_the_cyclic_pointer_survive_a_restart(own_platform, phones):
     caller = phones.pop("7000")
     caller.call("401")                      # Cyclic: 7001, 7002, 7003, 1 ring each

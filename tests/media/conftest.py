@@ -2,7 +2,6 @@
 voicemails, announcements, music on hold and ringback tones, with audio files made of tones
 whose frequencies the tests look for in what the phones record."""
 import os
-import time
 
 import pytest
 import yaml
@@ -11,7 +10,6 @@ from tests.conftest import assign_numbers
 from tests.sip.phone import Phone
 from tests.support.media import tone_file
 from vpbx.storage import connection as db
-from vpbx.records import log_line as logline
 
 DOMAIN = "voxco.pbx.test"
 USERS = {"vx1": ("8001", "vx1-s3cret!"), "vx2": ("8002", "vx2-s3cret!"),
@@ -139,27 +137,10 @@ def query(conn, sql, *args):
         return list(cur.fetchall())
 
 
-def media_lines(platform, **match) -> list[dict]:
-    """Parsed VPBX-MEDIA lines of the media app's log whose fields equal `match`."""
-    found = []
-    with open(platform.stack.log_file("media"), errors="replace") as handle:
-        for line in handle:
-            if "VPBX-MEDIA " not in line:
-                continue
-            fields = logline.parse(line[line.index("VPBX-MEDIA"):])
-            if all(fields.get(k) == v for k, v in match.items()):
-                found.append(fields)
-    return found
-
-
 def wait_media_line(platform, timeout: float = 10.0, **match) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = media_lines(platform, **match)
-        if lines:
-            return lines[-1]
-        time.sleep(0.05)
-    raise AssertionError(f"no VPBX-MEDIA line with {match} in the media log")
+    """The last VPBX-MEDIA line of the media app's log since the test began whose fields
+    equal `match`, once there is one."""
+    return platform.wait_log("VPBX-MEDIA", timeout, component="media", **match)
 
 
 def recording_samples(path):

@@ -10,8 +10,10 @@ import time
 import pytest
 import yaml
 
-from tests.integration.conftest import TENANTS, platform_behind_proxy
+from tests.integration.conftest import platform_behind_proxy
 from tests.support import media as media_support
+from tests.support.carrier import platform_file
+from tests.support.platform_logs import DATABASE_AWAY
 from vpbx.voicemail import store as media_store
 
 from .conftest import (DESK, EMAIL, GREETING_HZ, carrier_phone, edge_uri, first_time, query,
@@ -33,10 +35,10 @@ def limited(platform_config, tmp_path_factory):
         yaml.safe_dump(tenant_document(folder), handle, sort_keys=False)
     with platform_behind_proxy(
             platform_config, folder, ("rtpengine", "kamailio", "media"),
-            [os.path.join(TENANTS, "platform.yaml"), tenant],
+            [platform_file(folder), tenant],
             prepare=lambda cfg: media_support.prepare(cfg, max_message_seconds=MAX_SECONDS)
     ) as plat:
-        plat.smtp_port = plat.prepared
+        plat.smtp = plat.prepared
         yield plat
 
 
@@ -100,9 +102,10 @@ def test_a_message_is_cut_at_the_maximum_length(limited, carrier, direct, tmp_pa
     assert not any(loud[int((beep + 0.6) * 10):int((beep + MAX_SECONDS - 0.5) * 10)])
 
 
+@pytest.mark.expect_log_errors(DATABASE_AWAY)
 def test_a_message_left_while_the_database_is_away_is_stored_when_it_returns(
         limited, carrier, direct):
-    with media_support.SmtpSink(limited.smtp_port) as smtp:
+    with media_support.SmtpSink(limited.smtp) as smtp:
         call_id = call_desk(limited, carrier)
         limited.proxy.cut()                               # the database goes away
         time.sleep(2.0)                                   # the caller speaks (its tone)

@@ -69,6 +69,40 @@ def test_the_owner_listens_to_a_message_and_deletes_it(platform, voxco, vx, dbco
                       decision=f"voicemail_access:{OWNER}", outcome="media")
 
 
+def test_9_keeps_a_message_and_6_goes_to_the_next_one_leaving_it_new(platform, voxco, vx,
+                                                                      dbconn):
+    kept_id, _path = put_message(platform, dbconn, OWNER)
+    skipped_id, _path = put_message(platform, dbconn, OWNER)
+    box_id = query(dbconn, "SELECT box_id FROM voicemail_messages WHERE id = %s",
+                   kept_id)[0]["box_id"]
+    try:
+        owner = vx("vx1")
+        call_id = start_access(platform, owner, OWNER)
+        owner.send_dtmf(OWNER_PIN)
+        wait_media_line(platform, timeout=15, decision="access", outcome="granted",
+                        call_id=call_id)
+        wait_media_line(platform, timeout=30, decision="message", outcome="played",
+                        call_id=call_id, id=str(kept_id))
+        owner.send_dtmf("9")                                          # keep
+        wait_media_line(platform, decision="message", outcome="kept", call_id=call_id,
+                        id=str(kept_id))
+        wait_media_line(platform, timeout=30, decision="message", outcome="played",
+                        call_id=call_id, id=str(skipped_id))                # (after its header)
+        owner.send_dtmf("6")                                          # next
+        wait_media_line(platform, decision="message", outcome="skipped", call_id=call_id,
+                        id=str(skipped_id))
+        owner.wait_call_state("DISCONNECTED", timeout=10)             # "no more messages"
+        left = query(dbconn, "SELECT id, is_new FROM voicemail_messages WHERE id IN (%s, %s)"
+                             " ORDER BY id", kept_id, skipped_id)
+        assert [(row["id"], row["is_new"]) for row in left] == [(kept_id, 0), (skipped_id, 1)]
+        assert not platform.log_lines("VPBX-MEDIA", "media", call_id=call_id,
+                                      outcome="deleted")
+    finally:
+        with dbconn.cursor() as cur:                  # leave the owner's mailbox as it was
+            for message_id in (kept_id, skipped_id):
+                media_store.delete_message(cur, platform.cfg.data_dir, box_id, message_id)
+
+
 def enter_wrong_pins(platform, phone, call_id, pins) -> None:
     for count, pin in enumerate(pins, 1):
         phone.send_dtmf(pin)
@@ -87,10 +121,11 @@ def test_wrong_pins_end_the_call_then_lock_the_mailbox(platform, voxco, vx, dbco
     enter_wrong_pins(platform, phone, call_id, ["4444", "5555"])   # five in a row: locked
     lockout = wait_media_line(platform, decision="access", outcome="lockout", call_id=call_id)
     phone.wait_call_state("DISCONNECTED", timeout=10)
-    box, = query(dbconn, "SELECT b.locked_until, b.locked_until > UTC_TIMESTAMP() AS locked"
-                         " FROM voicemail_boxes b JOIN global_numbers n ON n.id = b.number_id"
-                         " WHERE n.number = %s", GUARDED)
-    assert box["locked"] == 1 and lockout["until"]
+    box, = query(dbconn, "SELECT TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), b.locked_until) AS"
+                         " seconds_left FROM voicemail_boxes b JOIN global_numbers n"
+                         " ON n.id = b.number_id WHERE n.number = %s", GUARDED)
+    assert 15 * 60 - 30 <= box["seconds_left"] <= 15 * 60       # locked for 15 minutes
+    assert lockout["until"]
 
     call_id = start_access(platform, phone, GUARDED)               # even the right PIN…
     wait_media_line(platform, decision="access", outcome="locked", call_id=call_id)

@@ -87,20 +87,27 @@ def leave_message(platform, carrier, number, seconds=2.0) -> dict:
     return wait_media_line(platform, decision="message", outcome="stored", call_id=call_id)
 
 
+def outbox_row(dbconn, message_id: int, until, timeout: float = 5.0) -> dict:
+    """The voice-to-mail outbox row of a message, once `until(row)` holds (or at the timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        row, = query(dbconn, "SELECT attempts, sent_at, last_error FROM voicemail_outbox"
+                             " WHERE message_id = %s", message_id)
+        if until(row) or time.monotonic() > deadline:
+            return row
+        time.sleep(0.1)
+
+
 def test_each_message_is_emailed_and_retried_while_the_server_is_down(platform, voxco, carrier,
                                                                        dbconn):
     stored = leave_message(platform, carrier, DESK)             # nobody listens on SMTP yet
     message_id = int(stored["id"])
-    deadline = time.monotonic() + 5
-    while True:
-        outbox, = query(dbconn, "SELECT attempts, sent_at, last_error FROM voicemail_outbox"
-                                " WHERE message_id = %s", message_id)
-        if outbox["attempts"] >= 1 or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    outbox = outbox_row(dbconn, message_id, until=lambda row: row["attempts"] >= 1)
     assert outbox["attempts"] >= 1 and outbox["sent_at"] is None and outbox["last_error"]
-    with SmtpSink(platform.smtp_port) as smtp:                  # the server comes back
-        mail = smtp.wait_mail(EMAIL, timeout=15, message=str(message_id))
+    with SmtpSink(platform.smtp) as smtp:                  # the server comes back
+        received = smtp.wait_received(EMAIL, timeout=15, message=str(message_id))
+    assert received.over_tls and received.login == platform.smtp.user     # STARTTLS, AUTH
+    mail = received.message
     assert mail["To"] == EMAIL and DESK in mail["Subject"]
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert "carrier" in body and "Duration: 0:02" in body and "Received:" in body
@@ -116,6 +123,23 @@ def test_each_message_is_emailed_and_retried_while_the_server_is_down(platform, 
         row, = query(dbconn, "SELECT path, emailed_at FROM voicemail_messages WHERE id = %s",
                      message_id)
     assert row["emailed_at"] is not None
+
+
+def test_a_mail_refused_for_a_wrong_smtp_password_stays_queued_until_it_is_accepted(
+        platform, voxco, carrier, dbconn):
+    """The provider changed the relay's password: the server refuses the login, the mail
+    stays in the outbox (nothing lost) and goes out once the password is right again."""
+    with SmtpSink(platform.smtp, password="changed-at-the-provider") as smtp:
+        message_id = int(leave_message(platform, carrier, DESK)["id"])
+        smtp.wait_refused_logins(1)
+        outbox = outbox_row(dbconn, message_id, until=lambda row: row["attempts"] >= 1)
+        assert outbox["attempts"] >= 1 and outbox["sent_at"] is None
+        assert "SMTPAuthenticationError" in outbox["last_error"] and "535" in outbox["last_error"]
+        assert smtp.mails == []
+    with SmtpSink(platform.smtp) as smtp:                    # the password is right again
+        received = smtp.wait_received(EMAIL, timeout=20, message=str(message_id))
+    assert received.over_tls and received.login == platform.smtp.user
+    assert outbox_row(dbconn, message_id, until=lambda row: row["sent_at"])["sent_at"]
 
 
 def test_every_call_of_a_long_series_is_answered(platform, voxco, carrier):

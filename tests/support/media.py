@@ -1,13 +1,22 @@
 """Test helpers for the media features: prompts for a throwaway instance, a real SMTP server
-(minimal, in a thread) that keeps what it receives, and test audio files."""
+(aiosmtpd, with STARTTLS and AUTH as a provider's) that keeps what it receives, and test audio
+files."""
+import atexit
+import dataclasses
 import email
 import email.policy
+import functools
 import os
+import shutil
 import socket
-import socketserver
+import ssl
 import subprocess
+import tempfile
 import threading
 import time
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from media import prompts
 from tests.support.instance import free_port
@@ -17,107 +26,131 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PROMPT_CACHE = os.path.join(ROOT, "tests", "artifacts", "prompt-cache")
 
 
-def prepare(cfg, **media) -> int:
+@dataclasses.dataclass(frozen=True)
+class SmtpAccount:
+    """The voice-to-mail server a test platform's media app is set to use: STARTTLS, then
+    AUTH as `user` with `password`."""
+    port: int
+    user: str = "voicemail-relay"
+    password: str = "relay-s3cret!"
+
+
+def prepare(cfg, **media) -> SmtpAccount:
     """Before the media app starts: its prompts (spoken ones cached across runs) and an SMTP
-    port of its own for voice-to-mail (retried every second); `media`: keys of the [media]
-    section (e.g. max_message_seconds=3). Returns the SMTP port."""
+    server of its own for voice-to-mail (STARTTLS and AUTH, retried every second); `media`:
+    keys of the [media] section (e.g. max_message_seconds=3)."""
     prompts.generate(cfg.data_dir, cache_dir=PROMPT_CACHE)
-    port = free_port(socket.SOCK_STREAM)
-    media_config.write_smtp(cfg, host="127.0.0.1", port=port, sender="voicemail@pbx.test",
+    account = SmtpAccount(free_port(socket.SOCK_STREAM))
+    media_config.write_smtp(cfg, host="127.0.0.1", port=account.port, sender="voicemail@pbx.test",
+                            starttls="true", user=account.user, password=account.password,
                             retry_seconds=1, timeout=3)
     if media:
         media_config.write_section(cfg, "media", **media)
-    return port
+    return account
 
 
-class _Session(socketserver.StreamRequestHandler):
-    """One SMTP session (RFC 5321, the commands smtplib uses)."""
-
-    def handle(self):
-        self._send("220 test-smtp ready")
-        sender, recipients = None, []
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            command = line.decode("ascii", "replace").strip()
-            verb = command.split(" ", 1)[0].upper()
-            if verb in ("EHLO", "HELO"):
-                self._send("250-test-smtp" if verb == "EHLO" else "250 test-smtp")
-                if verb == "EHLO":
-                    self._send("250 8BITMIME")
-            elif verb == "MAIL":
-                sender, recipients = command[10:].strip(" <>"), []
-                self._send("250 OK")
-            elif verb == "RCPT":
-                recipients.append(command[8:].strip(" <>"))
-                self._send("250 OK")
-            elif verb == "DATA":
-                self._send("354 end with <CRLF>.<CRLF>")
-                data = bytearray()
-                while True:
-                    chunk = self.rfile.readline()
-                    if not chunk or chunk in (b".\r\n", b".\n"):
-                        break
-                    data += chunk[1:] if chunk.startswith(b"..") else chunk
-                message = email.message_from_bytes(bytes(data), policy=email.policy.default)
-                self.server.sink.received(sender, recipients, message)
-                self._send("250 OK queued")
-            elif verb in ("RSET", "NOOP"):
-                self._send("250 OK")
-            elif verb == "QUIT":
-                self._send("221 bye")
-                return
-            else:
-                self._send("502 not implemented")
-
-    def _send(self, text):
-        self.wfile.write(text.encode() + b"\r\n")
+@functools.lru_cache(maxsize=None)
+def self_signed_certificate() -> tuple[str, str]:
+    """(certificate, key) files of a self-signed certificate for 127.0.0.1, made once per
+    test session."""
+    folder = tempfile.mkdtemp(prefix="vpbx-test-smtp-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    certificate, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", certificate],
+                   check=True, capture_output=True)
+    return certificate, key
 
 
-class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
+@dataclasses.dataclass
+class Received:
+    """One mail the test server accepted, and how it came."""
+    sender: str
+    recipients: list
+    message: email.message.EmailMessage
+    over_tls: bool
+    login: str
 
 
 class SmtpSink:
-    """A real SMTP server on 127.0.0.1:`port` keeping every mail it accepts."""
+    """A real SMTP server (aiosmtpd) on 127.0.0.1:`account.port`: STARTTLS with a self-signed
+    certificate, then AUTH (PLAIN or LOGIN) required before any mail; it keeps every mail it
+    accepts. `password` (default the account's) is the one it accepts: another one plays a
+    server whose password was changed."""
 
-    def __init__(self, port: int):
-        self.port = port
-        self.mails = []          # (sender, recipients, email.message.EmailMessage)
+    def __init__(self, account: SmtpAccount, password: str | None = None):
+        self.account = account
+        self.password = account.password if password is None else password
+        self.mails: list[Received] = []
+        self.refused_logins = 0
         self._changed = threading.Condition()
-        self._server = None
+        self._controller = None
 
     def start(self) -> "SmtpSink":
-        self._server = _Server(("127.0.0.1", self.port), _Session)
-        self._server.sink = self
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(*self_signed_certificate())
+        self._controller = Controller(
+            self, hostname="127.0.0.1", port=self.account.port, server_hostname="test-smtp",
+            tls_context=tls, require_starttls=True, auth_required=True,
+            auth_require_tls=True, authenticator=self.authenticate)
+        self._controller.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
-    def received(self, sender, recipients, message):
+    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        """aiosmtpd's authenticator: the account's user with the password this server takes."""
+        if isinstance(auth_data, LoginPassword) and \
+                auth_data.login == self.account.user.encode() and \
+                auth_data.password == self.password.encode():
+            return AuthResult(success=True, auth_data=auth_data)
         with self._changed:
-            self.mails.append((sender, recipients, message))
+            self.refused_logins += 1
             self._changed.notify_all()
+        return AuthResult(success=False, handled=False)
 
-    def wait_mail(self, recipient: str, timeout: float = 10.0, message: str | None = None):
-        """The first mail to `recipient` (about voicemail `message` if given), waiting for it."""
+    async def handle_DATA(self, server, session, envelope):
+        """aiosmtpd's handler: keep the mail."""
+        message = email.message_from_bytes(envelope.original_content or envelope.content,
+                                           policy=email.policy.default)
+        login = session.auth_data.login.decode() if session.authenticated else ""
+        with self._changed:
+            self.mails.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message,
+                                       session.ssl is not None, login))
+            self._changed.notify_all()
+        return "250 OK queued"
+
+    def wait_received(self, recipient: str, timeout: float = 10.0,
+                      message: str | None = None) -> Received:
+        """The first mail to `recipient` (about voicemail `message` if given) as received,
+        waiting for it."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
-                for _sender, recipients, mail in self.mails:
-                    if recipient in recipients and message in (None, mail["X-VPBX-Message"]):
-                        return mail
+                for received in self.mails:
+                    if recipient in received.recipients and \
+                            message in (None, received.message["X-VPBX-Message"]):
+                        return received
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise AssertionError(f"no mail to {recipient} within {timeout}s "
                                          f"({len(self.mails)} others)")
+                self._changed.wait(remaining)
+
+    def wait_mail(self, recipient: str, timeout: float = 10.0, message: str | None = None):
+        """The first mail to `recipient` (about voicemail `message` if given), waiting for it."""
+        return self.wait_received(recipient, timeout, message).message
+
+    def wait_refused_logins(self, count: int, timeout: float = 10.0) -> None:
+        """Wait until the server has refused `count` logins."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self.refused_logins < count:
+                remaining = deadline - time.monotonic()
+                assert remaining > 0, f"{self.refused_logins} logins refused, not {count}"
                 self._changed.wait(remaining)
 
     def __enter__(self):

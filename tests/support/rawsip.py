@@ -23,6 +23,26 @@ def invite_from_raw_socket(platform, sock, branch, authorization="", caller="ali
             f"Route: <sip:{edge};lr>\r\nContent-Length: 0\r\n\r\n").encode()
 
 
+def signed_invite(platform, sock, branch, password, caller="alice",
+                  target="7961@acme.pbx.test") -> bytes:
+    """An INVITE from the bare socket `sock` (Call-ID guess-`branch`@its address) with
+    `caller`'s credentials, as a phone sends it once the edge has challenged it (the
+    challenge is asked for and answered here with `password`)."""
+    edge = (platform.cfg.sip_address, platform.cfg.sip_port)
+    sock.sendto(invite_from_raw_socket(platform, sock, f"{branch}-ask", caller=caller,
+                                       target=target), edge)
+    challenge = final_reply(sock)
+    assert challenge.startswith("SIP/2.0 407 "), challenge
+    realm = re.search(r'realm="([^"]+)"', challenge).group(1)
+    nonce = re.search(r'nonce="([^"]+)"', challenge).group(1)
+    uri = f"sip:{target}"
+    response = digest_response(caller, realm, password, nonce, "INVITE", uri)
+    return invite_from_raw_socket(
+        platform, sock, branch, f'Proxy-Authorization: Digest username="{caller}", '
+        f'realm="{realm}", nonce="{nonce}", uri="{uri}", response="{response}", '
+        f'algorithm=MD5\r\n', caller=caller, target=target)
+
+
 def replies_within(sock, seconds):
     """The status lines of the replies received within `seconds`."""
     lines, deadline = [], time.monotonic() + seconds
@@ -95,3 +115,75 @@ def register(platform, sock, user, password, *, domain="acme.pbx.test", expires=
                            f'nonce="{nonce}", uri="{uri}", response="{response}", '
                            f'algorithm=MD5\r\n'), edge)
     return final_reply(sock)
+
+
+class TcpConnection:
+    """SIP over TCP from a bare socket connected to the edge: messages framed by their
+    Content-Length (RFC 3261 §18.3)."""
+
+    def __init__(self, platform):
+        self.sock = socket.create_connection((platform.cfg.sip_address, platform.cfg.sip_port),
+                                             timeout=5)
+        self.pending = b""
+
+    def send(self, message: str) -> None:
+        self.sock.sendall(message.encode())
+
+    def receive(self, timeout: float = 5.0) -> str:
+        """The next whole message (start line, headers and body)."""
+        self.sock.settimeout(timeout)
+        while True:
+            head, separator, rest = self.pending.partition(b"\r\n\r\n")
+            if separator:
+                length = re.search(rb"^(?:Content-Length|l)\s*:\s*(\d+)", head, re.M | re.I)
+                size = int(length.group(1)) if length else 0
+                if len(rest) >= size:
+                    self.pending = rest[size:]
+                    return (head + separator + rest[:size]).decode("utf-8", "replace")
+            data = self.sock.recv(65535)
+            if not data:
+                raise AssertionError("the edge closed the TCP connection")
+            self.pending += data
+
+    def register(self, user, password, *, domain="acme.pbx.test", expires=60) -> str:
+        """REGISTER `user` over this connection (Contact: its address, transport=tcp),
+        answering the challenge with `password`; the final reply."""
+        host, port = self.sock.getsockname()
+        uri, call = f"sip:{domain}", f"tcp-{os.urandom(5).hex()}@{host}"
+
+        def request(cseq, authorization=""):
+            return (f"REGISTER {uri} SIP/2.0\r\n"
+                    f"Via: SIP/2.0/TCP {host}:{port};branch=z9hG4bK{call[:14]}r{cseq};rport\r\n"
+                    f"Max-Forwards: 70\r\nFrom: <sip:{user}@{domain}>;tag=t{cseq}\r\n"
+                    f"To: <sip:{user}@{domain}>\r\nCall-ID: {call}\r\n"
+                    f"CSeq: {cseq} REGISTER\r\n"
+                    f"Contact: <sip:{user}@{host}:{port};transport=tcp>\r\n"
+                    f"Expires: {expires}\r\n{authorization}Content-Length: 0\r\n\r\n")
+
+        self.send(request(1))
+        challenge = self.receive()
+        if not challenge.startswith("SIP/2.0 401 "):
+            return challenge
+        realm = re.search(r'realm="([^"]+)"', challenge).group(1)
+        nonce = re.search(r'nonce="([^"]+)"', challenge).group(1)
+        response = digest_response(user, realm, password, nonce, "REGISTER", uri)
+        self.send(request(2, f'Authorization: Digest username="{user}", realm="{realm}", '
+                             f'nonce="{nonce}", uri="{uri}", response="{response}", '
+                             f'algorithm=MD5\r\n'))
+        return self.receive()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def reply_to(request: str, status: str, headers: str = "") -> str:
+    """A reply to `request` (its Vias, From, To with a tag, Call-ID and CSeq), no body."""
+    lines = request.split("\r\n")
+
+    def named(name):
+        return [line for line in lines if line.split(":", 1)[0].strip().lower() == name]
+
+    to = named("to")[0] + ("" if ";tag=" in named("to")[0] else ";tag=raw-uas")
+    return "\r\n".join([f"SIP/2.0 {status}", *named("via"), *named("from"), to,
+                        *named("call-id"), *named("cseq")]) + \
+        f"\r\n{headers}Content-Length: 0\r\n\r\n"
