@@ -19,7 +19,8 @@ from vpbx.records import call_records
 from vpbx.command import simulate
 from vpbx.model.tenant import key_of
 
-from . import accounts, calls, dbconn
+from . import calls, dbconn
+from .bearer import bearer_account
 from .errors import error_response
 from .openapi import SECTIONS, openapi_document
 
@@ -30,29 +31,15 @@ def _http_error(exc):
     return error_response(exc.code)
 
 
-def _unauthorized(message: str | None = None, error: str | None = None):
-    """401 with the bearer challenge (RFC 6750: error="invalid_token" for an expired one)."""
-    response = error_response(401, message)[0]
-    response.headers["WWW-Authenticate"] = 'Bearer realm="vpbx"' + (
-        f', error="{error}"' if error else "")
-    return response, 401
-
-
 @bp.before_request
 def _authenticate():
     """Every endpoint but the OpenAPI document needs a tenant administrator's token."""
     g.account = g.tenant = None
     if request.endpoint == "api.openapi":
         return None
-    header = request.headers.get("Authorization", "")
-    scheme, _sep, token = header.partition(" ")
-    try:
-        account = accounts.account_for_token(dbconn.get_db(), token.strip()) \
-            if scheme.lower() == "bearer" else None
-    except accounts.TokenExpired as expired:
-        return _unauthorized(f"{expired}; make a new one on the account page", "invalid_token")
-    if account is None:
-        return _unauthorized()
+    account, refusal = bearer_account()
+    if refusal:
+        return refusal
     if account.is_operator:
         return error_response(403, "operator accounts manage tenants in the web UI; use a "
                                    "tenant administrator's token")

@@ -14,7 +14,8 @@ from werkzeug.exceptions import HTTPException
 
 from vpbx.provisioning import assignments
 
-from . import accounts, dbconn
+from . import dbconn
+from .bearer import bearer_account
 from .errors import error_response
 
 bp = Blueprint("api_platform", __name__, url_prefix="/api/v1/platform")
@@ -29,13 +30,9 @@ def _http_error(exc):
 def _authenticate():
     """An operator's token, or 401 (no valid token) / 404 (a tenant administrator's)."""
     g.account = g.tenant = None
-    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
-    account = accounts.account_for_token(dbconn.get_db(), token.strip()) \
-        if scheme.lower() == "bearer" else None
-    if account is None:
-        response = error_response(401)[0]
-        response.headers["WWW-Authenticate"] = 'Bearer realm="vpbx"'
-        return response, 401
+    account, refusal = bearer_account()
+    if refusal:
+        return refusal
     if not account.is_operator:
         return error_response(404)
     g.account = account

@@ -205,3 +205,18 @@ def test_the_operators_api(operator_api, tenant_api):
     assert tenant_api("POST", "/platform/numbers",
                       {"tenant": "acme", "block": "+41215550001"}).status_code == 404
     assert operator_api("GET", "/numbers").json == listed
+
+
+def test_the_operators_api_refuses_an_expired_token_saying_so(client, conn, platform):
+    """An operator's expired token gets the tenant API's answer: 401 invalid_token, the
+    expiry named, nothing listed (it was a server error)."""
+    token = accounts.create_token(conn, platform[1]["operator"].id, "short-lived")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/platform/numbers", headers=bearer).status_code == 200
+    with conn.cursor() as cur:
+        cur.execute("UPDATE admin_api_tokens SET expires_at = NOW() - INTERVAL 1 MINUTE"
+                    " WHERE name = 'short-lived'")
+    refused = client.get("/api/v1/platform/numbers", headers=bearer)
+    assert refused.status_code == 401
+    assert refused.json["error"].startswith("the token expired on ")
+    assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
