@@ -14,7 +14,7 @@ from tests.support.ringing import ringing_order
 from tests.support.webclient import post, signed_in_client, text_of
 from vpbx.storage import connection as db
 from vpbx.engine.plan_runner import REDIAL_GUARD_SECONDS
-from webui import create_app
+from webui.app import create_app
 
 pytestmark = pytest.mark.integration
 RING = 5.0          # seconds of one ring
