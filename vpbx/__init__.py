@@ -11,6 +11,7 @@
     settings/      the platform's one configuration file (vpbx.conf)
     stack/         starting and supervising the processes of one instance
     command/       the `vpbx` command
+    reasons.py     why a rule refuses something: problem codes and their English templates
 
 Kamailio's KEMI script, the web UI, the media application and the tests all import it, so
 they share one configuration source and one implementation of every rule.
