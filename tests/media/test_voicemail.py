@@ -142,6 +142,22 @@ def test_a_mail_refused_for_a_wrong_smtp_password_stays_queued_until_it_is_accep
     assert outbox_row(dbconn, message_id, until=lambda row: row["sent_at"])["sent_at"]
 
 
+def test_no_password_nor_mail_goes_to_a_server_whose_certificate_is_not_trusted(
+        platform, voxco, carrier, dbconn):
+    """STARTTLS verifies the server: one showing a certificate the platform does not trust (a
+    man in the middle) gets neither the SMTP password nor the message, which stays queued
+    and goes out to the real server."""
+    with SmtpSink(platform.smtp, certificate="stranger") as smtp:
+        message_id = int(leave_message(platform, carrier, DESK)["id"])
+        outbox = outbox_row(dbconn, message_id, until=lambda row: row["attempts"] >= 1)
+        assert outbox["sent_at"] is None
+        assert "CERTIFICATE_VERIFY_FAILED" in outbox["last_error"]
+        assert smtp.mails == [] and smtp.refused_logins == 0 and smtp.logins == []
+    with SmtpSink(platform.smtp) as smtp:
+        received = smtp.wait_received(EMAIL, timeout=20, message=str(message_id))
+    assert received.over_tls and received.login == platform.smtp.user
+
+
 def test_every_call_of_a_long_series_is_answered(platform, voxco, carrier):
     """The media app reuses its call slots (32 of them, in turn): a call it answered long
     ago and that the caller ended must never end a later call that got the same slot."""

@@ -42,7 +42,8 @@ def prepare(cfg, **media) -> SmtpAccount:
     prompts.generate(cfg.data_dir, cache_dir=PROMPT_CACHE)
     account = SmtpAccount(free_port(socket.SOCK_STREAM))
     media_config.write_smtp(cfg, host="127.0.0.1", port=account.port, sender="voicemail@pbx.test",
-                            starttls="true", user=account.user, password=account.password,
+                            starttls="true", ca_file=self_signed_certificate()[0],
+                            user=account.user, password=account.password,
                             retry_seconds=1, timeout=3)
     if media:
         media_config.write_section(cfg, "media", **media)
@@ -50,14 +51,16 @@ def prepare(cfg, **media) -> SmtpAccount:
 
 
 @functools.lru_cache(maxsize=None)
-def self_signed_certificate() -> tuple[str, str]:
+def self_signed_certificate(name: str = "trusted") -> tuple[str, str]:
     """(certificate, key) files of a self-signed certificate for 127.0.0.1, made once per
-    test session."""
-    folder = tempfile.mkdtemp(prefix="vpbx-test-smtp-")
+    test session and `name`: the "trusted" one is the platform's smtp ca_file; any other
+    plays a server (or a man in the middle) the platform has no reason to trust."""
+    folder = tempfile.mkdtemp(prefix=f"vpbx-test-smtp-{name}-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     certificate, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", certificate],
+                    "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate],
                    check=True, capture_output=True)
     return certificate, key
 
@@ -76,19 +79,23 @@ class SmtpSink:
     """A real SMTP server (aiosmtpd) on 127.0.0.1:`account.port`: STARTTLS with a self-signed
     certificate, then AUTH (PLAIN or LOGIN) required before any mail; it keeps every mail it
     accepts. `password` (default the account's) is the one it accepts: another one plays a
-    server whose password was changed."""
+    server whose password was changed. `certificate` names the certificate it shows (see
+    self_signed_certificate)."""
 
-    def __init__(self, account: SmtpAccount, password: str | None = None):
+    def __init__(self, account: SmtpAccount, password: str | None = None,
+                 certificate: str = "trusted"):
         self.account = account
+        self.certificate = certificate
         self.password = account.password if password is None else password
         self.mails: list[Received] = []
         self.refused_logins = 0
+        self.logins: list[str] = []           # every user that tried to log in, as received
         self._changed = threading.Condition()
         self._controller = None
 
     def start(self) -> "SmtpSink":
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        tls.load_cert_chain(*self_signed_certificate())
+        tls.load_cert_chain(*self_signed_certificate(self.certificate))
         self._controller = Controller(
             self, hostname="127.0.0.1", port=self.account.port, server_hostname="test-smtp",
             tls_context=tls, require_starttls=True, auth_required=True,
@@ -103,6 +110,8 @@ class SmtpSink:
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         """aiosmtpd's authenticator: the account's user with the password this server takes."""
+        with self._changed:
+            self.logins.append(getattr(auth_data, "login", b"").decode(errors="replace"))
         if isinstance(auth_data, LoginPassword) and \
                 auth_data.login == self.account.user.encode() and \
                 auth_data.password == self.password.encode():

@@ -8,7 +8,8 @@
     host = 127.0.0.1
     port = 25
     sender = voicemail@pbx.invalid
-    starttls = no
+    starttls = no                   # yes: the server's certificate is verified (system CAs)
+    ca_file =                       # optional PEM file of the CAs to trust instead
     user =                          # optional SMTP authentication
     password =
     retry_seconds = 60              # first retry after a failure; doubles up to an hour
@@ -26,6 +27,7 @@ class MediaSettings:
     smtp_port: int = 25
     smtp_sender: str = "voicemail@pbx.invalid"
     smtp_starttls: bool = False
+    smtp_ca_file: str = ""
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_retry_seconds: float = 60.0
@@ -43,6 +45,7 @@ def load(cfg: Config) -> MediaSettings:
         smtp_port=parser.getint("smtp", "port", fallback=defaults.smtp_port),
         smtp_sender=parser.get("smtp", "sender", fallback=defaults.smtp_sender),
         smtp_starttls=parser.getboolean("smtp", "starttls", fallback=defaults.smtp_starttls),
+        smtp_ca_file=parser.get("smtp", "ca_file", fallback=defaults.smtp_ca_file),
         smtp_user=parser.get("smtp", "user", fallback=defaults.smtp_user),
         smtp_password=parser.get("smtp", "password", fallback=defaults.smtp_password),
         smtp_retry_seconds=parser.getfloat("smtp", "retry_seconds",

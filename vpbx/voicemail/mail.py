@@ -10,6 +10,7 @@ import collections
 import datetime
 import logging
 import smtplib
+import ssl
 import threading
 import time
 import zoneinfo
@@ -79,10 +80,14 @@ def build_message(row: dict, data_dir: str, sender: str) -> EmailMessage:
 
 
 def send(mail: EmailMessage, settings: MediaSettings) -> None:
+    """Hand `mail` to the SMTP server. With STARTTLS the server's certificate and name are
+    verified (the system's CAs, or the configured ca_file), so the password and the message
+    never go to whoever sits between us and the server."""
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
                       timeout=settings.smtp_timeout) as smtp:
         if settings.smtp_starttls:
-            smtp.starttls()
+            smtp.starttls(context=ssl.create_default_context(
+                cafile=settings.smtp_ca_file or None))
         if settings.smtp_user:
             smtp.login(settings.smtp_user, settings.smtp_password)
         smtp.send_message(mail)
