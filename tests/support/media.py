@@ -42,7 +42,7 @@ def prepare(cfg, **media) -> SmtpAccount:
     prompts.generate(cfg.data_dir, cache_dir=PROMPT_CACHE)
     account = SmtpAccount(free_port(socket.SOCK_STREAM))
     media_config.write_smtp(cfg, host="127.0.0.1", port=account.port, sender="voicemail@pbx.test",
-                            starttls="true", ca_file=self_signed_certificate()[0],
+                            starttls="true", ca_file=self_signed_certificate("trusted")[0],
                             user=account.user, password=account.password,
                             retry_seconds=1, timeout=3)
     if media:
@@ -51,7 +51,7 @@ def prepare(cfg, **media) -> SmtpAccount:
 
 
 @functools.lru_cache(maxsize=None)
-def self_signed_certificate(name: str = "trusted") -> tuple[str, str]:
+def self_signed_certificate(name: str) -> tuple[str, str]:
     """(certificate, key) files of a self-signed certificate for 127.0.0.1, made once per
     test session and `name`: the "trusted" one is the platform's smtp ca_file; any other
     plays a server (or a man in the middle) the platform has no reason to trust."""
