@@ -4,7 +4,7 @@
     vpbx export TENANT          print a tenant as a tenant file
     vpbx export --platform      print the platform file (carrier, numbers assigned to tenants)
     vpbx delete TENANT --yes    remove a tenant and everything it owns
-    vpbx simulate TENANT NUMBER --at ISO-DATETIME [--json] [--live]
+    vpbx simulate TENANT NUMBER [--at ISO-DATETIME|now] [--json] [--live]
                                 what a call to NUMBER would do at that moment
     vpbx migrate                apply pending schema migrations
 """
@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="what a call to NUMBER would do at a given moment")
     p.add_argument("tenant")
     p.add_argument("number", help="a global number, or a group's short number")
-    p.add_argument("--at", required=True, help="ISO date-time; tenant's zone unless it has an offset")
+    p.add_argument("--at", default="now",
+                   help="now (the default) or an ISO date-time; tenant's zone unless it has an offset")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--live", action="store_true",
                    help="use the members' real registration and call state")

@@ -19,10 +19,14 @@ class SimulateError(ValueError):
 
 
 def parse_at(text: str) -> datetime.datetime:
+    """The moment `--at` names: `now` (the default), or an ISO date-time, the tenant's wall-clock
+    time unless it carries an offset."""
+    if text.strip().lower() == "now":
+        return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     try:
         return datetime.datetime.fromisoformat(text)
     except ValueError as exc:
-        raise SimulateError(f"--at {text!r} is not an ISO date-time (e.g. 2027-03-24T09:15)") from exc
+        raise SimulateError(f"--at {text!r} is not an ISO date-time (e.g. 2027-03-24T09:15, or now)") from exc
 
 
 class TenantLookups:
@@ -65,7 +69,7 @@ class TenantLookups:
         return None
 
 
-def simulate(conn, slug: str, number: str, at_text: str, *, live_cfg=None) -> call_plan.CallPlan:
+def simulate(conn, slug: str, number: str, at_text: str = "now", *, live_cfg=None) -> call_plan.CallPlan:
     """The plan of a call to `number` (a global number or a group short number) at `at`.
 
     Rings that the live routing makes wait first carry "wait" (plan_runner.with_waits).
