@@ -24,7 +24,7 @@ from vpbx.engine.call_plan import derived
 from vpbx.engine.decision import plan_of_number
 from vpbx.engine.plan_runner import FlowRun, contact_key
 from vpbx.live import busy
-from vpbx.model.numbers import external_form
+from vpbx.model.numbers import destination_number
 
 PAUSED_FLAG = 1                     # the INVITE's transaction waits out a pause (wait_then_ring)
 REDIRECT_CODES = (301, 302)         # a phone's own call forwarding (Moved)
@@ -184,7 +184,8 @@ def final_destination(run, action):
         identity.forward(run)
         run.contacts = {}
         store_flow(run)
-        number = external_form(action.target, access_code=run.access_code) or action.target
+        # stored in E.164; a number stored as written before then is read as it was written
+        number = destination_number(action.target, access_code=run.access_code) or action.target
         send_to_carrier(number, carrier)
         return relay(DIRECT_RING_SECONDS, run)
     end_media()

@@ -53,8 +53,9 @@ MESSAGES = {
     "audio_not_supported": N_("audio files are not supported yet"),
     "destination": N_("must be hangup or one of {{group: NAME}}, {{voicemail: NUMBER}}, "
                       "{{announcement: NAME}}, {{number: \"0XXXXXXXXX\"}}"),
-    "external_number": N_("an external number must be digits after a leading 0 or +, such as "
-                          "\"0215667956\""),
+    "external_number": N_("an external number is national such as \"0217211112\" or international "
+                          "such as \"+41217211112\" (with the 0 for an outside line where the "
+                          "access code is on)"),
     # ---- the shape of a document ----
     "cannot_read_file": N_("cannot read the file: {error}"),
     "not_yaml": N_("not valid YAML: {error}"),

@@ -134,7 +134,7 @@ def test_full_file_creates_ranges_holidays_groups_numbers(applied):
                          " no_answer_target FROM call_groups ORDER BY name")
     assert [tuple(g.values()) for g in groups] == [
         ("Reception", 401, "cyclic", 3, 2, "voicemail", "+41215667955"),
-        ("Support", 402, "hierarchical", 4, 1, "number", "0219876543")]
+        ("Support", 402, "hierarchical", 4, 1, "number", "+41219876543")]
     members = query(conn, "SELECT g.name, u.extension, m.position FROM group_members m"
                           " JOIN call_groups g ON g.id = m.group_id"
                           " JOIN users u ON u.id = m.user_id"
@@ -454,7 +454,8 @@ INVALID = [
     (_set(["groups", 0, "no_answer"], {"announcement": "Closed"}),
      "groups[0].no_answer: no announcement is named 'Closed'"),
     (_set(["groups", 0, "no_answer"], {"number": "12345"}), "groups[0].no_answer: an external "
-     "number must be digits after a leading 0 or +, such as \"0215667956\""),
+     "number is national such as \"0217211112\" or international such as \"+41217211112\" "
+     "(with the 0 for an outside line where the access code is on)"),
     (_set(["groups", 0, "no_answer"], "voicemail"), "groups[0].no_answer: must be hangup or "
      "one of {group: NAME}, {voicemail: NUMBER}, {announcement: NAME}, {number: \"0XXXXXXXXX\"}"),
     (_set(["groups", 0, "no_answer"], {"group": "Support", "number": "0219876543"}),

@@ -2,12 +2,14 @@
 
 Passwords are not printed (only HA1 digests are stored); applying the output keeps them.
 """
+import dataclasses
 import os
 import re
 
 import yaml
 
 from vpbx.audio import files as audio_files
+from vpbx.model.numbers import dialled_form, tenant_country_code
 from vpbx.model.tenant import CYCLING_DISTRIBUTIONS, HANGUP, Destination, StoredTenant
 from vpbx.provisioning.document import format_period
 from vpbx.settings import platform
@@ -155,9 +157,32 @@ def _contact(contact) -> _FlowMap:
     return entry
 
 
+def _dialled(destination: Destination, access_code: bool) -> Destination:
+    """An external destination as CONFIG-FORMAT writes it: as the tenant's phones dial it,
+    with the access code where it is on ("00217211112"); it is stored in E.164."""
+    if destination.kind != "number":
+        return destination
+    return Destination("number", dialled_form(destination.target, access_code=access_code,
+                                              country_code=tenant_country_code()))
+
+
+def _with_dialled_numbers(tenant):
+    """The tenant with its external destinations as CONFIG-FORMAT writes them."""
+    access = bool(tenant.access_code)
+    return dataclasses.replace(
+        tenant,
+        groups=[dataclasses.replace(group, no_answer=_dialled(group.no_answer, access))
+                for group in tenant.groups],
+        numbers=[dataclasses.replace(
+            number, outside_hours=_dialled(number.outside_hours, access),
+            routes=tuple(dataclasses.replace(route, to=_dialled(route.to, access))
+                         for route in number.routes))
+            for number in tenant.numbers])
+
+
 def tenant_text(stored: StoredTenant) -> str:
     """The tenant file of a stored tenant: `vpbx apply` of it changes nothing."""
-    tenant = stored.config
+    tenant = _with_dialled_numbers(stored.config)
     document = {
         "tenant": tenant.slug, "name": tenant.name, "domain": tenant.domain,
         "timezone": tenant.timezone, "access_code": tenant.access_code,

@@ -6,17 +6,19 @@ list); `check_tenant` then checks the file against the tenant as stored and the 
 platform (references between sections, numbers and domains used elsewhere, passwords needed).
 No SQL here: the stored tenant and a `platform` lookup are passed in.
 """
+import dataclasses
 from dataclasses import dataclass, field
 
 from vpbx.provisioning import document
 from vpbx.provisioning import assignments
 from vpbx.provisioning import media_rules
 from vpbx.provisioning import outgoing_rules
+from vpbx.model.numbers import destination_number, tenant_country_code
 from vpbx.model.number_blocks import BLOCK_RULE, BlockError
 from vpbx.provisioning.document import Node, Problems
 from vpbx.reasons import Reason, item_name
 from vpbx.model.tenant import (CYCLING_DISTRIBUTIONS, DEFAULT_CYCLES, DEFAULT_RINGS,
-                              DISTRIBUTIONS, HANGUP, SECTIONS, SETTINGS, Group,
+                              DISTRIBUTIONS, HANGUP, SECTIONS, SETTINGS, Destination, Group,
                               Holiday, Number, Route, StoredTenant, Tenant, TimeRange, User,
                               key_of, time_ranges_with_office_hours)
 
@@ -435,6 +437,33 @@ def _check_passwords(parsed: ParsedTenant, tenant: Tenant, stored: StoredTenant 
         problems.add("domain", Reason("domain_needs_passwords_of", extensions=", ".join(missing)))
 
 
+def _external_e164(destination: Destination, access_code: bool) -> Destination:
+    """An external destination as E.164, read as the file or form wrote it with the tenant's
+    access code as it is after this change (a number not understood stays as written, as
+    before). Stored as E.164, it keeps meaning the same number when a setting changes."""
+    if destination.kind != "number":
+        return destination
+    number = destination_number(destination.target, access_code=access_code,
+                                country_code=tenant_country_code())
+    return Destination("number", number) if number else destination
+
+
+def _with_external_numbers_e164(tenant: Tenant) -> Tenant:
+    """The tenant with the external destinations its file gives in E.164."""
+    access = bool(tenant.access_code)
+    changes = {}
+    if tenant.groups is not None:
+        changes["groups"] = [dataclasses.replace(group, no_answer=_external_e164(group.no_answer, access))
+                             if group else group for group in tenant.groups]
+    if tenant.numbers is not None:
+        changes["numbers"] = [dataclasses.replace(
+            number, outside_hours=_external_e164(number.outside_hours, access),
+            routes=tuple(dataclasses.replace(route, to=_external_e164(route.to, access))
+                         if route else route for route in number.routes))
+            if number else number for number in tenant.numbers]
+    return dataclasses.replace(tenant, **changes) if changes else tenant
+
+
 def check_tenant(parsed: ParsedTenant, stored: StoredTenant | None, platform,
                  problems: Problems) -> Tenant:
     """Check a parsed tenant file against the stored tenant and the other tenants
@@ -451,6 +480,7 @@ def check_tenant(parsed: ParsedTenant, stored: StoredTenant | None, platform,
         if owner:
             problems.add("domain", Reason("domain_taken", domain=parsed.tenant.domain,
                                           tenant=owner))
+    tenant = _with_external_numbers_e164(tenant)
     items = _resulting_items(parsed, stored)
     _check_references(parsed, items, problems)
     _check_clashes(items["users"], "extension", items["groups"], "short_number", problems)
