@@ -9,7 +9,7 @@ next to their fields, refusing to delete what is still used — is the same for 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from vpbx.provisioning import edit
-from vpbx.model.numbers import is_ascii_digits
+from vpbx.model.numbers import destination_number, is_ascii_digits, tenant_country_code
 from vpbx.model.tenant import key_of
 
 from . import dbconn
@@ -52,6 +52,37 @@ def destination_entry(form, prefix: str):
     if kind in ("group", "voicemail", "announcement") and target:
         return {kind: target}
     return "hangup"
+
+
+def typed_external_numbers(form) -> list[tuple[str, str]]:
+    """(destination field, number as typed) of the form's destinations to an external number."""
+    return [(name, form.get(f"{name}_number", "").strip()) for name in form
+            if form.get(name) == "number" and f"{name}_number" in form]
+
+
+def external_number_problems(form, config, fields) -> dict:
+    """Errors of the external numbers the form gives that are no telephone number: a form
+    stores only what it understood (a tenant file keeps its wider rule)."""
+    errors = {}
+    for name, typed in typed_external_numbers(form):
+        if destination_number(typed, access_code=bool(config.access_code),
+                              country_code=tenant_country_code()) is None:
+            field = name if name in fields else ("routes" if "routes" in fields else None)
+            errors.setdefault(field, []).append(
+                _("{typed} is not a telephone number: give a national number such as "
+                  "021 721 11 12 or an international one such as +41 21 721 11 12")
+                .format(typed=typed or '""'))
+    return errors
+
+
+def flash_understood_numbers(form, config) -> None:
+    """Show each external number as typed and as it is stored: "021 721 11 12 → +41217211112"."""
+    for _name, typed in typed_external_numbers(form):
+        number = destination_number(typed, access_code=bool(config.access_code),
+                                    country_code=tenant_country_code())
+        if number:
+            flash(_("External number {typed} → {number}").format(typed=typed, number=number),
+                  "ok")
 
 
 def destination_values(destination, prefix: str) -> dict:
@@ -146,12 +177,16 @@ class SectionPages:
         errors, status = {}, 200
         if request.method == "POST":
             entry, errors = self.entry_from(request.form, config, old)
+            for name, messages in external_number_problems(request.form, config,
+                                                           self.fields).items():
+                errors.setdefault(name, []).extend(messages)
             if not errors:
                 outcome = edit.save_item(
                     dbconn.get_db(), g.tenant["slug"], self.section,
                     key_of(self.section, old) if old is not None else None, entry)
                 if outcome.ok:
                     flash_outcome(outcome, _("Saved."))
+                    flash_understood_numbers(request.form, config)
                     return redirect(url_for(".index"))
                 errors = errors_by_field(outcome.problems, self.fields)
             values = {name: (request.form.getlist(name) if name in self.multi

@@ -117,13 +117,18 @@ def test_create_a_group_with_members(page):
     expect(page.locator("[data-number-for='no_answer']")).to_be_hidden()
     page.select_option("#no_answer", "number")
     page.fill("[data-number-for='no_answer']", "021 555 12 12")
-    expect(page.locator(".reminder")).to_contain_text("must start with a 0")
+    expect(page.locator(".reminder")).to_contain_text("021 721 11 12 or international such as "
+                                                      "+41 21 721 11 12")
     shot(page, "05-group-form")
     page.click("button:has-text('Save')")
+    # the number as typed and as understood (issue 25): acme has the access code on, and a
+    # national number without it is still the Swiss number, not "0" + "215551212"
+    expect(page.locator(".flash.ok", has_text="External number")).to_have_text(
+        "External number 021 555 12 12 → +41215551212")
     card = page.locator("article", has_text="Sales team")
     expect(card).to_contain_text("cyclic (2 rings, 3 cycles)")
     expect(card).to_contain_text("7990")
-    expect(card).to_contain_text("external number 0215551212")
+    expect(card).to_contain_text("external number +41215551212")
     shot(page, "06-groups")
 
 
@@ -175,7 +180,7 @@ def test_route_a_number(page):
     expect(flow).to_contain_text("Evening")
     expect(flow).to_contain_text("group Sales team (480)")
     expect(flow).to_contain_text("7990 Zoé")
-    expect(flow).to_contain_text("external number 0215551212")
+    expect(flow).to_contain_text("external number +41215551212")
     shot(page, "11-numbers")
 
 
@@ -190,7 +195,7 @@ def test_preview_a_call(page):
     rings = plan.locator("ol.rings li")
     expect(rings).to_have_count(6)                               # 2 members x 3 cycles
     expect(rings.first).to_have_text(re.compile(r"ring\s+7956 Julien\s+for 10 s"))
-    expect(plan).to_contain_text("external number 0215551212")
+    expect(plan).to_contain_text("external number +41215551212")
     shot(page, "12-preview")
 
 

@@ -85,7 +85,7 @@ def test_the_preview_follows_ranges_and_holidays(acme, when, range_text, first):
 def test_a_group_short_number_can_be_previewed(acme):
     text = text_of(acme.get("/preview/?number=402&date=2027-03-24&time=09:00")
                    .get_data(as_text=True))
-    assert "group Support" in text and "external number 0219876543" in text
+    assert "group Support" in text and "external number +41219876543" in text
 
 
 def test_the_preview_shows_the_wait_before_a_member_rings_again(acme, conn):
@@ -177,7 +177,7 @@ def test_the_monitor_prints_the_whole_configuration_in_plain_language(acme):
                      "Monday to Friday, from 08:00 to 12:00 and from 14:00 to 18:00",
                      "2027-03-26",
                      "Reception (short number 401)", "Members, in order: 7956 Julien, 7961 Marie",
-                     "No answer › external number 0219876543.", "7950 Paul"):
+                     "No answer › external number +41219876543.", "7950 Paul"):
         assert expected in text, expected
 
 
