@@ -173,7 +173,23 @@ def test_a_no_answer_rule_to_an_external_number_goes_out_in_e164(platform, phone
     gateway.answer()
     caller.wait_call_state("CONFIRMED")
     caller.hangup()
-    platform.wait_log("VPBX-ROUTE", tenant="initech", to="409", decision="number:00219876543",
+    platform.wait_log("VPBX-ROUTE", tenant="initech", to="409", decision="number:+41219876543",
+                      outcome="carrier")
+
+
+def test_a_national_number_written_without_the_access_code_goes_out_in_e164(platform, phones,
+                                                                           gateway):
+    """initech has the access code on; its National group's no-answer rule is written
+    {number: "0219876544"}, the national number without the 0 for an outside line: the carrier
+    gets +41219876544, not "0219876544" as written (issue 25)."""
+    caller = phones("cal")
+    caller.call("413")              # National: nobody can ring, then {number: "0219876544"}
+    incoming = gateway.wait_incoming(timeout=3)
+    assert incoming["invite_text"].startswith(sent_out(gateway, "+41219876544"))
+    gateway.answer()
+    caller.wait_call_state("CONFIRMED")
+    caller.hangup()
+    platform.wait_log("VPBX-ROUTE", tenant="initech", to="413", decision="number:+41219876544",
                       outcome="carrier")
 
 
@@ -199,7 +215,7 @@ def test_a_number_whose_plan_goes_straight_out_forwards_unconditionally(platform
     finally:
         outside.close()
     line = platform.wait_log("VPBX-ROUTE", tenant="initech", to="+41215559003", outcome="plan")
-    assert (line["range"], line["decision"]) == ("Always", "number:00219876543")
+    assert (line["range"], line["decision"]) == ("Always", "number:+41219876543")
 
 
 def test_a_call_forwarded_after_ringing_shows_the_caller_and_who_forwarded_it(
@@ -468,7 +484,7 @@ def test_a_call_a_phone_forwards_to_a_global_number_follows_that_numbers_plan(pl
     alice, call, call_id = call_forwarded_by_bobs_phone(phones, "00215559002", member)
     line = platform.wait_log("VPBX-ROUTE", call_id=call_id, decision="redirect", outcome="plan")
     assert (line["tenant"], line["number"], line["plan"]) == \
-        ("initech", "+41215559002", "group:Spill>number:00219876543")
+        ("initech", "+41215559002", "group:Spill>number:+41219876543")
     alice.hangup(call)
     member.wait_call_state("DISCONNECTED")
 
