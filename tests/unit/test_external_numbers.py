@@ -87,3 +87,41 @@ def test_a_file_keeps_being_accepted_with_what_it_accepted(applied, tmp_path):
     assert apply(applied, tmp_path, document).problems == []
     assert _stored_no_answer(applied) == "0123"
     assert 'no_answer: {number: "0123"}' in provision.export_tenant(applied, "acme")
+
+
+def _migrate_stored_destinations(conn) -> None:
+    """Run sql/migrations/0014 (stored external destinations to E.164) again."""
+    from vpbx.storage.migrations import MIGRATIONS_DIR, split_statements
+    with open(f"{MIGRATIONS_DIR}/0014_external_destinations_e164.sql", encoding="utf-8") as handle:
+        statements = split_statements(handle.read())
+    with conn.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)
+    conn.commit()
+
+
+@pytest.mark.parametrize("access_code, written, number", [
+    (True, "00217211112", "+41217211112"), (True, "0217211112", "+41217211112"),
+    (True, "00041217211112", "+41217211112"), (False, "00217211112", "+217211112"),
+    (False, "0217211112", "+41217211112"), (True, "0123", "0123"),
+])
+def test_the_migration_stores_what_was_written_as_it_was_read(applied, access_code, written,
+                                                              number):
+    """Numbers stored as written before: each becomes the E.164 number calls went to (with
+    the tenant's access code of the time), and keeps it when the access code changes."""
+    with applied.cursor() as cur:
+        cur.execute("UPDATE tenants SET access_code = %s", (access_code,))
+        cur.execute("UPDATE call_groups SET no_answer_target = %s WHERE name = 'Support'",
+                    (written,))
+        cur.execute("UPDATE global_numbers SET outside_kind = 'number', outside_target = %s",
+                    (written,))
+        cur.execute("UPDATE number_routes SET dest_kind = 'number', dest_target = %s",
+                    (written,))
+    applied.commit()
+    _migrate_stored_destinations(applied)
+    assert _stored_no_answer(applied) == number
+    assert {row["outside_target"] for row in query(
+        applied, "SELECT outside_target FROM global_numbers")} == {number}
+    assert {row["dest_target"] for row in query(applied, "SELECT dest_target FROM number_routes")} \
+        == {number}
+    assert destination_number(written, access_code=access_code) in (number, None)
