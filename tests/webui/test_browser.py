@@ -142,6 +142,36 @@ def test_the_group_form_reports_problems_on_their_fields(page):
     shot(page, "07-group-problem")
 
 
+def test_an_external_number_on_a_phone_screen(page):
+    """At 390 px: a number that is none is refused next to its field and kept as typed; an
+    international one is shown back as understood (issue 25)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.goto("/groups/new")
+        page.fill("#name", "Night line")
+        page.fill("#short_number", "481")
+        page.select_option("#distribution", "hierarchical")
+        page.select_option("#no_answer", "number")
+        number = page.locator("[data-number-for='no_answer']")
+        number.fill("12345")
+        page.click("button:has-text('Save')")
+        expect(page.locator("#no_answer-error")).to_have_text(
+            "12345 is not a telephone number: give a national number such as 021 721 11 12 or "
+            "an international one such as +41 21 721 11 12")
+        page.locator("#no_answer-error").scroll_into_view_if_needed()
+        expect(page.locator("#no_answer-error")).to_be_in_viewport()
+        expect(number).to_have_value("12345")
+        number.fill("0041 21 555 12 13")
+        page.click("button:has-text('Save')")
+        echo = page.locator(".flash.ok", has_text="External number")
+        expect(echo).to_have_text("External number 0041 21 555 12 13 → +41215551213")
+        expect(echo).to_be_in_viewport()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(page, "07b-external-number-390")
+    finally:
+        page.set_viewport_size({"width": 1200, "height": 900})
+
+
 def test_add_a_time_range(page):
     page.click("nav.tabs >> text=Time ranges")
     page.click("text=Add a range")
