@@ -499,8 +499,9 @@ INVALID = [
     (_set(["time_ranges", 1, "periods"], ["\u0660\u0669:00-12:00"]),
      "time_ranges[1].periods: '\u0660\u0669:00-12:00' is not a period \"HH:MM-HH:MM\""),
     (_set(["groups", 1, "no_answer"], {"number": "0\uff12\uff11\uff19876543"}),
-     "groups[1].no_answer: an external number must be digits after a leading 0 or +, such "
-     "as \"0215667956\""),
+     "groups[1].no_answer: an external number is national such as \"0217211112\" or "
+     "international such as \"+41217211112\" (with the 0 for an outside line where the access "
+     "code is on)"),
     (_set(["voicemail"], [{"number": "+41215667955", "pin": "\u0664\u0668\u0662\u0661"}]),
      "voicemail[0].pin: must be 4 digits in quotes, such as \"4821\""),
     (_set(["directory"], [{"name": "Plumber", "number": "+41219876543",
