@@ -92,7 +92,7 @@ def test_a_file_keeps_being_accepted_with_what_it_accepted(applied, tmp_path):
 def _migrate_stored_destinations(conn) -> None:
     """Run sql/migrations/0014 (stored external destinations to E.164) again."""
     from vpbx.storage.migrations import MIGRATIONS_DIR, split_statements
-    with open(f"{MIGRATIONS_DIR}/0014_external_destinations_e164.sql", encoding="utf-8") as handle:
+    with open(f"{MIGRATIONS_DIR}/0016_external_destinations_e164.sql", encoding="utf-8") as handle:
         statements = split_statements(handle.read())
     with conn.cursor() as cur:
         for statement in statements:
