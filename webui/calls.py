@@ -34,12 +34,22 @@ def filters() -> tuple[dict, list[tuple[str, str]]]:
     return chosen, problems
 
 
+def cell(value) -> str:
+    """A CSV cell: times in ISO 8601 with their UTC offset (the tenant's zone)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return str(value)
+
+
 @bp.route("/")
 def index():
     chosen, problems = filters()
     records = [] if problems else call_records.query_records(dbconn.get_db(), g.tenant["id"],
                                                              **chosen)
-    return render_template("calls/list.html", records=records, chosen=chosen,
+    zone = call_records.tenant_zone(dbconn.get_db(), g.tenant["id"])
+    return render_template("calls/list.html", records=records, chosen=chosen, zone=zone.key,
                            outcomes=call_records.OUTCOMES,
                            problems=problems), 400 if problems else 200
 
@@ -56,7 +66,6 @@ def export():
     writer = csv.writer(out)
     writer.writerow(call_records.RECORD_FIELDS)
     for record in records:
-        writer.writerow([record[field] if record[field] is not None else ""
-                         for field in call_records.RECORD_FIELDS])
+        writer.writerow([cell(record[field]) for field in call_records.RECORD_FIELDS])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=calls.csv"})

@@ -378,7 +378,8 @@ def openapi_document() -> dict:
                       **auth_errors}}}
     paths["/calls"] = {"get": {
         "operationId": "calls", "tags": ["Call records"],
-        "description": "The tenant's call records, newest first (at most 500).",
+        "description": "The tenant's call records, newest first (at most 500); times in ISO 8601"
+                       " with the UTC offset of the tenant's time zone; from/to are days there.",
         "parameters": [
             {"name": "from", "in": "query", "required": False,
              "schema": {"type": "string", "format": "date"}},

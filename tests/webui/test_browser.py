@@ -259,3 +259,31 @@ def test_german_pages_and_a_problem_in_german_and_french(page):
     shot(page, "17-whole-configuration-de")
     page.click("button[value='en']")
     expect(page.locator("h1")).to_have_text("Configuration of ACME SA")
+
+
+def test_call_records_in_the_tenants_time_zone(page, platform):
+    """acme is in Europe/Zurich: a call at 06:30 UTC on 10 July began at 08:30 there."""
+    from vpbx.records import call_records as cdr
+    from vpbx.storage import connection as db
+    conn = db.connect(platform[0])
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT id FROM tenants WHERE slug = 'acme'")
+            acme = cur.fetchone()["id"]
+            for event in ({"kind": "start", "call_id": "browser-r1", "ts": 1_815_201_000,
+                           "tenant_id": acme, "callee_tenant_id": acme, "caller": "summer-caller",
+                           "dialled": "7961", "on_net": 1},
+                          {"kind": "answer", "call_id": "browser-r1", "ts": 1_815_201_005,
+                           "callee": "7961", "member": "7961"},
+                          {"kind": "end", "call_id": "browser-r1", "ts": 1_815_201_130,
+                           "final_code": 200, "outcome": "answered"}):
+                cdr.store_event(cur, event)
+        page.click("nav.tabs >> text=Call records")
+        row = page.locator("#calls tr", has_text="summer-caller")
+        expect(row).to_contain_text("2027-07-10 08:30:00")
+        expect(page.locator("p.zone")).to_have_text("Times in the time zone Europe/Zurich.")
+        shot(page, "18-call-records")
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM call_records WHERE call_id LIKE 'browser-%'")
+        conn.close()

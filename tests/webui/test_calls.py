@@ -80,3 +80,32 @@ def test_unusable_filters_are_refused_with_their_reason(acme, records):
     text = page.get_data(as_text=True)
     assert "must be a date like 2027-03-24" in text and "must be one of answered" in text
     assert acme.get("/calls/export.csv?to=31/12/2027").status_code == 400
+
+
+def test_times_are_the_tenants_own_with_their_offset(app, platform, acme, records):
+    """acme is in Europe/Zurich: a call at 08:00 UTC in January started at 09:00 there."""
+    page = acme.get("/calls/").get_data(as_text=True)
+    assert "2027-01-15 09:00:00" in page and "08:00:00" not in page
+    assert "Europe/Zurich" in page
+    rows = list(csv.DictReader(io.StringIO(
+        acme.get("/calls/export.csv?number=7961").get_data(as_text=True))))
+    assert [(r["started_at"], r["answered_at"], r["ended_at"]) for r in rows] == [
+        ("2027-01-15T09:00:00+01:00", "2027-01-15T09:00:02+01:00", "2027-01-15T09:01:02+01:00")]
+    from webui import accounts
+    from vpbx.storage import connection as db
+    conn = db.connect(platform[0])
+    token = accounts.create_token(conn, platform[1]["acme"].id, "records-zone")
+    conn.close()
+    api = app.test_client().get("/api/v1/calls?number=7961",
+                                headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert api[0]["started_at"] == "2027-01-15T09:00:00+01:00"
+
+
+def test_the_date_filter_is_the_tenants_day(acme, conn, records):
+    """00:30 in Zurich on the 15th is 23:30 UTC on the 14th: it belongs to the 15th."""
+    with_late = {"kind": "start", "call_id": "a3", "ts": 1_799_969_400,
+                 "tenant_id": records["acme"], "caller": "night-owl", "dialled": "7961", "on_net": 1}
+    with conn.cursor() as cur:
+        cdr.store_event(cur, with_late)
+    assert "night-owl" in acme.get("/calls/?from=2027-01-15&to=2027-01-15").get_data(as_text=True)
+    assert "night-owl" not in acme.get("/calls/?to=2027-01-14").get_data(as_text=True)

@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+import zoneinfo
 
 import pymysql
 
@@ -222,19 +223,41 @@ RECORD_FIELDS = ("started_at", "caller", "dialled", "callee", "outcome", "durati
 OUTCOMES = ("answered", "missed", "busy", "failed", "voicemail")
 
 
+_TIME_FIELDS = ("started_at", "answered_at", "ended_at")
+
+
+def tenant_zone(conn, tenant_id: int) -> zoneinfo.ZoneInfo:
+    """The tenant's time zone (the one its records are shown in); UTC if unusable."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT timezone FROM tenants WHERE id = %s", (tenant_id,))
+        row = cur.fetchone()
+    try:
+        return zoneinfo.ZoneInfo((row or {}).get("timezone") or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _utc_of_local_midnight(day: datetime.date, zone) -> datetime.datetime:
+    """The stored (naive UTC) time at which `day` begins in `zone`."""
+    local = datetime.datetime.combine(day, datetime.time(), zone)
+    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
 def query_records(conn, tenant_id: int, *, date_from=None, date_to=None, number: str = "",
                   user: str = "", outcome: str = "", limit: int = 500) -> list[dict]:
     """A tenant's call records, newest first: the calls its users made and the calls it
-    received. Filters: start date (from/to, both included), a number (caller, dialled or
-    callee contains it), a user (extension or user name), an outcome."""
+    received. Filters: start date in the tenant's time zone (from/to, both included), a
+    number (caller, dialled or callee contains it), a user (extension or user name), an
+    outcome. Times come back aware, in the tenant's time zone."""
+    zone = tenant_zone(conn, tenant_id)
     where = ["(r.tenant_id = %s OR r.callee_tenant_id = %s)"]
     args: list = [tenant_id, tenant_id]
     if date_from:
         where.append("r.started_at >= %s")
-        args.append(date_from)
+        args.append(_utc_of_local_midnight(date_from, zone))
     if date_to:
-        where.append("r.started_at < %s + INTERVAL 1 DAY")
-        args.append(date_to)
+        where.append("r.started_at < %s")
+        args.append(_utc_of_local_midnight(date_to + datetime.timedelta(days=1), zone))
     if number:
         where.append("(r.caller LIKE %s OR r.dialled LIKE %s OR r.callee LIKE %s)")
         args += [f"%{number}%"] * 3
@@ -248,4 +271,10 @@ def query_records(conn, tenant_id: int, *, date_from=None, date_to=None, number:
         cur.execute(f"SELECT {', '.join('r.' + f for f in RECORD_FIELDS)} FROM call_records r"
                     f" WHERE {' AND '.join(where)} ORDER BY r.started_at DESC, r.id DESC"
                     " LIMIT %s", (*args, limit))
-        return list(cur.fetchall())
+        records = list(cur.fetchall())
+    for record in records:
+        for field in _TIME_FIELDS:
+            if record[field] is not None:
+                record[field] = record[field].replace(
+                    tzinfo=datetime.timezone.utc).astimezone(zone)
+    return records
