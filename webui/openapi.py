@@ -389,7 +389,7 @@ def openapi_document() -> dict:
             {"name": "user", "in": "query", "required": False, "schema": {"type": "string"}},
             {"name": "outcome", "in": "query", "required": False,
              "schema": {"type": "string", "enum": ["answered", "missed", "busy", "failed",
-                                                   "voicemail"]}}],
+                                                   "voicemail", "announcement"]}}],
         "responses": {"200": _response("the matching calls",
                                        {"type": "array", "items": _ref("CallRecord")}),
                       "422": _response("a filter that is not usable", _ref("Problems")),

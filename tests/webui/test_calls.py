@@ -109,3 +109,26 @@ def test_the_date_filter_is_the_tenants_day(acme, conn, records):
         cdr.store_event(cur, with_late)
     assert "night-owl" in acme.get("/calls/?from=2027-01-15&to=2027-01-15").get_data(as_text=True)
     assert "night-owl" not in acme.get("/calls/?to=2027-01-14").get_data(as_text=True)
+
+
+def test_voicemail_and_announcement_calls_have_their_own_filter(acme, conn, records):
+    for event in ({"kind": "start", "call_id": "a4", "ts": 1_800_000_300,
+                   "tenant_id": records["acme"], "callee_tenant_id": records["acme"],
+                   "caller": "0791234567", "dialled": "+41215550100", "on_net": 0},
+                  {"kind": "answer", "call_id": "a4", "ts": 1_800_000_301,
+                   "callee": "+41215550100"},
+                  {"kind": "end", "call_id": "a4", "ts": 1_800_000_321, "final_code": 200,
+                   "outcome": "voicemail"},
+                  {"kind": "start", "call_id": "a5", "ts": 1_800_000_400,
+                   "tenant_id": records["acme"], "callee_tenant_id": records["acme"],
+                   "caller": "0797654321", "dialled": "+41215550101", "on_net": 0},
+                  {"kind": "answer", "call_id": "a5", "ts": 1_800_000_401, "callee": "Closed"},
+                  {"kind": "end", "call_id": "a5", "ts": 1_800_000_405, "final_code": 200,
+                   "outcome": "announcement"}):
+        with conn.cursor() as cur:
+            cdr.store_event(cur, event)
+    voicemail = acme.get("/calls/?outcome=voicemail").get_data(as_text=True)
+    assert "0791234567" in voicemail and "0797654321" not in voicemail and "julien" not in voicemail
+    announcement = acme.get("/calls/?outcome=announcement").get_data(as_text=True)
+    assert "0797654321" in announcement and "Closed" in announcement
+    assert "0791234567" not in announcement

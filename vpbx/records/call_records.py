@@ -220,7 +220,13 @@ if __name__ == "__main__":
 
 RECORD_FIELDS = ("started_at", "caller", "dialled", "callee", "outcome", "duration_s",
                  "group_name", "member", "on_net", "route", "answered_at", "ended_at", "call_id")
-OUTCOMES = ("answered", "missed", "busy", "failed", "voicemail")
+OUTCOMES = ("answered", "missed", "busy", "failed", "voicemail", "announcement")
+
+
+def media_outcome(kind: str) -> str:
+    """The outcome of a call the media application answered, from what it was called for
+    ("voicemail", "announcement", "voicemail_access": the owner's remote access)."""
+    return "announcement" if kind == "announcement" else "voicemail"
 
 
 _TIME_FIELDS = ("started_at", "answered_at", "ended_at")
