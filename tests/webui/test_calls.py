@@ -132,3 +132,32 @@ def test_voicemail_and_announcement_calls_have_their_own_filter(acme, conn, reco
     announcement = acme.get("/calls/?outcome=announcement").get_data(as_text=True)
     assert "0797654321" in announcement and "Closed" in announcement
     assert "0791234567" not in announcement
+
+
+def test_totals_pages_and_durations_as_minutes_and_seconds(acme, conn, records):
+    """120 answered calls of 75 s each besides the fixture's two: totals of all the
+    matching calls, 50 a page, the filters kept from page to page."""
+    with conn.cursor() as cur:
+        for i in range(120):
+            start = 1_700_000_000 + i * 600
+            for event in ({"kind": "start", "call_id": f"many-{i}", "ts": start,
+                           "tenant_id": records["acme"], "callee_tenant_id": records["acme"],
+                           "caller": f"caller-{i:03d}", "dialled": "7961", "on_net": 1},
+                          {"kind": "answer", "call_id": f"many-{i}", "ts": start + 1,
+                           "callee": "7961", "member": "7961"},
+                          {"kind": "end", "call_id": f"many-{i}", "ts": start + 76,
+                           "final_code": 200, "outcome": "answered"}):
+                cdr.store_event(cur, event)
+    page = acme.get("/calls/").get_data(as_text=True)
+    assert "122 calls · total duration 2:31:00" in page        # 120 × 75 s + 60 s, busy 0 s
+    assert page.count("<td>1:15</td>") == 48 and "<td>1:00</td>" in page
+    assert "Page 1 of 3" in page and 'rel="prev"' not in page
+    answered = acme.get("/calls/?outcome=answered").get_data(as_text=True)
+    assert "121 calls" in answered and "Page 1 of 3" in answered
+    assert '/calls/?page=2&amp;outcome=answered' in answered
+    last = acme.get("/calls/?outcome=answered&page=3").get_data(as_text=True)
+    assert "Page 3 of 3" in last and 'rel="next"' not in last
+    assert last.count("<td>1:15</td>") == 21 and "caller-000" in last and "caller-119" not in last
+    assert "Page 3 of 3" in acme.get("/calls/?outcome=answered&page=99").get_data(as_text=True)
+    one = acme.get("/calls/?user=julien").get_data(as_text=True)
+    assert "1 call · total duration 1:00" in one and "Page 1 of" not in one

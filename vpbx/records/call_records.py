@@ -249,13 +249,9 @@ def _utc_of_local_midnight(day: datetime.date, zone) -> datetime.datetime:
     return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
 
 
-def query_records(conn, tenant_id: int, *, date_from=None, date_to=None, number: str = "",
-                  user: str = "", outcome: str = "", limit: int = 500) -> list[dict]:
-    """A tenant's call records, newest first: the calls its users made and the calls it
-    received. Filters: start date in the tenant's time zone (from/to, both included), a
-    number (caller, dialled or callee contains it), a user (extension or user name), an
-    outcome. Times come back aware, in the tenant's time zone."""
-    zone = tenant_zone(conn, tenant_id)
+def _filtered(tenant_id: int, zone, date_from=None, date_to=None, number: str = "",
+              user: str = "", outcome: str = "") -> tuple[str, list]:
+    """The WHERE clause (and its arguments) of a tenant's records under the filters."""
     where = ["(r.tenant_id = %s OR r.callee_tenant_id = %s)"]
     args: list = [tenant_id, tenant_id]
     if date_from:
@@ -273,10 +269,21 @@ def query_records(conn, tenant_id: int, *, date_from=None, date_to=None, number:
     if outcome in OUTCOMES:
         where.append("r.outcome = %s")
         args.append(outcome)
+    return " AND ".join(where), args
+
+
+def query_records(conn, tenant_id: int, *, limit: int = 500, offset: int = 0,
+                  **filters) -> list[dict]:
+    """A tenant's call records, newest first: the calls its users made and the calls it
+    received. Filters: start date in the tenant's time zone (date_from/date_to, both
+    included), a number (caller, dialled or callee contains it), a user (extension or user
+    name), an outcome. Times come back aware, in the tenant's time zone."""
+    zone = tenant_zone(conn, tenant_id)
+    where, args = _filtered(tenant_id, zone, **filters)
     with conn.cursor() as cur:
         cur.execute(f"SELECT {', '.join('r.' + f for f in RECORD_FIELDS)} FROM call_records r"
-                    f" WHERE {' AND '.join(where)} ORDER BY r.started_at DESC, r.id DESC"
-                    " LIMIT %s", (*args, limit))
+                    f" WHERE {where} ORDER BY r.started_at DESC, r.id DESC"
+                    " LIMIT %s OFFSET %s", (*args, limit, offset))
         records = list(cur.fetchall())
     for record in records:
         for field in _TIME_FIELDS:
@@ -284,3 +291,22 @@ def query_records(conn, tenant_id: int, *, date_from=None, date_to=None, number:
                 record[field] = record[field].replace(
                     tzinfo=datetime.timezone.utc).astimezone(zone)
     return records
+
+
+def totals(conn, tenant_id: int, **filters) -> dict:
+    """How many records match the filters, and their total duration in seconds."""
+    where, args = _filtered(tenant_id, tenant_zone(conn, tenant_id), **filters)
+    with conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) AS calls, COALESCE(SUM(r.duration_s), 0) AS duration_s"
+                    f" FROM call_records r WHERE {where}", args)
+        row = cur.fetchone()
+    return {"calls": int(row["calls"]), "duration_s": int(row["duration_s"])}
+
+
+def duration_text(seconds) -> str:
+    """A duration as m:ss (h:mm:ss from an hour on): 65 → "1:05"."""
+    minutes, secs = divmod(int(seconds or 0), 60)
+    if minutes < 60:
+        return f"{minutes}:{secs:02d}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
