@@ -104,7 +104,8 @@ def test_times_are_the_tenants_own_with_their_offset(app, platform, acme, record
 def test_the_date_filter_is_the_tenants_day(acme, conn, records):
     """00:30 in Zurich on the 15th is 23:30 UTC on the 14th: it belongs to the 15th."""
     with_late = {"kind": "start", "call_id": "a3", "ts": 1_799_969_400,
-                 "tenant_id": records["acme"], "caller": "night-owl", "dialled": "7961", "on_net": 1}
+                 "tenant_id": records["acme"], "caller": "night-owl", "dialled": "7961",
+                 "on_net": 1}
     with conn.cursor() as cur:
         cdr.store_event(cur, with_late)
     assert "night-owl" in acme.get("/calls/?from=2027-01-15&to=2027-01-15").get_data(as_text=True)
