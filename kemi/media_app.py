@@ -8,7 +8,7 @@ a mailbox.
 """
 import KSR
 
-from legs import DIRECT_RING_SECONDS, anchor_call, record_refusal, relay, store_flow
+from legs import DIRECT_RING_SECONDS, anchor_call, record_refusal, record_start, relay, store_flow
 from media import end_media
 from sip import Worker, log_route, reply
 from vpbx.engine.plan_runner import FlowRun
@@ -65,9 +65,12 @@ def voicemail_access(decision, caller, dialled):
     """A phone dialled 086 + one of its tenant's global numbers (the Decision TO_MEDIA): that
     number's mailbox (* during the greeting, then the PIN)."""
     tenant = decision.tenant
+    # the call is the tenant's (the owner's, from one of its phones): recorded as the others
+    record_start(tenant.id, caller, dialled, decision.caller_party, decision.label)
     if refused := anchor_call(decision.caller_party):
         log_route(tenant=tenant.slug, caller=caller, dialled=dialled, decision=decision.label,
                   outcome=refused.outcome)
+        record_refusal(refused.code)
         return reply(refused.code, refused.reason)
     run = FlowRun(tenant.slug, tenant.id, caller, dialled, None, [],
                   caller_party=decision.caller_party, media=decision.label)

@@ -7,7 +7,7 @@ import pytest
 from tests.integration.test_call_records import record_of
 from vpbx.records import call_records as cdr
 
-from .conftest import CLOSED, DESK, SALES, edge_uri, query, wait_media_line
+from .conftest import CLOSED, DESK, OWNER, SALES, edge_uri, query, wait_media_line
 
 pytestmark = pytest.mark.integration
 
@@ -48,3 +48,22 @@ def test_an_announcement_is_an_announcement_call(platform, voxco, carrier, dbcon
     assert (record["tenant"], record["outcome"], record["callee"]) == \
         ("voxco", "announcement", "Closed")
     assert call_id in voxco_records(dbconn, "announcement")
+
+
+def test_a_voicemail_remote_access_call_is_in_the_tenants_records(platform, voxco, vx,
+                                                                     dbconn):
+    owner = vx("vx1")
+    dialled = "086" + "0" + OWNER[3:]
+    owner.call(dialled)
+    call_id = owner.wait_call_state("CONFIRMED", timeout=5)["sip_call_id"]
+    owner.wait_rtp(10, timeout=8)
+    time.sleep(1.2)
+    owner.hangup()
+    record = record_of(platform, call_id, until=lambda row: row["answered_at"])
+    assert (record["tenant"], record["callee_tenant"], record["caller"], record["dialled"]) == \
+        ("voxco", "voxco", "vx1", dialled)
+    assert (record["outcome"], record["callee"], record["route"]) == \
+        ("voicemail", OWNER, f"voicemail_access:{OWNER}")
+    assert record["started_at"] <= record["answered_at"] <= record["ended_at"]
+    assert record["duration_s"] >= 1
+    assert call_id in voxco_records(dbconn, "voicemail")
