@@ -7,10 +7,12 @@ from sip import (RTPENGINE_FLAGS, Worker, kemi_callback, log_call, pv, record,
                  refresh_configuration)
 from vpbx.engine.plan_runner import AnswerState
 from vpbx.live.busy import party
+from vpbx.records import call_records as cdr
 from vpbx.storage.routing_data import DatabaseUnavailable
 
 ANSWERED_AVP = "$avp(vpbx_answered)"
 PARTIES_VAR = "vpbx_parties"        # dialog variable: the users of an answered call
+OUTCOME_VAR = "vpbx_outcome"        # dialog variable: a call the media app answered (its kind)
 
 
 @kemi_callback("reply route")
@@ -42,7 +44,13 @@ def record_answer(state):
             Worker.store.record_answer(state.tenant_id, group, member)
     parties = [p for p in (state.caller_party, member and party(state.tenant_id, member)) if p]
     KSR.dialog.var_sets(PARTIES_VAR, ",".join(parties))
-    record("answer", callee=member or pv("$rU"), group_name=group, member=member)
+    if state.media:
+        # a voicemail or an announcement answered: the record says which, and so will its end
+        kind, _sep, target = state.media.partition(":")
+        KSR.dialog.var_sets(OUTCOME_VAR, cdr.media_outcome(kind))
+        record("answer", callee=target, group_name=group, member=None)
+    else:
+        record("answer", callee=member or pv("$rU"), group_name=group, member=member)
     log_call("answered", tenant=state.tenant, member=member, group=group)
 
 
@@ -53,7 +61,8 @@ def dialog_event(event):
         return 1
     parties = pv("$dlg_var(%s)" % PARTIES_VAR)
     # the parties' end time goes with the record (vpbx.records.call_records writes it to users)
-    record("end", final_code=200, outcome="answered", **({"parties": parties} if parties else {}))
+    outcome = pv("$dlg_var(%s)" % OUTCOME_VAR) or "answered"
+    record("end", final_code=200, outcome=outcome, **({"parties": parties} if parties else {}))
     ended = []
     for item in filter(None, parties.split(",")):
         tenant_id, extension = item.split(":", 1)

@@ -160,6 +160,13 @@ def store_flow(run):
     KSR.pv.sets(ANSWER_AVP, run.answer_state().dumps())
 
 
+def relay_to_carrier(run):
+    """Send the call out through the carrier trunk (Request-URI set by send_to_carrier):
+    every leg towards the carrier rings as long as the callee lets it, but a trunk that
+    answers nothing within CARRIER_REPLY_SECONDS is down (408, then the failure route)."""
+    return relay(DIRECT_RING_SECONDS, run, first_reply_seconds=CARRIER_REPLY_SECONDS)
+
+
 def relay(seconds, run, first_reply_seconds=None):
     """Send the branches, each ringing for `seconds` at most (and answering anything at all
     within `first_reply_seconds`, when given). `run`: the call's flow state, just stored."""

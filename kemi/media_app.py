@@ -8,7 +8,7 @@ a mailbox.
 """
 import KSR
 
-from legs import DIRECT_RING_SECONDS, anchor_call, relay, store_flow
+from legs import DIRECT_RING_SECONDS, anchor_call, record_refusal, record_start, relay, store_flow
 from media import end_media
 from sip import Worker, log_route, reply
 from vpbx.engine.plan_runner import FlowRun
@@ -49,6 +49,7 @@ def to_media(run, action):
     log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled, decision=decision,
               outcome="media", range=run.range, service=service)
     run.contacts = {}
+    run.media = "%s:%s" % (action.kind, action.target)    # the call record's outcome if answered
     return relay_to_media(service, run)
 
 
@@ -56,6 +57,7 @@ def refuse(run, decision, outcome, reason):
     log_route(tenant=run.tenant, caller=run.caller, dialled=run.dialled, decision=decision,
               outcome=outcome, range=run.range)
     end_media()
+    record_refusal(480)
     return reply(480, reason)
 
 
@@ -63,12 +65,15 @@ def voicemail_access(decision, caller, dialled):
     """A phone dialled 086 + one of its tenant's global numbers (the Decision TO_MEDIA): that
     number's mailbox (* during the greeting, then the PIN)."""
     tenant = decision.tenant
+    # the call is the tenant's (the owner's, from one of its phones): recorded as the others
+    record_start(tenant.id, caller, dialled, decision.caller_party, decision.label)
     if refused := anchor_call(decision.caller_party):
         log_route(tenant=tenant.slug, caller=caller, dialled=dialled, decision=decision.label,
                   outcome=refused.outcome)
+        record_refusal(refused.code)
         return reply(refused.code, refused.reason)
     run = FlowRun(tenant.slug, tenant.id, caller, dialled, None, [],
-                  caller_party=decision.caller_party)
+                  caller_party=decision.caller_party, media=decision.label)
     log_route(tenant=tenant.slug, caller=caller, dialled=dialled, decision=decision.label,
               outcome="media", service=decision.service)
     return relay_to_media(decision.service, run)

@@ -7,9 +7,9 @@ import KSR
 
 import digest
 import identity
-from legs import (CARRIER_REPLY_SECONDS, DIRECT_RING_SECONDS, anchor_call, comes_from,
+from legs import (DIRECT_RING_SECONDS, anchor_call, comes_from,
                   drop_claimed_identity, dset_uris, record_refusal, record_start, relay,
-                  send_to_carrier, store_flow, take_transaction)
+                  relay_to_carrier, send_to_carrier, store_flow, take_transaction)
 from media_app import voicemail_access
 from ringing import start_flow
 from sip import STOP, Worker, dialled_number, log_route, pv, reply
@@ -105,4 +105,4 @@ def route_to_carrier(decision, caller, dialled):
     log_route(tenant=tenant.slug, caller=caller, dialled=dialled, decision=decision.label,
               outcome="carrier", number=number, presented=decision.presented)
     record_start(None, caller, dialled, caller_party, f"carrier:{number}", on_net=False)
-    return relay(DIRECT_RING_SECONDS, run, first_reply_seconds=CARRIER_REPLY_SECONDS)
+    return relay_to_carrier(run)

@@ -13,8 +13,8 @@ from dataclasses import replace
 import KSR
 
 import identity
-from legs import (CARRIER_REPLY_SECONDS, DIRECT_RING_SECONDS, FLOW_AVP, anchor_call,
-                  dset_uris, branch_count, record_refusal, record_start, relay, send_to_carrier,
+from legs import (DIRECT_RING_SECONDS, FLOW_AVP, anchor_call, dset_uris, branch_count,
+                  record_refusal, record_start, relay, relay_to_carrier, send_to_carrier,
                   store_flow)
 from media import end_media, on_pause, stop_ringback_of_cancelled_call
 from media_app import to_media
@@ -187,7 +187,7 @@ def final_destination(run, action):
         # stored in E.164; a number stored as written before then is read as it was written
         number = destination_number(action.target, access_code=run.access_code) or action.target
         send_to_carrier(number, carrier)
-        return relay(DIRECT_RING_SECONDS, run)
+        return relay_to_carrier(run)
     end_media()
     record_refusal(480)
     return reply(480, "Nobody Answered")
@@ -261,7 +261,7 @@ def follow_redirect(run):
         store_flow(run)
         send_to_carrier(target.number, carrier)
         log("carrier", number=target.number)
-        relay(DIRECT_RING_SECONDS, run, first_reply_seconds=CARRIER_REPLY_SECONDS)
+        relay_to_carrier(run)
         return True
     user = target.user
     KSR.pv.sets("$ru", user.aor)

@@ -34,13 +34,41 @@ def filters() -> tuple[dict, list[tuple[str, str]]]:
     return chosen, problems
 
 
+def cell(value) -> str:
+    """A CSV cell: times in ISO 8601 with their UTC offset (the tenant's zone)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+PAGE_SIZE = 50                      # records per page
+
+
+def page_number() -> int:
+    """The page asked for (1 for anything that is not a page number)."""
+    text = request.args.get("page") or ""
+    return int(text) if text.isdigit() and 0 < int(text) < 1_000_000 else 1
+
+
 @bp.route("/")
 def index():
     chosen, problems = filters()
-    records = [] if problems else call_records.query_records(dbconn.get_db(), g.tenant["id"],
-                                                             **chosen)
-    return render_template("calls/list.html", records=records, chosen=chosen,
-                           outcomes=call_records.OUTCOMES,
+    conn, tenant_id = dbconn.get_db(), g.tenant["id"]
+    summary = {"calls": 0, "duration_s": 0}
+    page, pages, records = 1, 1, []
+    if not problems:
+        summary = call_records.totals(conn, tenant_id, **chosen)
+        pages = max(1, -(-summary["calls"] // PAGE_SIZE))
+        page = min(page_number(), pages)
+        records = call_records.query_records(conn, tenant_id, limit=PAGE_SIZE,
+                                             offset=(page - 1) * PAGE_SIZE, **chosen)
+    zone = call_records.tenant_zone(conn, tenant_id)
+    args = {key: value for key, value in request.args.items() if key != "page"}
+    return render_template("calls/list.html", records=records, chosen=chosen, zone=zone.key,
+                           outcomes=call_records.OUTCOMES, summary=summary, page=page,
+                           pages=pages, args=args, duration=call_records.duration_text,
                            problems=problems), 400 if problems else 200
 
 
@@ -51,12 +79,12 @@ def export():
     if problems:
         return Response("".join(f"{field}: {reason}\n" for field, reason in problems),
                         status=400, mimetype="text/plain")
-    records = call_records.query_records(dbconn.get_db(), g.tenant["id"], limit=100000, **chosen)
+    records = call_records.query_records(dbconn.get_db(), g.tenant["id"], limit=1_000_000,
+                                         **chosen)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(call_records.RECORD_FIELDS)
     for record in records:
-        writer.writerow([record[field] if record[field] is not None else ""
-                         for field in call_records.RECORD_FIELDS])
+        writer.writerow([cell(record[field]) for field in call_records.RECORD_FIELDS])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=calls.csv"})

@@ -31,6 +31,7 @@ from .accounts import LANGUAGES
 # records' outcomes (vpbx.records.call_records.OUTCOMES), the voicemail modes
 # (vpbx.model.tenant.VOICEMAIL_MODES) and the password rules of webui.accounts
 SHOWN_AS_VALUES = (N_("answered"), N_("missed"), N_("busy"), N_("failed"), N_("voicemail"),
+                   N_("announcement"),
                    N_("enabled"), N_("greeting_only"), N_("disabled"),
                    N_("must be at least 10 characters"), N_("the two passwords differ"))
 LANGUAGE_COOKIE = "vpbx_lang"       # the language chosen before signing in

@@ -378,7 +378,8 @@ def openapi_document() -> dict:
                       **auth_errors}}}
     paths["/calls"] = {"get": {
         "operationId": "calls", "tags": ["Call records"],
-        "description": "The tenant's call records, newest first (at most 500).",
+        "description": "The tenant's call records, newest first (at most 500); times in ISO 8601"
+                       " with the UTC offset of the tenant's time zone; from/to are days there.",
         "parameters": [
             {"name": "from", "in": "query", "required": False,
              "schema": {"type": "string", "format": "date"}},
@@ -388,7 +389,7 @@ def openapi_document() -> dict:
             {"name": "user", "in": "query", "required": False, "schema": {"type": "string"}},
             {"name": "outcome", "in": "query", "required": False,
              "schema": {"type": "string", "enum": ["answered", "missed", "busy", "failed",
-                                                   "voicemail"]}}],
+                                                   "voicemail", "announcement"]}}],
         "responses": {"200": _response("the matching calls",
                                        {"type": "array", "items": _ref("CallRecord")}),
                       "422": _response("a filter that is not usable", _ref("Problems")),

@@ -125,7 +125,8 @@ def delete_tenant(tenant_id: int):
         flash(_("Type the tenant's short name to confirm."), "error")
         return redirect(url_for(".tenant", tenant_id=tenant_id))
     conn = dbconn.get_db()
-    apply.delete_tenant(conn, row["slug"])
+    apply.delete_tenant(conn, row["slug"], data_dir=current_app.config["VPBX"].data_dir,
+                        log=current_app.logger)
     if session.get("tenant_id") == tenant_id:
         session.pop("tenant_id", None)
     flash(_("Tenant {slug} deleted.", slug=row["slug"]), "ok")

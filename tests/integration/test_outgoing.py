@@ -505,3 +505,83 @@ def test_a_users_call_a_phone_forwards_out_shows_the_caller_and_the_forwarding_u
     gateway.answer()
     alice.wait_call_state("CONFIRMED", call)
     alice.hangup(call)
+
+
+class SilentGateway:
+    """The carrier's gateway reading every request and answering nothing: the monotonic
+    times of the INVITEs it got."""
+
+    def __init__(self, address, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((address, port))
+        self.sock.settimeout(0.1)
+        self.invites = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.read, daemon=True)
+        self.thread.start()
+
+    def read(self):
+        while not self.stopped.is_set():
+            try:
+                data, _sender = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            if data.startswith(b"INVITE "):
+                self.invites.append(time.monotonic())
+
+    def close(self):
+        self.stopped.set()
+        self.thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent_gateway(platform, carrier_gateway):
+    gateway = SilentGateway(*carrier_gateway)
+    yield gateway
+    gateway.close()
+
+
+def test_a_group_forwarding_to_a_silent_carrier_ends_after_5_s(platform, phones,
+                                                                silent_gateway):
+    """Overflow (409): its member 7004 has no phone, the plan forwards to an external
+    number at once; the carrier answers nothing: the caller gets 408 after 5 s, as for a
+    phone's own external call (not after the ~120 s of INVITE retransmissions)."""
+    caller = phones("cal")
+    started = time.monotonic()
+    caller.call("409")
+    caller.wait_call_state("DISCONNECTED", timeout=15)
+    assert caller.last_status() == 408
+    assert silent_gateway.invites
+    assert 4 <= time.monotonic() - silent_gateway.invites[0] <= 7
+    assert time.monotonic() - started <= 8
+
+
+def test_a_no_answer_rule_forwarding_to_a_silent_carrier_ends_5_s_later(platform, phones,
+                                                                         silent_gateway):
+    """Spill (410): 7003 rings 5 s, then the no-answer rule forwards to an external number
+    that the carrier never answers: 408 5 s later."""
+    caller, member = phones("cal"), phones("m3")
+    caller.call("410")
+    member.wait_incoming()
+    caller.wait_call_state("DISCONNECTED", timeout=20)
+    assert caller.last_status() == 408
+    assert silent_gateway.invites
+    assert 4 <= time.monotonic() - silent_gateway.invites[0] <= 7
+
+
+def test_a_range_forwarding_to_a_silent_carrier_ends_after_5_s(platform, silent_gateway,
+                                                               tmp_path):
+    """Forward line (+41215559003): its range sends outside calls to an external number at
+    once; the carrier's trunk answers nothing: the outside caller gets 408 after 5 s."""
+    outside = Phone("carrier", bind_address="127.0.0.2", name="outside",
+                    log_dir=str(tmp_path)).start()
+    try:
+        started = time.monotonic()
+        outside.call(f"sip:+41215559003@{platform.cfg.sip_address}:{platform.cfg.sip_port}")
+        outside.wait_call_state("DISCONNECTED", timeout=15)
+        assert outside.last_status() == 408
+        assert silent_gateway.invites
+        assert 4 <= time.monotonic() - started <= 8
+    finally:
+        outside.close()

@@ -3,12 +3,14 @@ rename and the row) is recovered at start-up; half-recorded files are removed; a
 on disk while the database was away gets its row once it answers."""
 import collections
 import datetime
+import logging
 import os
 
 import pymysql
 import pytest
 
 from media import prompts
+from vpbx.provisioning import apply as provision
 from vpbx.voicemail import mail as media_mail
 from vpbx.voicemail import store as media_store
 
@@ -71,3 +73,57 @@ def test_a_message_kept_on_disk_gets_its_row_once_the_database_answers(
     outbox, = rows(conn, "SELECT recipient FROM voicemail_outbox WHERE message_id = %s",
                    stored[0])
     assert outbox == {"recipient": "desk@sono.test"}  # and it is mailed
+
+
+def _message_on_disk(data_dir: str, box_id: int, name: str) -> str:
+    folder = media_store.abs_path(data_dir, media_store.message_folder(box_id))
+    os.makedirs(folder, exist_ok=True)
+    wav = os.path.join(folder, name)
+    prompts.tone_wav(wav, 700, 0.5)
+    media_store.write_sidecar(wav, {"caller": "+41791234567", "duration_ms": 500,
+                                    "received_at": "2027-03-24T08:15:00"})
+    return wav
+
+
+def test_a_message_file_that_cannot_be_deleted_with_its_tenant_is_swept_later(
+        conn, throwaway_db, files, monkeypatch, caplog):  # noqa: F811
+    """The tenant is deleted whole even when a file of its messages resists; the file is
+    logged, then the media application's sweep deletes it (its mailbox no longer exists)."""
+    assert apply(conn, files, document()).problems == []
+    box, = rows(conn, "SELECT b.id FROM voicemail_boxes b JOIN global_numbers n"
+                      " ON n.id = b.number_id WHERE n.number = '+41215550100'")
+    data_dir = throwaway_db.data_dir
+    wav = _message_on_disk(data_dir, box["id"], "20270324T081500-abc.wav")
+    real_unlink = os.unlink
+
+    def stuck(path, *args, **kwargs):
+        if path == wav:
+            raise PermissionError(13, "Permission denied", path)
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(media_store.os, "unlink", stuck)
+    log = logging.getLogger("test.delete")
+    with caplog.at_level(logging.ERROR, logger="test.delete"):
+        assert provision.delete_tenant(conn, "sono", data_dir=data_dir, log=log) is True
+    assert rows(conn, "SELECT id FROM tenants WHERE slug = 'sono'") == []
+    assert rows(conn, "SELECT id FROM voicemail_boxes") == []
+    assert os.path.exists(wav) and not os.path.exists(media_store.sidecar(wav))
+    assert [record.getMessage() for record in caplog.records] == [
+        f"voicemail file {wav} of a removed mailbox could not be deleted:"
+        f" [Errno 13] Permission denied: '{wav}'"]
+    monkeypatch.setattr(media_store.os, "unlink", real_unlink)
+    assert media_store.recover_messages(conn, data_dir) == []     # the sweep: not recovered,
+    assert not os.path.exists(os.path.dirname(wav))               # deleted
+
+
+def test_the_sweep_leaves_files_being_written_and_existing_mailboxes(conn, throwaway_db,
+                                                                     files):  # noqa: F811
+    assert apply(conn, files, document()).problems == []
+    box = rows(conn, "SELECT MAX(id) AS id FROM voicemail_boxes")[0]
+    data_dir = throwaway_db.data_dir
+    gone = _message_on_disk(data_dir, box["id"] + 1000, "20270324T081500-abc.wav")
+    kept = _message_on_disk(data_dir, box["id"], "20270324T081600-def.wav")
+    assert media_store.recover_messages(conn, data_dir, min_age=60) == []   # too recent
+    assert os.path.exists(gone)
+    assert len(media_store.recover_messages(conn, data_dir)) == 1           # at start-up
+    assert not os.path.exists(os.path.dirname(gone)) and os.path.exists(kept)

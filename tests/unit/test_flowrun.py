@@ -141,3 +141,12 @@ def test_a_run_on_shared_steps_encodes_its_own_addresses():
     for run in (one, other, one):
         again = FlowRun.loads(run.dumps())
         assert again == run and again.aors == run.aors
+
+
+def test_a_call_sent_to_the_media_app_tells_its_answer_what_it_reached():
+    from vpbx.engine.plan_runner import AnswerState
+    run = FlowRun("acme", 1, "7950", "0215550100", None, [])
+    assert run.answer_state().media is None
+    run.media = "voicemail:+41215550100"
+    again = FlowRun.loads(run.dumps())
+    assert AnswerState.loads(again.answer_state().dumps()).media == "voicemail:+41215550100"

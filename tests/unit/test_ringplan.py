@@ -41,6 +41,15 @@ def test_least_active_rings_the_longest_idle_first():
     assert order(plan) == [("7965",), ("7961",), ("7956",), ("7969",)]
 
 
+def test_least_active_tells_apart_calls_that_ended_within_the_same_second():
+    """Idle times are kept to the microsecond: the member whose call ended 0.3 s earlier
+    rings first, whatever the list order."""
+    idle = {"7956": 1900000000.4, "7961": 1900000000.1, "7965": 1900000000.400001,
+            "7969": 1900000000.25}
+    plan = ring_plan(group("least_active"), idle_since=idle)
+    assert order(plan) == [("7961",), ("7969",), ("7956",), ("7965",)]
+
+
 def test_random_orders_each_cycle_and_eventually_covers_every_member_first():
     rng = random.Random(7)
     firsts = Counter()

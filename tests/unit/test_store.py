@@ -1,8 +1,13 @@
 """The routing's reads (vpbx.storage.routing_data.SipStore) against a real database: what a call reads, and
 when — the members' state only when the plan needs it, addresses of record from the cached
 configuration, idle times written at once only where a least-active group reads them."""
+import time
+
 import pytest
 
+from vpbx.engine.ring_plan import ring_plan
+from vpbx.model.tenant import Group
+from vpbx.records.call_records import store_call_end
 from vpbx.storage import routing_data as store_mod
 
 
@@ -88,6 +93,39 @@ def test_idle_times_are_written_at_once_only_for_members_of_least_active_groups(
         written = [row["extension"] for row in cur.fetchall()]
     # 7002 is in Calm (least active); 7001 and 7004 come through the call-record spool
     assert written == ["7002", "7003"]
+
+
+def calm_order(sip_store, tenant) -> list[str]:
+    """Who Calm (least active: 7002, 7003 in list order) rings first to last, as a call's
+    plan reads it from the database."""
+    _last_answered, idle_since = sip_store.member_state(tenant)
+    group = Group("Calm", 402, "least_active", 1, 1, ("7002", "7003"))
+    return [step.members[0] for step in ring_plan(group, idle_since=dict(idle_since))]
+
+
+def test_idle_times_keep_fractions_of_a_second_through_the_call_record_spool(
+        sip_store, conn, tenant):
+    """7003's call ended 0.3 s before 7002's, within the same second: 7003 has been idle
+    longer and rings first (to the second, they tied and list order put 7002 first)."""
+    with conn.cursor() as cur:
+        store_call_end(cur, f"{tenant}:7003", 2000000000.1)
+        store_call_end(cur, f"{tenant}:7002", 2000000000.4)
+    _last_answered, idle_since = sip_store.member_state(tenant)
+    assert dict(idle_since) == {"7002": pytest.approx(2000000000.4, abs=1e-6),
+                                "7003": pytest.approx(2000000000.1, abs=1e-6)}
+    assert calm_order(sip_store, tenant) == ["7003", "7002"]
+
+
+def test_idle_times_written_at_once_keep_fractions_of_a_second(sip_store, conn, tenant):
+    """The routing's own write (at the end of a call) within one second: 7003 then 7002."""
+    while time.time() % 1 > 0.5:          # both ends within the same second of the clock
+        time.sleep(0.05)
+    sip_store.record_call_end([(tenant, "7003")])
+    time.sleep(0.05)
+    sip_store.record_call_end([(tenant, "7002")])
+    _last_answered, idle_since = sip_store.member_state(tenant)
+    assert 0.04 < idle_since["7002"] - idle_since["7003"] < 1
+    assert calm_order(sip_store, tenant) == ["7003", "7002"]
 
 
 def test_a_group_s_ringback_tone_is_cached_until_the_configuration_changes(sip_store, conn,

@@ -294,3 +294,70 @@ def test_german_pages_and_a_problem_in_german_and_french(page):
     shot(page, "17-whole-configuration-de")
     page.click("button[value='en']")
     expect(page.locator("h1")).to_have_text("Configuration of ACME SA")
+
+
+def test_call_records_in_the_tenants_time_zone(page, platform):
+    """acme is in Europe/Zurich: a call at 06:30 UTC on 10 July began at 08:30 there; a call
+    that reached the voicemail is found by the voicemail filter; 60 calls make two pages
+    with their totals, durations as m:ss."""
+    from vpbx.records import call_records as cdr
+    from vpbx.storage import connection as db
+    conn = db.connect(platform[0])
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT id FROM tenants WHERE slug = 'acme'")
+            acme = cur.fetchone()["id"]
+            cur.execute("DELETE FROM call_records")
+            events = [{"kind": "start", "call_id": "browser-r1", "ts": 1_815_201_000,
+                       "tenant_id": acme, "callee_tenant_id": acme, "caller": "summer-caller",
+                       "dialled": "7961", "on_net": 1},
+                      {"kind": "answer", "call_id": "browser-r1", "ts": 1_815_201_005,
+                       "callee": "7961", "member": "7961"},
+                      {"kind": "end", "call_id": "browser-r1", "ts": 1_815_201_130,
+                       "final_code": 200, "outcome": "answered"},
+                      {"kind": "start", "call_id": "browser-vm", "ts": 1_815_200_000,
+                       "tenant_id": acme, "callee_tenant_id": acme, "caller": "0791112233",
+                       "dialled": "+41215550100", "on_net": 0},
+                      {"kind": "answer", "call_id": "browser-vm", "ts": 1_815_200_001,
+                       "callee": "+41215550100"},
+                      {"kind": "end", "call_id": "browser-vm", "ts": 1_815_200_031,
+                       "final_code": 200, "outcome": "voicemail"}]
+            for i in range(58):
+                events.append({"kind": "start", "call_id": f"browser-m{i}", "ts": 1_800_000_000
+                               + i * 60, "tenant_id": acme, "caller": f"old-{i:02d}",
+                               "dialled": "7961", "on_net": 1})
+                events.append({"kind": "end", "call_id": f"browser-m{i}",
+                               "ts": 1_800_000_010 + i * 60, "final_code": 487,
+                               "outcome": "missed"})
+            for event in events:
+                cdr.store_event(cur, event)
+        page.click("nav.tabs >> text=Call records")
+        row = page.locator("#calls tr", has_text="summer-caller")
+        expect(row).to_contain_text("2027-07-10 08:30:00")
+        expect(row.locator("td").nth(5)).to_have_text("2:05")
+        expect(page.locator("p.zone")).to_have_text("Times in the time zone Europe/Zurich.")
+        expect(page.locator("#calls-totals")).to_have_text("60 calls · total duration 2:35")
+        expect(page.locator("#calls tbody tr")).to_have_count(50)
+        shot(page, "18-call-records")
+        page.click("nav.pages >> text=Next")
+        expect(page.locator(".page-of")).to_have_text("Page 2 of 2")
+        expect(page.locator("#calls tbody tr")).to_have_count(10)
+        expect(page.locator("#calls")).to_contain_text("old-00")
+        page.select_option("select[name=outcome]", "voicemail")
+        page.click("form.filters button")
+        expect(page.locator("#calls tbody tr")).to_have_count(1)
+        expect(page.locator("#calls tbody tr")).to_contain_text("0791112233")
+        expect(page.locator("#calls tbody tr")).to_contain_text("voicemail")
+        expect(page.locator("#calls-totals")).to_have_text("1 call · total duration 0:30")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.click("button[value='fr']")
+        expect(page.locator("#calls-totals")).to_have_text("1 appel · durée totale 0:30")
+        expect(page.locator("#calls tbody tr")).to_contain_text("messagerie")
+        expect(page.locator("#calls-totals")).to_be_in_viewport()
+        shot(page, "19-call-records-fr-390px")
+        page.click("button[value='en']")
+    finally:
+        page.set_viewport_size({"width": 1200, "height": 900})
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM call_records WHERE call_id LIKE 'browser-%'")
+        conn.close()

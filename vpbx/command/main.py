@@ -10,6 +10,7 @@
 """
 import argparse
 import json
+import logging
 import sys
 
 from vpbx.command import simulate
@@ -60,8 +61,10 @@ def cmd_delete(args) -> int:
         print("vpbx delete: add --yes to remove the tenant and everything it owns",
               file=sys.stderr)
         return 2
-    conn = connection.connect(platform.load(), autocommit=False)
-    if not apply.delete_tenant(conn, args.tenant):
+    cfg = platform.load()
+    conn = connection.connect(cfg, autocommit=False)
+    if not apply.delete_tenant(conn, args.tenant, data_dir=cfg.data_dir,
+                               log=logging.getLogger("vpbx.delete")):
         print(f"vpbx: no tenant named {args.tenant!r}", file=sys.stderr)
         return 1
     print(f"tenant {args.tenant}: deleted")

@@ -69,13 +69,15 @@ class FlowRun:
     rang_until: dict = field(default_factory=dict)  # extension → when its last ring ended
     held: list | None = None                        # a ring action waiting out a pause
     redirects: int = 0                              # phones' 3xx followed (kemi: follow_redirect)
+    media: str | None = None                        # "voicemail:NUMBER", "announcement:NAME"
+                                                    # when the media application is called
 
     def answer_state(self) -> "AnswerState":
         """What an answer to the current action needs to know (see AnswerState)."""
         group = self.current_group if self.steps else None
         cyclic = group is not None and self.steps[self.step].get("distribution") == "cyclic"
         return AnswerState(self.tenant, self.tenant_id, group, cyclic, self.contacts,
-                           self.caller_party)
+                           self.caller_party, self.media)
 
     def next_action(self, available) -> Action:
         """The next action; `available` says whether a member can ring right now."""
@@ -184,6 +186,7 @@ class AnswerState:
     cyclic: bool = False               # its distribution is cyclic (the answer moves its pointer)
     contacts: dict = field(default_factory=dict)   # contact key → extension
     caller_party: str | None = None
+    media: str | None = None           # the media application answers: "KIND:TARGET"
 
     def answered_by(self, contact_uri: str) -> str | None:
         """The member whose phone answered, from the Contact of its 200 OK; when one member

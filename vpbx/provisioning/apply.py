@@ -26,6 +26,7 @@ from vpbx.provisioning.document import Node, Problems, load_yaml
 from vpbx.provisioning.export import platform_text, tenant_text
 from vpbx.provisioning.read import OtherTenants, find_tenant_id, read_platform, read_tenant
 from vpbx.reasons import Reason
+from vpbx.voicemail import store as voicemail_store
 
 
 @dataclass
@@ -115,14 +116,21 @@ def export_platform(conn) -> str:
         return platform_text(read_platform(cur), assignments.read(cur))
 
 
-def delete_tenant(conn, slug: str) -> bool:
+def delete_tenant(conn, slug: str, data_dir: str | None = None, log=None) -> bool:
     """Remove the tenant named `slug`, its SIP accounts and registrations and everything it
-    owns, in one transaction; False when there is no such tenant."""
+    owns, in one transaction; False when there is no such tenant. With `data_dir`, its voice
+    messages' files (recordings, callers' numbers) are then deleted from the data folder: the
+    database goes first, so the tenant is never half deleted; a file that cannot be deleted
+    is logged, and the media application's sweep (voicemail recover_messages) deletes it
+    later since its mailbox no longer exists."""
     with transaction(conn) as cur:
         tenant_id = find_tenant_id(cur, slug)
         if tenant_id is None:
             return False
+        box_ids = voicemail_store.tenant_box_ids(cur, tenant_id)
         write.delete_tenant(cur, tenant_id)
         mark_changed(cur)
     notify_routing(conn)
+    if data_dir is not None:
+        voicemail_store.remove_box_folders(data_dir, box_ids, log)
     return True

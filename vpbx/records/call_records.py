@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+import zoneinfo
 
 import pymysql
 
@@ -219,22 +220,46 @@ if __name__ == "__main__":
 
 RECORD_FIELDS = ("started_at", "caller", "dialled", "callee", "outcome", "duration_s",
                  "group_name", "member", "on_net", "route", "answered_at", "ended_at", "call_id")
-OUTCOMES = ("answered", "missed", "busy", "failed", "voicemail")
+OUTCOMES = ("answered", "missed", "busy", "failed", "voicemail", "announcement")
 
 
-def query_records(conn, tenant_id: int, *, date_from=None, date_to=None, number: str = "",
-                  user: str = "", outcome: str = "", limit: int = 500) -> list[dict]:
-    """A tenant's call records, newest first: the calls its users made and the calls it
-    received. Filters: start date (from/to, both included), a number (caller, dialled or
-    callee contains it), a user (extension or user name), an outcome."""
+def media_outcome(kind: str) -> str:
+    """The outcome of a call the media application answered, from what it was called for
+    ("voicemail", "announcement", "voicemail_access": the owner's remote access)."""
+    return "announcement" if kind == "announcement" else "voicemail"
+
+
+_TIME_FIELDS = ("started_at", "answered_at", "ended_at")
+
+
+def tenant_zone(conn, tenant_id: int) -> zoneinfo.ZoneInfo:
+    """The tenant's time zone (the one its records are shown in); UTC if unusable."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT timezone FROM tenants WHERE id = %s", (tenant_id,))
+        row = cur.fetchone()
+    try:
+        return zoneinfo.ZoneInfo((row or {}).get("timezone") or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _utc_of_local_midnight(day: datetime.date, zone) -> datetime.datetime:
+    """The stored (naive UTC) time at which `day` begins in `zone`."""
+    local = datetime.datetime.combine(day, datetime.time(), zone)
+    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _filtered(tenant_id: int, zone, date_from=None, date_to=None, number: str = "",
+              user: str = "", outcome: str = "") -> tuple[str, list]:
+    """The WHERE clause (and its arguments) of a tenant's records under the filters."""
     where = ["(r.tenant_id = %s OR r.callee_tenant_id = %s)"]
     args: list = [tenant_id, tenant_id]
     if date_from:
         where.append("r.started_at >= %s")
-        args.append(date_from)
+        args.append(_utc_of_local_midnight(date_from, zone))
     if date_to:
-        where.append("r.started_at < %s + INTERVAL 1 DAY")
-        args.append(date_to)
+        where.append("r.started_at < %s")
+        args.append(_utc_of_local_midnight(date_to + datetime.timedelta(days=1), zone))
     if number:
         where.append("(r.caller LIKE %s OR r.dialled LIKE %s OR r.callee LIKE %s)")
         args += [f"%{number}%"] * 3
@@ -244,8 +269,44 @@ def query_records(conn, tenant_id: int, *, date_from=None, date_to=None, number:
     if outcome in OUTCOMES:
         where.append("r.outcome = %s")
         args.append(outcome)
+    return " AND ".join(where), args
+
+
+def query_records(conn, tenant_id: int, *, limit: int = 500, offset: int = 0,
+                  **filters) -> list[dict]:
+    """A tenant's call records, newest first: the calls its users made and the calls it
+    received. Filters: start date in the tenant's time zone (date_from/date_to, both
+    included), a number (caller, dialled or callee contains it), a user (extension or user
+    name), an outcome. Times come back aware, in the tenant's time zone."""
+    zone = tenant_zone(conn, tenant_id)
+    where, args = _filtered(tenant_id, zone, **filters)
     with conn.cursor() as cur:
         cur.execute(f"SELECT {', '.join('r.' + f for f in RECORD_FIELDS)} FROM call_records r"
-                    f" WHERE {' AND '.join(where)} ORDER BY r.started_at DESC, r.id DESC"
-                    " LIMIT %s", (*args, limit))
-        return list(cur.fetchall())
+                    f" WHERE {where} ORDER BY r.started_at DESC, r.id DESC"
+                    " LIMIT %s OFFSET %s", (*args, limit, offset))
+        records = list(cur.fetchall())
+    for record in records:
+        for field in _TIME_FIELDS:
+            if record[field] is not None:
+                record[field] = record[field].replace(
+                    tzinfo=datetime.timezone.utc).astimezone(zone)
+    return records
+
+
+def totals(conn, tenant_id: int, **filters) -> dict:
+    """How many records match the filters, and their total duration in seconds."""
+    where, args = _filtered(tenant_id, tenant_zone(conn, tenant_id), **filters)
+    with conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) AS calls, COALESCE(SUM(r.duration_s), 0) AS duration_s"
+                    f" FROM call_records r WHERE {where}", args)
+        row = cur.fetchone()
+    return {"calls": int(row["calls"]), "duration_s": int(row["duration_s"])}
+
+
+def duration_text(seconds) -> str:
+    """A duration as m:ss (h:mm:ss from an hour on): 65 → "1:05"."""
+    minutes, secs = divmod(int(seconds or 0), 60)
+    if minutes < 60:
+        return f"{minutes}:{secs:02d}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"

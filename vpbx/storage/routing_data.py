@@ -261,7 +261,7 @@ class SipStore:
         off the SIP worker."""
         for tenant_id, extension in parties:
             if extension in self.least_active_members(tenant_id):
-                self._query("UPDATE users SET last_call_end = NOW()"
+                self._query("UPDATE users SET last_call_end = NOW(6)"
                             " WHERE tenant_id = %s AND extension = %s", (tenant_id, extension))
 
     def _user(self, key, where: str, args: tuple) -> User | None:

@@ -207,6 +207,52 @@ def delete_message(cur, data_dir: str, box_id: int, message_id: int) -> bool:
     return True
 
 
+def tenant_box_ids(cur, tenant_id: int) -> list[int]:
+    """The ids of a tenant's mailboxes (their messages live in message_folder(id))."""
+    cur.execute("SELECT id FROM voicemail_boxes WHERE tenant_id = %s ORDER BY id", (tenant_id,))
+    return [row["id"] for row in cur.fetchall()]
+
+
+def remove_box_folders(data_dir: str, box_ids, log=None, min_age: float = 0.0) -> list[str]:
+    """Remove the message files (recordings, sidecars naming the callers) of mailboxes that
+    no longer exist, and their folders. A file that cannot be removed is logged and left for
+    the next sweep (`recover_messages`); returns those paths. With `min_age`, files younger
+    than that many seconds are left alone."""
+    failed = []
+    for box_id in box_ids:
+        folder = os.path.join(data_dir, message_folder(box_id))
+        try:
+            names = sorted(os.listdir(folder))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            failed.append(folder)
+            if log:
+                log.error("voicemail folder %s of a removed mailbox could not be read: %s",
+                          folder, exc)
+            continue
+        for name in names:
+            full = os.path.join(folder, name)
+            try:
+                if min_age and time.time() - os.path.getmtime(full) < min_age:
+                    continue
+                os.unlink(full)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                failed.append(full)
+                if log:
+                    log.error("voicemail file %s of a removed mailbox could not be deleted: %s",
+                              full, exc)
+        try:
+            os.rmdir(folder)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass                          # not empty: what failed (or is recent) stays
+    return failed
+
+
 def sidecar(wav_path: str) -> str:
     return os.path.splitext(wav_path)[0] + ".json"
 
@@ -224,7 +270,9 @@ def write_sidecar(wav_path: str, data: dict) -> None:
 def recover_messages(conn, data_dir: str, log=None, min_age: float = 0.0) -> list[int]:
     """Repair at start-up (and later, for files older than `min_age` seconds): every complete
     message WAV without a database row gets its row (from its sidecar); half-written files
-    (being recorded when the app stopped) are removed at start-up. Returns the new ids."""
+    (being recorded when the app stopped) are removed at start-up; the files of mailboxes
+    that no longer exist (removed with their number or their tenant, when removing the files
+    then failed) are deleted. Returns the new ids."""
     root = os.path.join(data_dir, MESSAGE_FOLDER)
     recovered = []
     if not os.path.isdir(root):
@@ -232,9 +280,14 @@ def recover_messages(conn, data_dir: str, log=None, min_age: float = 0.0) -> lis
     with conn.cursor() as cur:
         cur.execute("SELECT path FROM voicemail_messages")
         known = {row["path"] for row in cur.fetchall()}
+        cur.execute("SELECT id FROM voicemail_boxes")
+        boxes = {row["id"] for row in cur.fetchall()}
     for box in sorted(os.listdir(root)):
         folder = os.path.join(root, box)
         if not (box.isascii() and box.isdigit()) or not os.path.isdir(folder):
+            continue
+        if int(box) not in boxes:
+            remove_box_folders(data_dir, [int(box)], log, min_age=min_age)
             continue
         for name in sorted(os.listdir(folder)):
             full = os.path.join(folder, name)
